@@ -157,9 +157,18 @@ class GLM(nn.Module):
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return F.linear(hidden, self.word_embeddings.weight)  # tied output layer, no bias
 
-    def forward(self, input_ids, position_ids, attention_mask, past: Optional[KVCache] = None):
+    def forward(self, input_ids, position_ids, attention_mask, past: Optional[KVCache] = None,
+                targets: Optional[torch.Tensor] = None, loss_mask: Optional[torch.Tensor] = None):
+        """(logits [B,T,V], present) — or, given targets and a loss mask, per-sample summed Part B loss [B]."""
         hidden, present = self.hidden_states(input_ids, position_ids, attention_mask, past)
-        return self.logits(hidden), present
+        if targets is None:
+            return self.logits(hidden), present
+        # The output layer only where the loss is (Part B): Part A targets never matter, and the big
+        # vocabulary projection is skipped where it is not needed.
+        keep = loss_mask.bool()
+        token_loss = cross_entropy(self.logits(hidden[keep]), targets[keep])
+        per_sample = torch.zeros(keep.shape[0], dtype=token_loss.dtype, device=token_loss.device)
+        return per_sample.index_add(0, keep.nonzero()[:, 0], token_loss)
 
 
 def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -168,15 +177,11 @@ def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return torch.logsumexp(logits, dim=-1) - logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
 
-def blank_infilling_loss(model: GLM, batch: dict) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Mean loss over Part B targets, and the per-sample token loss sums (for per-objective logging).
+def blank_infilling_loss(model: nn.Module, batch: dict) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss over Part B targets (glm-spec §5.7) and the per-sample loss sums (for per-objective logs).
 
-    The output layer is applied only at positions with loss_mask = 1 (Part B): the loss never looks at
-    Part A targets, and the big vocabulary projection is skipped where it is not needed.
+    `model` may be wrapped in DistributedDataParallel: the loss goes through its forward.
     """
-    hidden, _ = model.hidden_states(batch["input_ids"], batch["position_ids"], batch["attention_mask"])
-    loss_mask = batch["loss_mask"].bool()
-    token_loss = cross_entropy(model.logits(hidden[loss_mask]), batch["targets"][loss_mask])
-    per_sample = torch.zeros(loss_mask.shape[0], dtype=token_loss.dtype, device=token_loss.device)
-    per_sample.index_add_(0, loss_mask.nonzero()[:, 0], token_loss)
-    return token_loss.sum() / loss_mask.sum().clamp(min=1), per_sample
+    per_sample = model(batch["input_ids"], batch["position_ids"], batch["attention_mask"],
+                       targets=batch["targets"], loss_mask=batch["loss_mask"])
+    return per_sample.sum() / batch["loss_mask"].sum().clamp(min=1), per_sample

@@ -1,0 +1,112 @@
+import random
+import statistics
+
+import pytest
+
+from models.glm.objectives import (GLM10B_MIX, PAPER_MIX, ObjectiveMix, ObjectiveSampler, document_objective,
+                                   sentence_objective, token_objective)
+
+N = 500
+SAMPLES = 400
+
+
+def sample_tokens(special, rng, n=N):
+    return [special.cls] + [rng.randrange(20, 300) for _ in range(n - 2)] + [special.eos]
+
+
+def spans_of(layout, special):
+    """(position, length) of each Part B span, read back from the layout."""
+    spans, i, ids = [], layout.sep, layout.input_ids
+    while i < len(ids):
+        assert ids[i] == special.sop
+        j = i + 1
+        while j < len(ids) and ids[j] != special.sop:
+            j += 1
+        spans.append((layout.position_ids[0][i], j - i - 1))
+        i = j
+    return spans
+
+
+def test_token_objective_ratio_and_span_lengths(special):
+    rng = random.Random(0)
+    ratios, lengths, shuffled = [], [], 0
+    for _ in range(SAMPLES):
+        layout = token_objective(sample_tokens(special, rng), special, rng)
+        spans = spans_of(layout, special)
+        ratios.append(sum(l for _, l in spans) / N)
+        lengths += [l for _, l in spans]
+        positions = [p for p, _ in spans]
+        shuffled += positions != sorted(positions)
+        assert layout.input_ids.count(special.mask) == len(spans)
+    # Spans are drawn until they cover 15%, so the ratio lands at 15% plus at most one span (≈ 0.6%).
+    assert 0.15 <= statistics.mean(ratios) <= 0.165
+    assert max(ratios) < 0.15 + 40 / N
+    # Poisson(3) truncated to 1..39 has mean 3 / (1 - e^-3) = 3.157.
+    assert abs(statistics.mean(lengths) - 3.157) < 0.1
+    assert shuffled > 0.9 * SAMPLES  # Part B order is shuffled
+
+
+def test_token_objective_never_masks_cls_or_eos(special):
+    rng = random.Random(1)
+    for _ in range(100):
+        layout = token_objective(sample_tokens(special, rng, 40), special, rng)
+        assert layout.input_ids[0] == special.cls
+        assert special.cls not in layout.input_ids[layout.sep:] and special.eos not in layout.targets
+
+
+def test_sentence_objective_masks_whole_sentences(special, tiny_tokenizer):
+    rng = random.Random(2)
+    ends = {tiny_tokenizer.encode_plain(".")[0]}
+    sampler = ObjectiveSampler(special, GLM10B_MIX, ends.__contains__)
+    ratios = []
+    for _ in range(SAMPLES):
+        words = []
+        while len(words) < N - 2:
+            words += [rng.randrange(20, 300) for _ in range(rng.randint(3, 15))] + [next(iter(ends))]
+        tokens = [special.cls] + words[:N - 2] + [special.eos]
+        layout = sampler.build("sentence", tokens, rng)
+        for position, _ in spans_of(layout, special):
+            # a sentence blank starts right after a sentence end (or [CLS], or another sentence blank)
+            assert layout.input_ids[position] == special.smask
+            assert layout.input_ids[position - 1] in ends | {special.cls, special.smask}
+        # every span ends at a sentence end (or the end of the text)
+        part_b, spans = layout.input_ids[layout.sep:], []
+        for tok in part_b:
+            if tok == special.sop:
+                spans.append([])
+            else:
+                spans[-1].append(tok)
+        for s in spans:
+            assert s[-1] in ends or s == tokens[-1 - len(s):-1]
+        ratios.append(sum(len(s) for s in spans) / N)
+    assert 0.15 <= statistics.mean(ratios) <= 0.25
+
+
+def test_document_objective_span_is_half_to_all(special):
+    rng = random.Random(3)
+    ratios, prefix = [], 0
+    for _ in range(SAMPLES):
+        tokens = sample_tokens(special, rng)
+        layout = document_objective(tokens, special, rng, PAPER_MIX)
+        assert layout.input_ids.count(special.gmask) == 1
+        length = len(layout) - layout.sep - 1 + (0 if layout.targets[-1] == special.eop else 1)
+        ratios.append(length / (N - 2))
+        prefix += layout.targets[-1] != special.eop
+    assert min(ratios) >= 0.5 and max(ratios) <= 1.0
+    assert abs(statistics.mean(ratios) - 0.75) < 0.03
+    assert 0.4 < prefix / SAMPLES < 0.6  # prefix-LM variant half of the time
+
+
+@pytest.mark.parametrize("mix,expected", [(PAPER_MIX, (0.5, 0.0, 0.5)), (GLM10B_MIX, (0.5, 0.3, 0.2))])
+def test_mix_proportions(mix, expected):
+    rng = random.Random(4)
+    draws = [mix.choose(rng) for _ in range(20000)]
+    for name, p in zip(("token", "sentence", "document"), expected):
+        assert abs(draws.count(name) / len(draws) - p) < 0.015
+
+
+def test_loss_mask_is_part_b_only(special):
+    rng = random.Random(5)
+    layout = token_objective(sample_tokens(special, rng), special, rng)
+    assert all(m == 0 for m in layout.loss_mask[:layout.sep]) and all(layout.loss_mask[layout.sep:])
+    assert layout.targets[layout.sep:].count(special.eop) == layout.input_ids.count(special.mask)
