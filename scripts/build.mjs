@@ -1,0 +1,45 @@
+// Bundles the extension and the CLI (CommonJS, as the VS Code extension host and a plain `node` both load it),
+// and, with --tests, each unit test file. Type checking is tsc's job (`npm run build` runs it first).
+import { build } from 'esbuild';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+
+// onnxruntime-node loads a native binding relative to its own files: it must stay a real package on disk.
+// 'vscode' only exists inside the extension host.
+const external = ['onnxruntime-node', 'vscode'];
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  external,
+  logLevel: 'warning',
+};
+
+async function buildApp() {
+  await build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' });
+  await build({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  });
+}
+
+async function buildTests() {
+  const dir = 'test/unit';
+  const entryPoints = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => join(dir, f));
+  // Tests keep every package external: they exercise the sources, not the bundle.
+  await build({ ...common, entryPoints, outdir: 'out/test/unit', packages: 'external', sourcemap: true });
+}
+
+if (args.has('--tests')) await buildTests();
+else await buildApp();

@@ -1,0 +1,15 @@
+/** The three kinds of GLM blank and their mask tokens (glm-spec §4.3). */
+export type BlankKind = 'span' | 'sentence' | 'document';
+
+export const BLANK_KINDS: readonly BlankKind[] = ['span', 'sentence', 'document'];
+
+/** The marker a user types in text for each kind; the tokenizer has the same strings as special tokens. */
+export const MARKER_OF_KIND: Readonly<Record<BlankKind, string>> = {
+  span: '[MASK]',
+  sentence: '[sMASK]',
+  document: '[gMASK]',
+};
+
+export function isBlankKind(value: unknown): value is BlankKind {
+  return typeof value === 'string' && (BLANK_KINDS as readonly string[]).includes(value);
+}

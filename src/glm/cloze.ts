@@ -1,0 +1,80 @@
+import { performance } from 'node:perf_hooks';
+import { DecodeState } from './decoder.js';
+import { GlmError } from './errors.js';
+import type { GlmModel } from './model.js';
+import { prepare } from './prepare.js';
+import { logProbability } from './processors.js';
+import type { WindowReport } from './window.js';
+
+export interface RankedOption {
+  option: string;
+  tokens: number[];
+  /** log p(option tokens, eop | Part A): GLM's multi-token cloze score (glm-spec §6.1). */
+  logProb: number;
+  /** The scores normalised over the given options: p(y|x) = p(v(y)|c(x)) / Σ p(v(y')|c(x)). */
+  probability: number;
+}
+
+export interface ClozeResult {
+  /** Best first. */
+  options: RankedOption[];
+  window: WindowReport;
+  timings: { prefillMs: number; scoreMs: number; totalMs: number; partATokens: number };
+}
+
+/**
+ * Ranks given fills of the one blank of `text`. Part A runs once; each option is one cached pass over
+ * `sop option…` whose logits at every position give the option's tokens and the closing eop.
+ * An option replaces the blank's characters; when the blank absorbed the space before its marker, an option that
+ * does not start with whitespace gets that space back (GLM's verbalizers are " Yes" / " No").
+ */
+export async function rankOptions(model: GlmModel, text: string, options: readonly string[], signal?: AbortSignal): Promise<ClozeResult> {
+  const t0 = performance.now();
+  if (options.length < 2) throw new GlmError('input', 'Give at least two options to rank.');
+  const special = model.manifest.specialTokens;
+  const tokenized = options.map((o) => model.tokenizer.encode(o));
+  const longest = Math.max(...tokenized.map((t) => t.length));
+  const prepared = prepare(model, text, 'span', longest + 2);
+  if (prepared.marked.blanks.length !== 1) {
+    throw new GlmError('input', `Ranking options needs exactly one blank in the text; it has ${prepared.marked.blanks.length}.`);
+  }
+  const blank = prepared.marked.blanks[0] as (typeof prepared.marked.blanks)[number];
+  const absorbedSpace = text[blank.start] === ' ';
+  const ids = options.map((o) => model.tokenizer.encode(absorbedSpace && !/^\s/.test(o) ? ` ${o}` : o));
+  const limit = model.manifest.architecture.maxSequenceLength;
+  const state = await DecodeState.prefill(model.engine, prepared.partA);
+  const t1 = performance.now();
+  const scores: number[] = [];
+  for (const optionIds of ids) {
+    if (signal?.aborted) throw new GlmError('input', 'Ranking was cancelled.');
+    if (state.length + optionIds.length + 1 > limit) {
+      throw new GlmError('input', `An option of ${optionIds.length} tokens does not fit the model's ${limit} positions after the text.`);
+    }
+    scores.push(await scoreOption(model, state, optionIds, special.sop, special.eop));
+  }
+  const t2 = performance.now();
+  const probabilities = normalise(scores);
+  const ranked = options
+    .map((option, i) => ({ option, tokens: ids[i] as number[], logProb: scores[i] as number, probability: probabilities[i] as number }))
+    .sort((a, b) => b.logProb - a.logProb);
+  return {
+    options: ranked,
+    window: prepared.window,
+    timings: { prefillMs: t1 - t0, scoreMs: t2 - t1, totalMs: t2 - t0, partATokens: prepared.partA.ids.length },
+  };
+}
+
+async function scoreOption(model: GlmModel, state: DecodeState, ids: readonly number[], sop: number, eop: number): Promise<number> {
+  let branch = state.push(0, 0, sop);
+  ids.forEach((id, j) => (branch = branch.push(0, j + 1, id)));
+  const rows = await branch.runAll(model.engine);
+  // Row j predicts the token after input j: option token j, and after the last one the end of the span.
+  return [...ids, eop].reduce((sum, id, j) => sum + logProbability(rows[j] as Float32Array, id), 0);
+}
+
+function normalise(logProbs: readonly number[]): number[] {
+  const max = Math.max(...logProbs);
+  const exp = logProbs.map((l) => Math.exp(l - max));
+  const total = exp.reduce((a, b) => a + b, 0);
+  return exp.map((e) => e / total);
+}

@@ -1,0 +1,139 @@
+import { availableParallelism } from 'node:os';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { type Device, type DeviceReport, autoCandidates } from './device.js';
+import { GlmError, errorText } from './errors.js';
+import { KvCache } from './kvcache.js';
+import { type Architecture, type GraphValue, type Manifest, checkGraph } from './manifest.js';
+
+export interface EngineOptions {
+  device?: Device;
+  /** Intra-op threads. Under contention one thread beats two (toolchain.md), so the default stays small. */
+  threads?: number;
+}
+
+/** One forward pass: T new tokens after the cache, and which of them need logits. */
+export interface ForwardInput {
+  ids: readonly number[];
+  positions: readonly [readonly number[], readonly number[]];
+  /** Flat `[T, P + T]` mask, 1 = may attend. */
+  mask: Float32Array;
+  logitPositions: readonly number[];
+}
+
+export interface ForwardOutput {
+  /** One row of `vocabSize` logits per requested position (views into the output buffer). */
+  logits: Float32Array[];
+  cache: KvCache;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
+}
+
+/** An onnxruntime session over a GLM graph (contract "ONNX graph"): one graph for prefill and decode. */
+export class GlmEngine {
+  private disposed = false;
+
+  private constructor(
+    private readonly session: InferenceSession,
+    readonly arch: Architecture,
+    readonly device: DeviceReport,
+  ) {}
+
+  /** Opens `file`, falling back to the CPU when the requested accelerator cannot start, and checks the graph. */
+  static async create(file: string, manifest: Manifest, options: EngineOptions = {}): Promise<GlmEngine> {
+    const requested = options.device ?? 'auto';
+    const threads = options.threads ?? defaultThreads();
+    const { session, device } = await openSession(file, requested, threads);
+    try {
+      checkGraph(manifest, graphValues(session, 'input'), graphValues(session, 'output'), file);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    return new GlmEngine(session, manifest.architecture, device);
+  }
+
+  async forward(input: ForwardInput, cache: KvCache): Promise<ForwardOutput> {
+    if (this.disposed) throw new GlmError('runtime', 'The model was disposed; load it again.');
+    const t = input.ids.length;
+    const feeds: Record<string, Tensor> = {
+      ...cache.feeds(),
+      input_ids: int64Tensor(input.ids, [1, t]),
+      position_ids: int64Tensor([...input.positions[0], ...input.positions[1]], [1, 2, t]),
+      attention_mask: new Tensor('float32', input.mask, [1, 1, t, cache.length + t]),
+      logit_positions: int64Tensor(input.logitPositions, [1, input.logitPositions.length]),
+    };
+    let outputs: InferenceSession.OnnxValueMapType;
+    try {
+      outputs = await this.session.run(feeds);
+    } catch (error) {
+      throw new GlmError('runtime', `onnxruntime failed on a ${t}-token step: ${errorText(error)}`, { cause: error });
+    }
+    return {
+      logits: logitRows(outputs.logits as Tensor, input.logitPositions.length, this.arch.vocabSize),
+      cache: KvCache.fromOutputs(outputs as Record<string, Tensor>, this.arch.numLayers, cache.length + t),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.session.release();
+  }
+}
+
+async function openSession(file: string, requested: Device, threads: number): Promise<{ session: InferenceSession; device: DeviceReport }> {
+  const reasons: string[] = [];
+  const accelerators = requested === 'auto' ? autoCandidates() : requested === 'cpu' ? [] : [requested];
+  for (const device of accelerators) {
+    try {
+      const session = await InferenceSession.create(file, sessionOptions([device], threads));
+      return { session, device: { requested, used: device } };
+    } catch (error) {
+      reasons.push(`${device} could not start: ${errorText(error).split('\n')[0]}`);
+    }
+  }
+  if (requested === 'auto' && accelerators.length === 0) reasons.push('no accelerator available to onnxruntime-node on this machine');
+  try {
+    const session = await InferenceSession.create(file, sessionOptions(['cpu'], threads));
+    const fallbackReason = requested === 'cpu' ? undefined : reasons.join('; ');
+    return { session, device: { requested, used: 'cpu', ...(fallbackReason ? { fallbackReason } : {}) } };
+  } catch (error) {
+    throw new GlmError('model-invalid', `${file} could not be loaded by onnxruntime (corrupt or not an ONNX model?): ` +
+      `${errorText(error)}`, { cause: error });
+  }
+}
+
+function sessionOptions(providers: string[], threads: number): InferenceSession.SessionOptions {
+  return {
+    executionProviders: providers,
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+  };
+}
+
+function graphValues(session: InferenceSession, role: 'input' | 'output'): GraphValue[] {
+  const names = role === 'input' ? session.inputNames : session.outputNames;
+  const metadata = role === 'input' ? session.inputMetadata : session.outputMetadata;
+  return names.map((name, i) => {
+    const meta = metadata[i];
+    return meta && meta.isTensor ? { name, type: meta.type, shape: meta.shape } : { name };
+  });
+}
+
+function int64Tensor(values: readonly number[], dims: number[]): Tensor {
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i] as number);
+  return new Tensor('int64', data, dims);
+}
+
+function logitRows(tensor: Tensor, count: number, vocab: number): Float32Array[] {
+  const data = tensor.data as Float32Array;
+  const rows: Float32Array[] = [];
+  for (let k = 0; k < count; k++) rows.push(data.subarray(k * vocab, (k + 1) * vocab));
+  return rows;
+}

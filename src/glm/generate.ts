@@ -1,0 +1,168 @@
+import type { BlankKind } from './blank.js';
+import type { DecodeState } from './decoder.js';
+import type { GlmModel } from './model.js';
+import {
+  type LogitsProcessor, applyProcessors, logProbability, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
+} from './processors.js';
+import { type Sampler, greedy, sampler, seededRandom } from './sampler.js';
+import { type StopReason, sentenceEnd, usesSentenceRule } from './stopping.js';
+
+export interface DecodingOptions {
+  /** Tokens per blank at most (the sop and the end token do not count). */
+  maxTokens: number;
+  /** 0 = greedy. */
+  temperature: number;
+  /** 0 = off. */
+  topK: number;
+  /** 1 = off. */
+  topP: number;
+  /** 1 = off; applies to tokens already generated in Part B, not to the context the blank may rightly repeat. */
+  repetitionPenalty: number;
+  seed: number;
+  /** Candidates per blank; the best (by log-probability) fills the blank and is what later blanks see. */
+  candidates: number;
+  signal?: AbortSignal;
+  onToken?: (event: TokenEvent) => void;
+}
+
+export const DEFAULT_DECODING: DecodingOptions = {
+  maxTokens: 32,
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  repetitionPenalty: 1,
+  seed: 0,
+  candidates: 1,
+};
+
+/** One token as it is generated, with the text it adds (held back while a UTF-8 character is incomplete). */
+export interface TokenEvent {
+  blank: number;
+  candidate: number;
+  token: number;
+  text: string;
+}
+
+export interface Candidate {
+  tokens: number[];
+  text: string;
+  /** Sum of log p(token) under the model's raw distribution, including the end token when the span ended on it. */
+  logProb: number;
+  stopReason: StopReason;
+  /** Decode state after this candidate (its last token may still be pending). */
+  state: DecodeState;
+}
+
+/** Everything fixed for one request: the model, processors, sampler and stop tokens. */
+export interface Generator {
+  model: GlmModel;
+  options: DecodingOptions;
+  processors: LogitsProcessor[];
+  sample: Sampler;
+  sampling: boolean;
+}
+
+export function createGenerator(model: GlmModel, options: DecodingOptions): Generator {
+  const special = model.manifest.specialTokens;
+  const sampling = options.temperature > 0;
+  const processors: LogitsProcessor[] = [
+    suppressFrom(model.tokenizer.size),
+    suppress([special.cls, special.mask, special.smask, special.gmask, special.sop]),
+  ];
+  if (options.repetitionPenalty !== 1) processors.push(repetitionPenalty(options.repetitionPenalty));
+  if (sampling) {
+    processors.push(temperature(options.temperature));
+    if (options.topK > 0) processors.push(topK(options.topK));
+    if (options.topP < 1) processors.push(topP(options.topP));
+  }
+  return { model, options, processors, sample: sampling ? sampler(seededRandom(options.seed)) : greedy, sampling };
+}
+
+/**
+ * Generates the candidates of blank `blank`, starting from `state` (Part A and every earlier span). The sop step is
+ * shared by all candidates. Greedy candidates differ by their first token (the n best), sampled ones by the draw.
+ */
+export async function fillBlank(gen: Generator, state: DecodeState, blank: number, kind: BlankKind, history: readonly number[]): Promise<Candidate[]> {
+  const { model, options } = gen;
+  const start = state.push(blank, 0, model.manifest.specialTokens.sop);
+  if (start.length > model.manifest.architecture.maxSequenceLength) return [emptyCandidate(state, 'context')];
+  if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
+  const first = await start.run(model.engine);
+  const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history), options.candidates) : [];
+  const candidates: Candidate[] = [];
+  for (let c = 0; c < options.candidates; c++) {
+    if (c > 0 && options.signal?.aborted) break;
+    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, candidate: c, history, forcedFirst: firstTokens[c] }));
+  }
+  // Stable sort: among equal scores the first generated (greedy / first draw) stays first.
+  return candidates.sort((a, b) => b.logProb - a.logProb);
+}
+
+interface SpanRequest {
+  blank: number;
+  kind: BlankKind;
+  candidate: number;
+  history: readonly number[];
+  forcedFirst: number | undefined;
+}
+
+async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: Float32Array, req: SpanRequest): Promise<Candidate> {
+  const { model, options } = gen;
+  const special = model.manifest.specialTokens;
+  const tokens: number[] = [];
+  let state = afterSop;
+  let logits = firstLogits;
+  let logProb = 0;
+  let emitted = '';
+  for (;;) {
+    if (options.signal?.aborted) return finish('cancelled');
+    const next = tokens.length === 0 && req.forcedFirst !== undefined ? req.forcedFirst : gen.sample(processed(gen, logits, [...req.history, ...tokens]));
+    const tokenLogProb = logProbability(logits, next);
+    if (next === special.eop || next === special.eos) {
+      logProb += tokenLogProb;
+      return finish('end');
+    }
+    const sentence = usesSentenceRule(req.kind) ? sentenceStop(gen, tokens, next) : 'continue';
+    if (sentence === 'before') return finish('sentence');
+    tokens.push(next);
+    logProb += tokenLogProb;
+    state = state.push(req.blank, tokens.length, next);
+    emitted = emit(gen, req, tokens, next, emitted);
+    if (sentence === 'after') return finish('sentence');
+    if (tokens.length >= options.maxTokens) return finish('limit');
+    if (state.length >= model.manifest.architecture.maxSequenceLength) return finish('context');
+    ({ state, logits } = await state.run(model.engine));
+  }
+
+  function finish(stopReason: StopReason): Candidate {
+    return { tokens, text: model.tokenizer.decode(tokens), logProb, stopReason, state };
+  }
+}
+
+/** A copy of raw logits with the processors applied (raw logits stay intact for log-probabilities). */
+function processed(gen: Generator, logits: Float32Array, generated: readonly number[]): Float32Array {
+  const copy = Float32Array.from(logits);
+  applyProcessors(gen.processors, copy, generated);
+  return copy;
+}
+
+/** Whether `next` ends a sentence blank: before it (it starts the next sentence) or after it (it holds the stop). */
+function sentenceStop(gen: Generator, tokens: readonly number[], next: number): 'before' | 'after' | 'continue' {
+  const before = gen.model.tokenizer.decode(tokens);
+  const end = sentenceEnd(gen.model.tokenizer.decode([...tokens, next]));
+  if (end < 0) return 'continue';
+  return end <= before.length ? 'before' : 'after';
+}
+
+function emit(gen: Generator, req: SpanRequest, tokens: readonly number[], token: number, emitted: string): string {
+  if (gen.options.onToken === undefined) return emitted;
+  const text = gen.model.tokenizer.decode(tokens);
+  // A byte-level token can end inside a UTF-8 character: wait for the rest rather than stream U+FFFD.
+  if (text.endsWith('\uFFFD')) return emitted;
+  gen.options.onToken({ blank: req.blank, candidate: req.candidate, token, text: text.slice(emitted.length) });
+  return text;
+}
+
+function emptyCandidate(state: DecodeState, stopReason: StopReason): Candidate {
+  return { tokens: [], text: '', logProb: 0, stopReason, state };
+}

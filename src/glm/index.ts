@@ -1,0 +1,10 @@
+// The public surface of the inference core, for the CLI and the extension.
+export { type BlankKind, BLANK_KINDS, MARKER_OF_KIND, isBlankKind } from './blank.js';
+export { type ClozeResult, type RankedOption, rankOptions } from './cloze.js';
+export { type Device, type DeviceReport, DEVICES, isDevice } from './device.js';
+export { defaultThreads } from './engine.js';
+export { GlmError, type GlmErrorCode } from './errors.js';
+export { type DecodingOptions, DEFAULT_DECODING, type TokenEvent } from './generate.js';
+export { type FilledSpan, type InfillOptions, type InfillResult, decodingOptions, infill } from './infill.js';
+export { type GlmModel, type LoadOptions, loadModel } from './model.js';
+export type { StopReason } from './stopping.js';

@@ -1,0 +1,119 @@
+import { performance } from 'node:perf_hooks';
+import type { BlankKind } from './blank.js';
+import { DecodeState } from './decoder.js';
+import { GlmError } from './errors.js';
+import { type Candidate, DEFAULT_DECODING, type DecodingOptions, createGenerator, fillBlank } from './generate.js';
+import { fillText } from './markers.js';
+import type { GlmModel } from './model.js';
+import { prepare } from './prepare.js';
+import type { StopReason } from './stopping.js';
+import type { WindowReport } from './window.js';
+
+export interface InfillOptions extends Partial<DecodingOptions> {
+  /** Kind of the blank appended to a text without markers (GLM appends [gMASK]: continue the text). */
+  mode?: BlankKind;
+}
+
+export interface SpanCandidate {
+  text: string;
+  tokens: number[];
+  logProb: number;
+  stopReason: StopReason;
+}
+
+export interface FilledSpan extends SpanCandidate {
+  index: number;
+  kind: BlankKind;
+  /** Characters of the input the span replaces (the marker and the space before it, if any). */
+  start: number;
+  end: number;
+  /** All candidates, best first; the first is the span itself. */
+  candidates: SpanCandidate[];
+}
+
+export interface InfillTimings {
+  prepareMs: number;
+  prefillMs: number;
+  decodeMs: number;
+  totalMs: number;
+  partATokens: number;
+  /** Tokens generated for every candidate of every blank. */
+  generatedTokens: number;
+  tokensPerSecond: number;
+}
+
+export interface InfillResult {
+  /** The input with every filled blank replaced; blanks left unfilled by a cancel keep their marker. */
+  text: string;
+  spans: FilledSpan[];
+  cancelled: boolean;
+  window: WindowReport;
+  timings: InfillTimings;
+}
+
+/**
+ * Fills every blank of `text`: one Part A prefill for all blanks, then the spans in document order, each seeing
+ * Part A and the spans chosen before it (glm-spec §7).
+ */
+export async function infill(model: GlmModel, text: string, options: InfillOptions = {}): Promise<InfillResult> {
+  const t0 = performance.now();
+  const decoding = decodingOptions(options);
+  const prepared = prepare(model, text, options.mode ?? 'document', decoding.maxTokens + 1);
+  const { marked, kinds, partA } = prepared;
+  const t1 = performance.now();
+  let state = await DecodeState.prefill(model.engine, partA);
+  const t2 = performance.now();
+  const gen = createGenerator(model, decoding);
+  const spans: FilledSpan[] = [];
+  const history: number[] = [];
+  let generatedTokens = 0;
+  for (let k = 0; k < kinds.length && !decoding.signal?.aborted; k++) {
+    const candidates = await fillBlank(gen, state, k, kinds[k] as BlankKind, history);
+    const best = candidates[0] as Candidate;
+    if (best.stopReason === 'cancelled') break;
+    generatedTokens += candidates.reduce((n, c) => n + c.tokens.length, 0);
+    state = best.state;
+    history.push(...best.tokens);
+    const blank = marked.blanks[k] as (typeof marked.blanks)[number];
+    spans.push({ index: k, kind: blank.kind, start: blank.start, end: blank.end, ...publicCandidate(best), candidates: candidates.map(publicCandidate) });
+  }
+  const t3 = performance.now();
+  const cancelled = decoding.signal?.aborted === true;
+  return {
+    text: fillText(text, marked.blanks.slice(0, spans.length), spans.map((s) => s.text)),
+    spans,
+    cancelled,
+    window: prepared.window,
+    timings: {
+      prepareMs: t1 - t0,
+      prefillMs: t2 - t1,
+      decodeMs: t3 - t2,
+      totalMs: t3 - t0,
+      partATokens: partA.ids.length,
+      generatedTokens,
+      tokensPerSecond: t3 > t2 ? (generatedTokens * 1000) / (t3 - t2) : 0,
+    },
+  };
+}
+
+export function decodingOptions(options: Partial<DecodingOptions>): DecodingOptions {
+  const merged = { ...DEFAULT_DECODING, ...withoutUndefined(options) };
+  const problems: string[] = [];
+  if (!Number.isInteger(merged.maxTokens) || merged.maxTokens < 1) problems.push('max tokens must be an integer ≥ 1');
+  if (!(merged.temperature >= 0)) problems.push('temperature must be ≥ 0');
+  if (!Number.isInteger(merged.topK) || merged.topK < 0) problems.push('top-k must be an integer ≥ 0');
+  if (!(merged.topP > 0 && merged.topP <= 1)) problems.push('top-p must be in (0, 1]');
+  if (!(merged.repetitionPenalty > 0)) problems.push('repetition penalty must be > 0');
+  if (!Number.isInteger(merged.candidates) || merged.candidates < 1) problems.push('candidates must be an integer ≥ 1');
+  if (!Number.isInteger(merged.seed)) problems.push('seed must be an integer');
+  if (problems.length > 0) throw new GlmError('input', `Invalid decoding options: ${problems.join('; ')}.`);
+  return merged;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function publicCandidate(c: Candidate): SpanCandidate {
+  return { text: c.text, tokens: c.tokens, logProb: c.logProb, stopReason: c.stopReason };
+}

@@ -1,0 +1,199 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type BlankKind, isBlankKind } from './blank.js';
+import { GlmError, errorText } from './errors.js';
+
+/** `glm.json`: the description of a model folder (docs/model-contract.md). */
+export interface Manifest {
+  format: 'glm-infill-model';
+  formatVersion: 1;
+  name: string;
+  architecture: Architecture;
+  tokenizer: string;
+  model: string;
+  externalData: string | null;
+  weights: string;
+  specialTokens: SpecialTokens;
+  maskKinds: BlankKind[];
+  provenance: Record<string, unknown>;
+}
+
+export interface Architecture {
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  headDim: number;
+  /** S: positions and block positions stay ≤ S; Part A plus Part B should fit in S tokens. */
+  maxSequenceLength: number;
+  gelu: string;
+}
+
+export interface SpecialTokens {
+  eos: number;
+  pad: number;
+  cls: number;
+  mask: number;
+  smask: number;
+  gmask: number;
+  sop: number;
+  eop: number;
+}
+
+export const MANIFEST_FILE = 'glm.json';
+
+/** The token text behind each special id; the tokenizer must map these strings to the manifest's ids. */
+export const SPECIAL_TOKEN_TEXT: Readonly<Record<keyof SpecialTokens, string>> = {
+  eos: '<|endoftext|>',
+  pad: '<|endoftext|>',
+  cls: '[CLS]',
+  mask: '[MASK]',
+  smask: '[sMASK]',
+  gmask: '[gMASK]',
+  sop: '<|startofpiece|>',
+  eop: '<|endofpiece|>',
+};
+
+const ARCHITECTURE_INTS = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'headDim', 'maxSequenceLength'] as const;
+
+/** Reads and checks `glm.json` in a model folder; the ONNX and tokenizer checks come once those are loaded. */
+export async function loadManifest(folder: string): Promise<Manifest> {
+  const file = join(folder, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new GlmError('model-missing', `No model manifest at ${file} (${errorText(error)}). ` +
+      'Point the model folder at a directory with glm.json, model.onnx and tokenizer.json.', { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new GlmError('model-invalid', `${file} is not valid JSON: ${errorText(error)}`, { cause: error });
+  }
+  return parseManifest(json, file);
+}
+
+/** Validates the structure of a parsed manifest; `file` only names the source in messages. */
+export function parseManifest(json: unknown, file: string): Manifest {
+  const problems = manifestProblems(json);
+  if (problems.length > 0) {
+    throw new GlmError('model-invalid', `${file} is not a valid GLM Infill manifest: ${problems.join('; ')}`);
+  }
+  return json as Manifest;
+}
+
+function manifestProblems(json: unknown): string[] {
+  if (!isRecord(json)) return ['the top level must be a JSON object'];
+  const problems: string[] = [];
+  if (json.format !== 'glm-infill-model') problems.push(`"format" must be "glm-infill-model", not ${show(json.format)}`);
+  if (json.formatVersion !== 1) problems.push(`"formatVersion" ${show(json.formatVersion)} is not supported (expected 1)`);
+  for (const key of ['name', 'tokenizer', 'model', 'weights'] as const) {
+    if (typeof json[key] !== 'string' || json[key] === '') problems.push(`"${key}" must be a non-empty string`);
+  }
+  if (json.externalData !== null && typeof json.externalData !== 'string') problems.push('"externalData" must be null or a file name');
+  problems.push(...architectureProblems(json.architecture));
+  problems.push(...specialTokenProblems(json.specialTokens, json.architecture));
+  if (!Array.isArray(json.maskKinds) || json.maskKinds.length === 0 || !json.maskKinds.every(isBlankKind)) {
+    problems.push('"maskKinds" must be a non-empty list of "span", "sentence", "document"');
+  }
+  return problems;
+}
+
+function architectureProblems(arch: unknown): string[] {
+  if (!isRecord(arch)) return ['"architecture" must be an object'];
+  return ARCHITECTURE_INTS.filter((key) => !isPositiveInt(arch[key]))
+    .map((key) => `"architecture.${key}" must be a positive integer, not ${show(arch[key])}`);
+}
+
+function specialTokenProblems(tokens: unknown, arch: unknown): string[] {
+  if (!isRecord(tokens)) return ['"specialTokens" must be an object'];
+  const vocab = isRecord(arch) && isPositiveInt(arch.vocabSize) ? arch.vocabSize : Infinity;
+  const problems: string[] = [];
+  for (const key of Object.keys(SPECIAL_TOKEN_TEXT)) {
+    const id = tokens[key];
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= vocab) {
+      problems.push(`"specialTokens.${key}" must be an id in 0…${vocab - 1}, not ${show(id)}`);
+    }
+  }
+  return problems;
+}
+
+/** The I/O names the contract requires of `model.onnx` for a model with `numLayers` layers. */
+export function expectedGraphNames(numLayers: number): { inputs: string[]; outputs: string[] } {
+  const inputs = ['input_ids', 'position_ids', 'attention_mask', 'logit_positions'];
+  const outputs = ['logits'];
+  for (let i = 0; i < numLayers; i++) {
+    inputs.push(`past_key_${i}`, `past_value_${i}`);
+    outputs.push(`present_key_${i}`, `present_value_${i}`);
+  }
+  return { inputs, outputs };
+}
+
+/** What onnxruntime reports about one graph input or output. */
+export interface GraphValue {
+  name: string;
+  type?: string;
+  shape?: readonly (number | string)[];
+}
+
+/** Compares the graph's inputs/outputs with the manifest; throws one error listing every mismatch. */
+export function checkGraph(manifest: Manifest, inputs: readonly GraphValue[], outputs: readonly GraphValue[], file: string): void {
+  const expected = expectedGraphNames(manifest.architecture.numLayers);
+  const problems = [
+    ...nameProblems('input', expected.inputs, inputs.map((v) => v.name)),
+    ...nameProblems('output', expected.outputs, outputs.map((v) => v.name)),
+    ...shapeProblems(manifest.architecture, [...inputs, ...outputs]),
+  ];
+  if (problems.length > 0) {
+    throw new GlmError('model-invalid', `${file} does not match its manifest (glm.json): ${problems.join('; ')}`);
+  }
+}
+
+function nameProblems(role: string, expected: readonly string[], actual: readonly string[]): string[] {
+  const missing = expected.filter((name) => !actual.includes(name));
+  const extra = actual.filter((name) => !expected.includes(name));
+  const problems: string[] = [];
+  if (missing.length > 0) problems.push(`missing ${role}s ${missing.join(', ')}`);
+  if (extra.length > 0) problems.push(`unexpected ${role}s ${extra.join(', ')}`);
+  return problems;
+}
+
+const INT64_VALUES = new Set(['input_ids', 'position_ids', 'logit_positions']);
+
+/** Checks element types and every dimension the graph fixes (dynamic axes report a name instead of a number). */
+function shapeProblems(arch: Architecture, values: readonly GraphValue[]): string[] {
+  const problems: string[] = [];
+  for (const value of values) {
+    const wantType = INT64_VALUES.has(value.name) ? 'int64' : 'float32';
+    if (value.type !== undefined && value.type !== wantType) problems.push(`${value.name} is ${value.type}, expected ${wantType}`);
+    const want = expectedFixedDims(arch, value.name);
+    want.forEach((dim, axis) => {
+      const got = value.shape?.[axis];
+      if (dim !== null && typeof got === 'number' && got !== dim) {
+        problems.push(`${value.name} axis ${axis} is ${got}, the manifest implies ${dim}`);
+      }
+    });
+  }
+  return problems;
+}
+
+function expectedFixedDims(arch: Architecture, name: string): (number | null)[] {
+  if (name === 'logits') return [null, null, arch.vocabSize];
+  if (/^(past|present)_(key|value)_\d+$/.test(name)) return [null, arch.numHeads, null, arch.headDim];
+  if (name === 'position_ids') return [null, 2, null];
+  return [];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPositiveInt(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) > 0;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'missing' : JSON.stringify(value);
+}

@@ -1,0 +1,74 @@
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { DeviceReport } from './device.js';
+import { type EngineOptions, GlmEngine } from './engine.js';
+import { GlmError } from './errors.js';
+import { type Manifest, loadManifest } from './manifest.js';
+import { GlmTokenizer } from './tokenizer.js';
+import { DecodeState } from './decoder.js';
+
+/** A loaded model folder: manifest, tokenizer and onnxruntime session, checked against each other. */
+export interface GlmModel {
+  folder: string;
+  manifest: Manifest;
+  tokenizer: GlmTokenizer;
+  engine: GlmEngine;
+  device: DeviceReport;
+  /** Milliseconds from the first file read to a usable session (including warm-up when asked). */
+  loadMs: number;
+  dispose(): Promise<void>;
+}
+
+export interface LoadOptions extends EngineOptions {
+  /** Run one tiny prefill and decode step now: the first run after creation costs 2–3x a normal one. */
+  warmUp?: boolean;
+}
+
+export async function loadModel(folder: string, options: LoadOptions = {}): Promise<GlmModel> {
+  const start = performance.now();
+  const root = resolve(folder);
+  await requireFolder(root);
+  const manifest = await loadManifest(root);
+  const tokenizer = await GlmTokenizer.load(join(root, manifest.tokenizer), manifest.specialTokens);
+  checkTokenizerSize(tokenizer, manifest, join(root, manifest.tokenizer));
+  const modelFile = join(root, manifest.model);
+  await requireFile(modelFile);
+  const engine = await GlmEngine.create(modelFile, manifest, options);
+  if (options.warmUp ?? true) await warmUp(engine, manifest);
+  return {
+    folder: root,
+    manifest,
+    tokenizer,
+    engine,
+    device: engine.device,
+    loadMs: performance.now() - start,
+    dispose: () => engine.dispose(),
+  };
+}
+
+async function requireFolder(folder: string): Promise<void> {
+  const info = await stat(folder).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new GlmError('model-missing', `Model folder ${folder} does not exist. ` +
+      'Give a folder that holds glm.json, model.onnx and tokenizer.json.');
+  }
+}
+
+async function requireFile(file: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new GlmError('model-missing', `Model file ${file} named in glm.json is missing.`);
+}
+
+function checkTokenizerSize(tokenizer: GlmTokenizer, manifest: Manifest, file: string): void {
+  if (tokenizer.size > manifest.architecture.vocabSize) {
+    throw new GlmError('model-invalid', `${file} has ${tokenizer.size} tokens but glm.json says the model has only ` +
+      `${manifest.architecture.vocabSize} embedding rows.`);
+  }
+}
+
+async function warmUp(engine: GlmEngine, manifest: Manifest): Promise<void> {
+  const special = manifest.specialTokens;
+  const state = await DecodeState.prefill(engine, { ids: [special.cls, special.gmask], maskIndex: [1] });
+  await state.push(0, 0, special.sop).run(engine);
+}

@@ -1,0 +1,105 @@
+/**
+ * Logits processors in the style of transformers.js: each is one small transformation of a row of logits, in place,
+ * so they compose and are testable on plain arrays. `generated` are the tokens produced so far in Part B.
+ */
+export type LogitsProcessor = (logits: Float32Array, generated: readonly number[]) => void;
+
+export function applyProcessors(processors: readonly LogitsProcessor[], logits: Float32Array, generated: readonly number[]): void {
+  for (const process of processors) process(logits, generated);
+}
+
+/** Ids the model must never produce: padding rows, [CLS], the masks, sop (contract "Tokenizer"). */
+export function suppress(ids: Iterable<number>): LogitsProcessor {
+  const list = [...ids];
+  return (logits) => {
+    for (const id of list) if (id < logits.length) logits[id] = -Infinity;
+  };
+}
+
+/** Suppresses the ids from `from` to the end of the row (rows past the tokenizer's size). */
+export function suppressFrom(from: number): LogitsProcessor {
+  return (logits) => {
+    if (from < logits.length) logits.fill(-Infinity, from);
+  };
+}
+
+/** CTRL's repetition penalty: makes every already generated token less likely, whatever the sign of its logit. */
+export function repetitionPenalty(penalty: number): LogitsProcessor {
+  return (logits, generated) => {
+    for (const id of new Set(generated)) {
+      const value = logits[id];
+      if (value !== undefined) logits[id] = value > 0 ? value / penalty : value * penalty;
+    }
+  };
+}
+
+export function temperature(t: number): LogitsProcessor {
+  return (logits) => {
+    for (let i = 0; i < logits.length; i++) logits[i] = (logits[i] as number) / t;
+  };
+}
+
+/** Keeps the k largest logits (ties at the boundary survive). */
+export function topK(k: number): LogitsProcessor {
+  return (logits) => {
+    if (k <= 0 || k >= logits.length) return;
+    const threshold = kthLargest(logits, k);
+    for (let i = 0; i < logits.length; i++) if ((logits[i] as number) < threshold) logits[i] = -Infinity;
+  };
+}
+
+/** Nucleus filtering: keeps the smallest set of most likely tokens whose probability reaches p. */
+export function topP(p: number): LogitsProcessor {
+  return (logits) => {
+    if (p >= 1) return;
+    const order = finiteIndices(logits).sort((a, b) => (logits[b] as number) - (logits[a] as number));
+    const probs = softmax(logits);
+    let cumulative = 0;
+    let keep = 0;
+    while (keep < order.length && (keep === 0 || cumulative < p)) cumulative += probs[order[keep++] as number] as number;
+    for (const id of order.slice(keep)) logits[id] = -Infinity;
+  };
+}
+
+export function softmax(logits: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  const out = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp((logits[i] as number) - max);
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / sum;
+  return out;
+}
+
+/** log p(id) under the row's distribution, computed stably. */
+export function logProbability(logits: Float32Array, id: number): number {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  let sum = 0;
+  for (const v of logits) sum += Math.exp(v - max);
+  return (logits[id] as number) - max - Math.log(sum);
+}
+
+export function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if ((logits[i] as number) > (logits[best] as number)) best = i;
+  return best;
+}
+
+/** Indices of the n largest logits, best first (ties: lower id first). */
+export function topIndices(logits: Float32Array, n: number): number[] {
+  return finiteIndices(logits)
+    .sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b)
+    .slice(0, n);
+}
+
+function finiteIndices(logits: Float32Array): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < logits.length; i++) if ((logits[i] as number) > -Infinity) ids.push(i);
+  return ids;
+}
+
+function kthLargest(logits: Float32Array, k: number): number {
+  const sorted = Float32Array.from(logits).sort();
+  return sorted[sorted.length - k] as number;
+}

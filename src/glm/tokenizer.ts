@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { GlmError, errorText } from './errors.js';
+import { SPECIAL_TOKEN_TEXT, type SpecialTokens } from './manifest.js';
+
+interface TokenizerJson {
+  added_tokens?: { id: number; content: string; special?: boolean }[];
+  [key: string]: unknown;
+}
+
+// Decoded code must come back byte for byte, so the transformers-style space clean-up stays off.
+const DECODE_OPTIONS = { skip_special_tokens: false, clean_up_tokenization_spaces: false } as const;
+
+/**
+ * Byte-level BPE from a Hugging Face `tokenizer.json`. Plain text is encoded with the added tokens removed,
+ * so a document that happens to contain `<|endoftext|>` or `[CLS]` is just text (contract: "plain text is
+ * encoded without any special-token handling being triggered"); blanks become mask ids in the layout, not here.
+ */
+export class GlmTokenizer {
+  /** Number of ids the tokenizer defines; ids from here up to the model's vocabSize are padding rows. */
+  readonly size: number;
+
+  private constructor(
+    private readonly plain: Tokenizer,
+    private readonly full: Tokenizer,
+    size: number,
+  ) {
+    this.size = size;
+  }
+
+  static async load(file: string, special: SpecialTokens): Promise<GlmTokenizer> {
+    const json = await readTokenizerJson(file);
+    checkSpecialTokens(json, special, file);
+    try {
+      const full = new Tokenizer(json, { clean_up_tokenization_spaces: false });
+      const plain = new Tokenizer({ ...json, added_tokens: [] }, { clean_up_tokenization_spaces: false });
+      return new GlmTokenizer(plain, full, full.get_vocab(true).size);
+    } catch (error) {
+      throw new GlmError('model-invalid', `${file} could not be loaded as a tokenizer: ${errorText(error)}`, { cause: error });
+    }
+  }
+
+  /** Ids of plain text; special-token strings inside it are encoded as ordinary characters. */
+  encode(text: string): number[] {
+    return text === '' ? [] : this.plain.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Text of ids; special tokens are rendered by name. The empty list decodes to the empty string. */
+  decode(ids: readonly number[]): string {
+    return ids.length === 0 ? '' : this.full.decode([...ids], DECODE_OPTIONS);
+  }
+}
+
+async function readTokenizerJson(file: string): Promise<TokenizerJson> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new GlmError('model-missing', `Tokenizer file ${file} is missing (${errorText(error)}).`, { cause: error });
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    if (typeof json !== 'object' || json === null || !('model' in json)) throw new Error('no "model" section');
+    return json as TokenizerJson;
+  } catch (error) {
+    throw new GlmError('model-invalid', `${file} is not a Hugging Face tokenizer.json: ${errorText(error)}`, { cause: error });
+  }
+}
+
+/** Every special token of the manifest must be an added special token with the same id. */
+function checkSpecialTokens(json: TokenizerJson, special: SpecialTokens, file: string): void {
+  const byContent = new Map((json.added_tokens ?? []).map((t) => [t.content, t]));
+  const problems: string[] = [];
+  for (const [key, content] of Object.entries(SPECIAL_TOKEN_TEXT) as [keyof SpecialTokens, string][]) {
+    const token = byContent.get(content);
+    if (token === undefined) problems.push(`${content} is missing`);
+    else if (token.id !== special[key]) problems.push(`${content} has id ${token.id} but glm.json says ${key} = ${special[key]}`);
+  }
+  if (problems.length > 0) {
+    throw new GlmError('model-invalid', `${file} lacks GLM's special tokens as glm.json declares them: ` +
+      `${[...new Set(problems)].join('; ')}.`);
+  }
+}
