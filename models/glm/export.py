@@ -103,6 +103,13 @@ def name_initializers(graph_model: onnx.ModelProto, state: dict) -> None:
                 break
     for init in graph_model.graph.initializer:
         init.name = renames.get(init.name, init.name)
+    # torch merges initializers with equal values (fresh zero biases, unit LayerNorms); keep a named copy of
+    # each merged one so every weight can be read back by name.
+    present = {i.name.removesuffix(".T") for i in graph_model.graph.initializer}
+    for key, tensor in state.items():
+        name = key.removeprefix("model.")
+        if name not in present:
+            graph_model.graph.initializer.append(numpy_helper.from_array(tensor.detach().float().numpy(), name))
     for node in graph_model.graph.node:
         for i, name in enumerate(node.input):
             if name in renames:

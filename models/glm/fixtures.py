@@ -3,7 +3,7 @@
     /usr/bin/python3 -m models.glm.fixtures [--out test/fixtures]
 
 Deterministic: a fixed tokenizer sample, fixed seeds. Writes tiny/ (random-weight GLM as ONNX + tokenizer +
-manifest), tokenization.json, layouts.json and reference-logits.json.
+manifest), tiny-int8/ (the same weights, int8), tokenization.json, layouts.json and reference-logits.json.
 """
 from __future__ import annotations
 
@@ -117,6 +117,8 @@ def main() -> None:
     write_model_folder(model, tok, os.path.join(args.out, "tiny"), "glm-infill-tiny-random (test fixture)",
                        provenance={"weights": "random (seed 1234), for tests only",
                                    "tokenizer": "test/fixtures/tokenizer-sample.txt"})
+    write_model_folder(model, tok, os.path.join(args.out, "tiny-int8"), "glm-infill-tiny-random-int8 (test fixture)",
+                       int8=True, provenance={"weights": "random (seed 1234), int8, for tests only"})
     cases = layout_cases(tok)
     dump(os.path.join(args.out, "tokenization.json"),
          [{"text": t, "ids": tok.encode_plain(t)} for t in TOKENIZATION_TEXTS])

@@ -1,0 +1,109 @@
+import os
+import random
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+from models.glm import train as train_mod
+from models.glm.data import TokenDocuments, write_documents
+from models.glm.tokenizer import BPETokenizer
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory, root):
+    """Token files made from the fixture tokenizer's sample text, shuffled into documents."""
+    out = tmp_path_factory.mktemp("tokens")
+    tok = BPETokenizer.load(os.path.join(root, "test", "fixtures", "tiny", "tokenizer.json"))
+    tok.save(str(out / "tokenizer.json"))
+    with open(os.path.join(root, "test", "fixtures", "tokenizer-sample.txt"), encoding="utf-8") as f:
+        lines = f.read().splitlines(keepends=True)
+    rng = random.Random(0)
+    docs = []
+    for _ in range(60):
+        rng.shuffle(lines)
+        docs.append(tok.encode_plain("".join(lines[:rng.randint(5, 30)])))
+    write_documents(str(out / "train"), docs[:50])
+    write_documents(str(out / "val"), docs[50:])
+    return out
+
+
+def args_for(data_dir, out, *extra):
+    return train_mod.parse_args(["--data", str(data_dir), "--out", str(out), "--hidden", "32", "--layers", "2",
+                                 "--heads", "2", "--seq-len", "64", "--batch-size", "4", "--warmup", "5",
+                                 "--eval-interval", "1000", "--ckpt-interval", "1000", "--log-interval", "5",
+                                 "--dtype", "fp32", *extra])
+
+
+def test_documents_sample_windows(data_dir, special):
+    docs = TokenDocuments(str(data_dir / "train"))
+    rng = random.Random(0)
+    for _ in range(50):
+        s = docs.sample(rng, 64, special)
+        assert s[0] == special.cls and len(s) <= 64
+
+
+def test_lr_schedule_warmup_then_cosine():
+    a = train_mod.parse_args(["--data", "x", "--out", "y", "--lr", "1e-3", "--warmup", "10", "--max-steps", "110"])
+    assert train_mod.lr_at(0, a) == pytest.approx(1e-4)
+    assert train_mod.lr_at(9, a) == pytest.approx(1e-3)
+    assert train_mod.lr_at(110, a) == pytest.approx(1e-4)
+    assert train_mod.lr_at(60, a) == pytest.approx(0.55e-3)
+
+
+def test_training_lowers_loss_and_resumes(data_dir, tmp_path):
+    first = train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "60", "--lr", "3e-3"))
+    val = first["val_loss"]
+    assert set(val) == {"token", "sentence", "document", "mean"}
+    log = [l for l in open(tmp_path / "log.jsonl")]
+    assert len(log) >= 12 and '"tokens_per_s"' in log[0] and '"loss_by_objective"' in log[0]
+    import json
+    losses = [json.loads(l)["loss"] for l in log if '"loss"' in l]
+    assert losses[-1] < losses[0] - 0.5
+    resumed = train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "70", "--lr", "3e-3",
+                                       "--resume", str(tmp_path / "ckpt.pt")))
+    assert resumed["step"] == 70 and resumed["tokens"] > first["tokens"]
+
+
+def test_resume_from_exported_model_folder(data_dir, tmp_path):
+    from models.glm.checkpoint import load_model
+    from models.glm.export import write_model_folder
+    train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "5"))
+    model, _ = load_model(str(tmp_path / "ckpt.pt"))
+    write_model_folder(model, BPETokenizer.load(str(data_dir / "tokenizer.json")), str(tmp_path / "exported"), "t",
+                       provenance={"steps": 5})
+    again, extra = load_model(str(tmp_path / "exported"))
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, again.state_dict()[key]), key
+    assert extra["step"] == 5
+
+
+def _ddp_worker(rank, world, data_dir, out, port, results):
+    os.environ.update({"RANK": str(rank), "WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1",
+                       "MASTER_PORT": str(port)})
+    torch.set_num_threads(1)
+    summary = train_mod.train(args_for(data_dir, out, "--max-steps", "1", "--eval-batches", "1"))
+    torch.distributed.destroy_process_group()
+    if rank == 0:
+        results.put(summary["val_loss"]["mean"])
+
+
+def test_two_process_ddp_step_equals_one_process(data_dir, tmp_path):
+    single = train_mod.train(args_for(data_dir, tmp_path / "single", "--max-steps", "1", "--eval-batches", "1"))
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    port = 29500 + os.getpid() % 1000
+    procs = [ctx.Process(target=_ddp_worker, args=(r, 2, data_dir, tmp_path / "ddp", port, results))
+             for r in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(300)
+        assert p.exitcode == 0
+    ddp_val = results.get(timeout=10)
+    # Same init, same global batch, same loss scaling: the updated weights give the same validation loss.
+    assert ddp_val == pytest.approx(single["val_loss"]["mean"], rel=1e-5)
+    a = torch.load(tmp_path / "single" / "ckpt.pt")["model"]
+    b = torch.load(tmp_path / "ddp" / "ckpt.pt")["model"]
+    for key in a:
+        assert torch.allclose(a[key], b[key], atol=1e-6), key
