@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceSession, Tensor, env } from 'onnxruntime-node';
 import { type Device, type DeviceReport, autoCandidates } from './device.js';
 import { GlmError, errorText } from './errors.js';
 import { KvCache } from './kvcache.js';
@@ -84,6 +84,8 @@ export class GlmEngine {
 }
 
 async function openSession(file: string, requested: Device, threads: number): Promise<{ session: InferenceSession; device: DeviceReport }> {
+  // onnxruntime prints a failed provider load to stderr itself; the reason is reported through DeviceReport instead.
+  env.logLevel = 'fatal';
   const reasons: string[] = [];
   const accelerators = requested === 'auto' ? autoCandidates() : requested === 'cpu' ? [] : [requested];
   for (const device of accelerators) {

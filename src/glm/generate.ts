@@ -10,6 +10,8 @@ import { type StopReason, sentenceEnd, usesSentenceRule } from './stopping.js';
 export interface DecodingOptions {
   /** Tokens per blank at most (the sop and the end token do not count). */
   maxTokens: number;
+  /** Tokens per blank at least: the end tokens are blocked until then (seq2seq's MinLengthLogitsProcessor). */
+  minTokens: number;
   /** 0 = greedy. */
   temperature: number;
   /** 0 = off. */
@@ -27,6 +29,7 @@ export interface DecodingOptions {
 
 export const DEFAULT_DECODING: DecodingOptions = {
   maxTokens: 32,
+  minTokens: 0,
   temperature: 0,
   topK: 0,
   topP: 1,
@@ -60,6 +63,8 @@ export interface Generator {
   processors: LogitsProcessor[];
   sample: Sampler;
   sampling: boolean;
+  /** Blocks eop and eos (while a span is shorter than minTokens). */
+  endTokens: LogitsProcessor;
 }
 
 export function createGenerator(model: GlmModel, options: DecodingOptions): Generator {
@@ -75,7 +80,8 @@ export function createGenerator(model: GlmModel, options: DecodingOptions): Gene
     if (options.topK > 0) processors.push(topK(options.topK));
     if (options.topP < 1) processors.push(topP(options.topP));
   }
-  return { model, options, processors, sample: sampling ? sampler(seededRandom(options.seed)) : greedy, sampling };
+  const sample = sampling ? sampler(seededRandom(options.seed)) : greedy;
+  return { model, options, processors, sample, sampling, endTokens: suppress([special.eop, special.eos]) };
 }
 
 /**
@@ -88,7 +94,7 @@ export async function fillBlank(gen: Generator, state: DecodeState, blank: numbe
   if (start.length > model.manifest.architecture.maxSequenceLength) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
   const first = await start.run(model.engine);
-  const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history), options.candidates) : [];
+  const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history, 0), options.candidates) : [];
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
@@ -116,7 +122,9 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   let emitted = '';
   for (;;) {
     if (options.signal?.aborted) return finish('cancelled');
-    const next = tokens.length === 0 && req.forcedFirst !== undefined ? req.forcedFirst : gen.sample(processed(gen, logits, [...req.history, ...tokens]));
+    const next = tokens.length === 0 && req.forcedFirst !== undefined
+      ? req.forcedFirst
+      : gen.sample(processed(gen, logits, [...req.history, ...tokens], tokens.length));
     const tokenLogProb = logProbability(logits, next);
     if (next === special.eop || next === special.eos) {
       logProb += tokenLogProb;
@@ -140,9 +148,10 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
 }
 
 /** A copy of raw logits with the processors applied (raw logits stay intact for log-probabilities). */
-function processed(gen: Generator, logits: Float32Array, generated: readonly number[]): Float32Array {
+function processed(gen: Generator, logits: Float32Array, generated: readonly number[], spanLength: number): Float32Array {
   const copy = Float32Array.from(logits);
   applyProcessors(gen.processors, copy, generated);
+  if (spanLength < gen.options.minTokens) gen.endTokens(copy, generated);
   return copy;
 }
 

@@ -100,6 +100,9 @@ export function decodingOptions(options: Partial<DecodingOptions>): DecodingOpti
   const merged = { ...DEFAULT_DECODING, ...withoutUndefined(options) };
   const problems: string[] = [];
   if (!Number.isInteger(merged.maxTokens) || merged.maxTokens < 1) problems.push('max tokens must be an integer ≥ 1');
+  if (!Number.isInteger(merged.minTokens) || merged.minTokens < 0 || merged.minTokens > merged.maxTokens) {
+    problems.push('min tokens must be an integer from 0 to max tokens');
+  }
   if (!(merged.temperature >= 0)) problems.push('temperature must be ≥ 0');
   if (!Number.isInteger(merged.topK) || merged.topK < 0) problems.push('top-k must be an integer ≥ 0');
   if (!(merged.topP > 0 && merged.topP <= 1)) problems.push('top-p must be in (0, 1]');

@@ -1,0 +1,138 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type Device, type GlmModel, type InfillResult, decodingOptions,
+  defaultThreads, infill, loadModel, rankOptions,
+} from '../glm/index.js';
+import { defaultModelFolder } from './defaults.js';
+import { EXIT, UsageError, exitCodeOf, readInputText } from './io.js';
+
+interface CliOptions {
+  file?: string;
+  model: string;
+  device: Device;
+  threads: number;
+  mode: BlankKind;
+  maxTokens: number;
+  minTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  repetitionPenalty: number;
+  seed: number;
+  candidates: number;
+  options?: string;
+  json: boolean;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer.');
+  return n;
+}
+
+function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number.');
+  return n;
+}
+
+function program(): Command {
+  return new Command('glm-infill')
+    .description('Fill the blanks of a text with a local GLM. Blanks are written [MASK] (a span), [sMASK] (a sentence) ' +
+      'or [gMASK] (the rest of the document); text without any gets a blank of --mode at its end.')
+    .argument('[text...]', 'text with blanks (else --file, else standard input)')
+    .option('-f, --file <path>', 'read the text from a file ("-" for standard input)')
+    .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder())
+    .addOption(new Option('-d, --device <device>', 'where to run; falls back to the CPU with a note').choices(DEVICES).default('auto'))
+    .option('--threads <n>', 'intra-op threads', integer, defaultThreads())
+    .addOption(new Option('--mode <kind>', 'kind of the blank added to text without markers').choices(BLANK_KINDS).default('document'))
+    .option('-n, --max-tokens <n>', 'tokens per blank at most', integer, 32)
+    .option('--min-tokens <n>', 'tokens per blank at least (blocks the end token until then)', integer, 0)
+    .option('-t, --temperature <t>', 'sampling temperature; 0 = greedy', number, 0)
+    .option('--top-k <k>', 'sample among the k most likely tokens; 0 = all', integer, 0)
+    .option('--top-p <p>', 'sample within probability mass p; 1 = all', number, 1)
+    .option('--repetition-penalty <r>', 'penalty for tokens already generated; 1 = none', number, 1)
+    .option('--seed <n>', 'seed for sampling', integer, 0)
+    .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, 1)
+    .option('--options <a|b|…>', 'rank these fills of the single blank instead of generating')
+    .option('--json', 'print JSON: spans, candidates, timings, tokens/s', false)
+    .showHelpAfterError('(run glm-infill --help for usage)')
+    .exitOverride();
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const cli = program();
+  try {
+    cli.parse(argv as string[], { from: 'node' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw error;
+  }
+  const opts = cli.opts<CliOptions>();
+  const text = await readInputText(cli.args, opts.file);
+  const choices = opts.options === undefined ? undefined : parseChoices(opts.options);
+  // Check the decoding options before the model loads, so a typo fails fast.
+  const decoding = decodingOptions({ ...opts, signal: undefined });
+  const model = await loadModel(opts.model, { device: opts.device, threads: opts.threads });
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    noteDevice(model);
+    if (choices !== undefined) {
+      const result = await rankOptions(model, text, choices, controller.signal);
+      process.stdout.write(opts.json ? `${JSON.stringify(clozeJson(model, result), null, 2)}\n` : formatRanking(result));
+      return EXIT.ok;
+    }
+    const result = await infill(model, text, { ...decoding, mode: opts.mode, signal: controller.signal });
+    process.stdout.write(opts.json ? `${JSON.stringify(infillJson(model, result), null, 2)}\n` : withNewline(result.text));
+    if (result.cancelled) process.stderr.write('glm-infill: interrupted; blanks not reached keep their markers\n');
+    return result.cancelled ? EXIT.interrupted : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await model.dispose();
+  }
+}
+
+function parseChoices(value: string): string[] {
+  const choices = value.split('|');
+  if (choices.length < 2 || choices.some((c) => c.trim() === '')) {
+    throw new UsageError('--options needs at least two non-empty fills separated by "|", e.g. --options "good|bad"');
+  }
+  return choices;
+}
+
+function noteDevice(model: GlmModel): void {
+  const { requested, used, fallbackReason } = model.device;
+  if (requested !== 'auto' && requested !== used) process.stderr.write(`glm-infill: running on ${used} instead of ${requested}: ${fallbackReason}\n`);
+}
+
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function formatRanking(result: ClozeResult): string {
+  return result.options.map((o) => `${o.probability.toFixed(4)}\t${o.logProb.toFixed(3)}\t${o.option}\n`).join('');
+}
+
+function modelJson(model: GlmModel): object {
+  return { name: model.manifest.name, folder: model.folder, device: model.device, loadMs: model.loadMs };
+}
+
+function infillJson(model: GlmModel, result: InfillResult): object {
+  return { model: modelJson(model), ...result };
+}
+
+function clozeJson(model: GlmModel, result: ClozeResult): object {
+  return { model: modelJson(model), ...result };
+}
+
+run(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`glm-infill: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = exitCodeOf(error);
+  },
+);
