@@ -70,8 +70,14 @@ export class GlmEngine {
     } catch (error) {
       throw new GlmError('runtime', `onnxruntime failed on a ${t}-token step: ${errorText(error)}`, { cause: error });
     }
+    const logits = outputs.logits as Tensor;
+    // The export leaves the vocabulary axis symbolic, so this is the first place a wrong vocabSize shows.
+    if (logits.dims[2] !== this.arch.vocabSize) {
+      throw new GlmError('model-invalid', `The model returns ${logits.dims[2]} logits per token but glm.json says ` +
+        `vocabSize = ${this.arch.vocabSize}.`);
+    }
     return {
-      logits: logitRows(outputs.logits as Tensor, input.logitPositions.length, this.arch.vocabSize),
+      logits: logitRows(logits, input.logitPositions.length, this.arch.vocabSize),
       cache: KvCache.fromOutputs(outputs as Record<string, Tensor>, this.arch.numLayers, cache.length + t),
     };
   }

@@ -38,7 +38,7 @@ export const DEFAULT_DECODING: DecodingOptions = {
   candidates: 1,
 };
 
-/** One token as it is generated, with the text it adds (held back while a UTF-8 character is incomplete). */
+/** Every token as it is generated, with the text it adds ('' while a UTF-8 character is still incomplete). */
 export interface TokenEvent {
   blank: number;
   candidate: number;
@@ -166,10 +166,10 @@ function sentenceStop(gen: Generator, tokens: readonly number[], next: number): 
 function emit(gen: Generator, req: SpanRequest, tokens: readonly number[], token: number, emitted: string): string {
   if (gen.options.onToken === undefined) return emitted;
   const text = gen.model.tokenizer.decode(tokens);
-  // A byte-level token can end inside a UTF-8 character: wait for the rest rather than stream U+FFFD.
-  if (text.endsWith('\uFFFD')) return emitted;
-  gen.options.onToken({ blank: req.blank, candidate: req.candidate, token, text: text.slice(emitted.length) });
-  return text;
+  // A byte-level token can end inside a UTF-8 character: its text waits for the rest rather than stream U+FFFD.
+  const complete = !text.endsWith('\uFFFD');
+  gen.options.onToken({ blank: req.blank, candidate: req.candidate, token, text: complete ? text.slice(emitted.length) : '' });
+  return complete ? text : emitted;
 }
 
 function emptyCandidate(state: DecodeState, stopReason: StopReason): Candidate {

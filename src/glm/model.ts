@@ -21,7 +21,7 @@ export interface GlmModel {
 }
 
 export interface LoadOptions extends EngineOptions {
-  /** Run one tiny prefill and decode step now: the first run after creation costs 2–3x a normal one. */
+  /** Run a decode step at load too (default): the first run after creation costs 2–3x a normal one. */
   warmUp?: boolean;
 }
 
@@ -35,7 +35,13 @@ export async function loadModel(folder: string, options: LoadOptions = {}): Prom
   const modelFile = join(root, manifest.model);
   await requireFile(modelFile);
   const engine = await GlmEngine.create(modelFile, manifest, options);
-  if (options.warmUp ?? true) await warmUp(engine, manifest);
+  try {
+    // Warm-up also checks what only a run shows (the logits' vocabulary axis is symbolic in the graph).
+    await warmUp(engine, manifest, options.warmUp ?? true);
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
   return {
     folder: root,
     manifest,
@@ -67,8 +73,9 @@ function checkTokenizerSize(tokenizer: GlmTokenizer, manifest: Manifest, file: s
   }
 }
 
-async function warmUp(engine: GlmEngine, manifest: Manifest): Promise<void> {
+/** A two-token prefill, and with `full` one decode step too: the first runs after creation are the slow ones. */
+async function warmUp(engine: GlmEngine, manifest: Manifest, full: boolean): Promise<void> {
   const special = manifest.specialTokens;
   const state = await DecodeState.prefill(engine, { ids: [special.cls, special.gmask], maskIndex: [1] });
-  await state.push(0, 0, special.sop).run(engine);
+  if (full) await state.push(0, 0, special.sop).run(engine);
 }

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { rankOptions } from '../../src/glm/cloze.js';
+import { DecodeState } from '../../src/glm/decoder.js';
+import { buildPartA } from '../../src/glm/layout.js';
+import type { GlmModel } from '../../src/glm/model.js';
+import { logProbability } from '../../src/glm/processors.js';
+import { loadTiny } from './helpers.js';
+
+let model: GlmModel;
+before(async () => {
+  model = await loadTiny();
+});
+after(() => model.dispose());
+
+test('options are ranked by log p(option, eop | Part A), normalised over the options', async () => {
+  const result = await rankOptions(model, 'The movie was [MASK]. I liked it.', ['good', 'bad', 'not great']);
+  assert.equal(result.options.length, 3);
+  const total = result.options.reduce((sum, o) => sum + o.probability, 0);
+  assert.ok(Math.abs(total - 1) < 1e-9);
+  for (let i = 1; i < 3; i++) assert.ok((result.options[i - 1]?.logProb ?? 0) >= (result.options[i]?.logProb ?? 0));
+  // Independent check: the same score from one decode step per token.
+  const special = model.manifest.specialTokens;
+  const segments = ['The movie was', '. I liked it.'].map((t) => model.tokenizer.encode(t));
+  let state = await DecodeState.prefill(model.engine, buildPartA(segments, ['span'], special));
+  const option = result.options.find((o) => o.option === 'not great');
+  assert.deepEqual(option?.tokens, model.tokenizer.encode(' not great'));
+  let expected = 0;
+  const ids = [special.sop, ...(option?.tokens ?? [])];
+  for (const [j, id] of ids.entries()) {
+    const step = await state.push(0, j, id).run(model.engine);
+    state = step.state;
+    expected += logProbability(step.logits, ids[j + 1] ?? special.eop);
+  }
+  assert.ok(Math.abs((option?.logProb ?? 0) - expected) < 1e-4, `${option?.logProb} vs ${expected}`);
+});
+
+test('ranking needs one blank and two options', async () => {
+  await assert.rejects(rankOptions(model, 'a [MASK] b [MASK]', ['x', 'y']), /exactly one blank in the text; it has 2/);
+  await assert.rejects(rankOptions(model, 'a [MASK]', ['x']), /at least two options/);
+});

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DecodeState } from '../../src/glm/decoder.js';
+import { GlmError } from '../../src/glm/errors.js';
+import { infill, type InfillOptions } from '../../src/glm/infill.js';
+import { buildPartA } from '../../src/glm/layout.js';
+import type { GlmModel } from '../../src/glm/model.js';
+import { argmax } from '../../src/glm/processors.js';
+import { uncachedNextLogits } from '../../src/glm/reference.js';
+import { loadTiny, maxAbsDiff } from './helpers.js';
+
+let model: GlmModel;
+before(async () => {
+  model = await loadTiny();
+});
+after(() => model.dispose());
+
+// The random-weight fixture model's greedy token is eop at once; min tokens makes it produce spans.
+const SPANS: InfillOptions = { minTokens: 4, maxTokens: 4 };
+const TWO_BLANKS = 'The quick brown fox [MASK] over the lazy dog. It was [MASK] of times.';
+
+test('all blanks are filled in document order, each span in its place', async () => {
+  const result = await infill(model, TWO_BLANKS, SPANS);
+  assert.equal(result.spans.length, 2);
+  assert.equal(result.cancelled, false);
+  for (const span of result.spans) {
+    assert.equal(span.tokens.length, 4);
+    assert.equal(span.stopReason, 'limit');
+    assert.equal(span.text, model.tokenizer.decode(span.tokens));
+  }
+  const [a, b] = result.spans;
+  assert.equal(result.text, `The quick brown fox${a?.text} over the lazy dog. It was${b?.text} of times.`);
+  assert.equal(result.timings.generatedTokens, 8);
+  assert.ok(result.timings.partATokens > 0 && result.timings.partATokens <= model.manifest.architecture.maxSequenceLength);
+});
+
+test('cached multi-blank greedy decoding equals recomputing the whole sequence at every step', async () => {
+  const result = await infill(model, TWO_BLANKS, SPANS);
+  const special = model.manifest.specialTokens;
+  const segments = ['The quick brown fox', ' over the lazy dog. It was', ' of times.'].map((t) => model.tokenizer.encode(t));
+  const partA = buildPartA(segments, ['span', 'span'], special);
+  const spans: number[][] = [];
+  for (const span of result.spans) {
+    spans.push([special.sop]);
+    for (const token of span.tokens) {
+      const logits = await uncachedNextLogits(model.engine, partA, spans);
+      for (const id of [special.eop, special.eos, special.cls, special.mask, special.smask, special.gmask, special.sop]) logits[id] = -Infinity;
+      assert.equal(token, argmax(logits));
+      spans.at(-1)?.push(token);
+    }
+  }
+});
+
+test('a later blank sees the earlier span: forcing blank 1 changes blank 2 logits', async () => {
+  const special = model.manifest.specialTokens;
+  const segments = ['Alpha', ' beta gamma', ' delta.'].map((t) => model.tokenizer.encode(t));
+  const partA = buildPartA(segments, ['span', 'span'], special);
+  const start = await DecodeState.prefill(model.engine, partA);
+  const blank2Logits = async (fill: number[]): Promise<Float32Array> => {
+    let state = start.push(0, 0, special.sop);
+    fill.forEach((id, j) => (state = state.push(0, j + 1, id)));
+    const { logits } = await state.push(1, 0, special.sop).run(model.engine);
+    return Float32Array.from(logits);
+  };
+  const one = await blank2Logits(model.tokenizer.encode(' red'));
+  const two = await blank2Logits(model.tokenizer.encode(' blue sky'));
+  assert.ok(maxAbsDiff(one, two) > 1e-3, 'blank 2 logits did not change with blank 1');
+  // And the cached state agrees with a full recomputation for both.
+  const full = await uncachedNextLogits(model.engine, partA, [[special.sop, ...model.tokenizer.encode(' red')], [special.sop]]);
+  assert.ok(maxAbsDiff(one, full) < 1e-4);
+});
+
+test('seeded sampling is deterministic; another seed gives another fill', async () => {
+  const options: InfillOptions = { temperature: 1, maxTokens: 6, minTokens: 6, seed: 11 };
+  const a = await infill(model, TWO_BLANKS, options);
+  const b = await infill(model, TWO_BLANKS, options);
+  const c = await infill(model, TWO_BLANKS, { ...options, seed: 12 });
+  assert.deepEqual(a.spans.map((s) => s.tokens), b.spans.map((s) => s.tokens));
+  assert.notDeepEqual(a.spans.map((s) => s.tokens), c.spans.map((s) => s.tokens));
+});
+
+test('candidates: n per blank, best first, greedy ones start with different tokens', async () => {
+  const result = await infill(model, 'One [MASK] two', { candidates: 3, minTokens: 2, maxTokens: 3 });
+  const candidates = result.spans[0]?.candidates ?? [];
+  assert.equal(candidates.length, 3);
+  assert.equal(new Set(candidates.map((c) => c.tokens[0])).size, 3);
+  for (let i = 1; i < candidates.length; i++) assert.ok((candidates[i - 1]?.logProb ?? 0) >= (candidates[i]?.logProb ?? 0));
+  assert.deepEqual(result.spans[0]?.tokens, candidates[0]?.tokens);
+  assert.ok(candidates.every((c) => c.logProb < 0 && Number.isFinite(c.logProb)));
+});
+
+test('streaming reports every token, and the pieces add up to the span', async () => {
+  const events: { blank: number; text: string }[] = [];
+  const result = await infill(model, TWO_BLANKS, { ...SPANS, onToken: (e) => events.push(e) });
+  for (const [k, span] of result.spans.entries()) {
+    const texts = events.filter((e) => e.blank === k).map((e) => e.text);
+    assert.equal(texts.join(''), span.text.replace(/\uFFFD+$/, ''));
+  }
+});
+
+test('cancellation mid-generation returns at once and reports cancelled', async () => {
+  const controller = new AbortController();
+  let tokens = 0;
+  const result = await infill(model, TWO_BLANKS, {
+    maxTokens: 64, minTokens: 64, signal: controller.signal,
+    onToken: () => {
+      if (++tokens === 3) controller.abort();
+    },
+  });
+  assert.equal(result.cancelled, true);
+  assert.equal(tokens, 3, 'no token after the abort');
+  assert.equal(result.spans.length, 0, 'the interrupted blank is not reported as filled');
+  assert.equal(result.text, TWO_BLANKS);
+});
+
+test('text without a blank is continued with a document blank at its end', async () => {
+  const result = await infill(model, 'Once upon a time', { minTokens: 2, maxTokens: 2 });
+  assert.equal(result.spans.length, 1);
+  assert.equal(result.spans[0]?.kind, 'document');
+  assert.equal(result.spans[0]?.start, 'Once upon a time'.length);
+  assert.ok(result.text.startsWith('Once upon a time') && result.text.length > 'Once upon a time'.length);
+});
+
+test('a text longer than the model positions is windowed around the blanks, never rejected', async () => {
+  const words = (tag: string): string => Array.from({ length: 400 }, (_, i) => `${tag}${i}`).join(' ');
+  const text = `${words('a')} [MASK] ${words('b')}`;
+  const result = await infill(model, text, { minTokens: 2, maxTokens: 2 });
+  const s = model.manifest.architecture.maxSequenceLength;
+  assert.ok(result.window.textTokens > s, `text tokens ${result.window.textTokens}`);
+  assert.ok(result.window.keptTokens < result.window.textTokens);
+  assert.ok(result.timings.partATokens + 3 <= s);
+  assert.equal(result.spans.length, 1);
+  assert.equal(result.text.slice(0, text.indexOf(' [MASK]')), words('a'));
+});
+
+test('bad requests are input errors with a clear message', async () => {
+  const check = (code: string, pattern: RegExp) => (error: unknown): boolean => {
+    assert.ok(error instanceof GlmError);
+    assert.equal(error.code, code);
+    assert.match(error.message, pattern);
+    return true;
+  };
+  await assert.rejects(infill(model, ''), check('input', /The text is empty/));
+  await assert.rejects(infill(model, '  \n '), check('input', /The text is empty/));
+  await assert.rejects(infill(model, 'a [XMASK] b'), check('input', /Unknown mask marker \[XMASK\]/));
+  await assert.rejects(infill(model, 'x [MASK]', { topP: 0 }), check('input', /top-p must be in/));
+  await assert.rejects(infill(model, 'x [MASK]', { minTokens: 5, maxTokens: 2 }), check('input', /min tokens/));
+  await assert.rejects(infill(model, 'x [MASK]'.repeat(60)), check('too-many-blanks', /60 blanks do not fit the model's 128 positions/));
+});

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  applyProcessors, argmax, logProbability, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
+} from '../../src/glm/processors.js';
+import { sampler, seededRandom } from '../../src/glm/sampler.js';
+
+const row = (...values: number[]): Float32Array => Float32Array.from(values);
+
+test('temperature divides logits', () => {
+  const l = row(2, -4);
+  temperature(2)(l, []);
+  assert.deepEqual([...l], [1, -2]);
+});
+
+test('top-k keeps the k largest', () => {
+  const l = row(1, 5, 3, 4);
+  topK(2)(l, []);
+  assert.deepEqual([...l], [-Infinity, 5, -Infinity, 4]);
+});
+
+test('top-p keeps the smallest set reaching p', () => {
+  const l = row(Math.log(0.5), Math.log(0.3), Math.log(0.2));
+  topP(0.7)(l, []);
+  assert.deepEqual([...l].map((v) => v > -Infinity), [true, true, false]);
+  const one = row(0, 10, 0);
+  topP(0.01)(one, []);
+  assert.deepEqual([...one].map((v) => v > -Infinity), [false, true, false]);
+});
+
+test('repetition penalty lowers generated tokens whatever their sign', () => {
+  const l = row(2, -2, 2);
+  repetitionPenalty(2)(l, [0, 1, 1]);
+  assert.deepEqual([...l], [1, -4, 2]);
+});
+
+test('suppression and composition', () => {
+  const l = row(9, 1, 2, 8, 7);
+  applyProcessors([suppress([0]), suppressFrom(4)], l, []);
+  assert.deepEqual([...l], [-Infinity, 1, 2, 8, -Infinity]);
+  assert.equal(argmax(l), 3);
+  assert.deepEqual(topIndices(l, 2), [3, 2]);
+});
+
+test('softmax and log-probability agree', () => {
+  const l = row(1, 2, 3);
+  const p = softmax(l);
+  assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  assert.ok(Math.abs(Math.log(p[2] as number) - logProbability(l, 2)) < 1e-9);
+});
+
+test('seeded sampling is deterministic and follows the distribution', () => {
+  const l = row(Math.log(0.7), Math.log(0.2), Math.log(0.1));
+  const draw = (seed: number): number[] => {
+    const sample = sampler(seededRandom(seed));
+    return Array.from({ length: 2000 }, () => sample(l));
+  };
+  assert.deepEqual(draw(42), draw(42));
+  assert.notDeepEqual(draw(42), draw(43));
+  const share = draw(7).filter((x) => x === 0).length / 2000;
+  assert.ok(share > 0.65 && share < 0.75, `share of the 0.7 token: ${share}`);
+});

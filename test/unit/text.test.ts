@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ensureBlank, fillText, parseMarkers } from '../../src/glm/markers.js';
+import { windowSegments, precutText } from '../../src/glm/window.js';
+import { sentenceEnd } from '../../src/glm/stopping.js';
+
+test('markers become blanks of their kind; one space before a marker goes into the blank', () => {
+  const text = 'a [MASK] b[sMASK]  c [gMASK]';
+  const { segments, blanks } = parseMarkers(text);
+  assert.deepEqual(segments, ['a', ' b', '  c', '']);
+  assert.deepEqual(blanks.map((b) => b.kind), ['span', 'sentence', 'document']);
+  assert.deepEqual(blanks.map((b) => text.slice(b.start, b.end)), [' [MASK]', '[sMASK]', ' [gMASK]']);
+});
+
+test('an unknown mask marker is an input error naming the marker and its place', () => {
+  assert.throws(() => parseMarkers('x [XMASK] y'), /Unknown mask marker \[XMASK\] at character 2/);
+  assert.throws(() => parseMarkers('[mask]'), /Unknown mask marker \[mask\]/);
+});
+
+test('text without markers gets a blank of the mode at its end, absorbing a trailing space', () => {
+  const text = 'Hello ';
+  const marked = ensureBlank(parseMarkers(text), text);
+  assert.deepEqual(marked.segments, ['Hello', '']);
+  assert.deepEqual(marked.blanks, [{ kind: 'document', start: 5, end: 6 }]);
+  assert.equal(ensureBlank(parseMarkers('Hi'), 'Hi', 'sentence').blanks[0]?.kind, 'sentence');
+});
+
+test('fillText replaces each blank range by its fill', () => {
+  const text = 'The capital is [MASK]. It is [MASK].';
+  const { blanks } = parseMarkers(text);
+  assert.equal(fillText(text, blanks, [' Paris', ' big']), 'The capital is Paris. It is big.');
+  assert.equal(fillText(text, blanks.slice(0, 1), [' Paris']), 'The capital is Paris. It is [MASK].');
+});
+
+test('window keeps the tokens nearest the blanks and never drops more than needed', () => {
+  const before = Array.from({ length: 10 }, (_, i) => 100 + i);
+  const middle = Array.from({ length: 10 }, (_, i) => 200 + i);
+  const after = Array.from({ length: 10 }, (_, i) => 300 + i);
+  const { segments, report } = windowSegments([before, middle, after], 12);
+  assert.deepEqual(segments, [[107, 108, 109], [200, 201, 202, 207, 208, 209], [300, 301, 302]]);
+  assert.deepEqual(report, { textTokens: 30, keptTokens: 12 });
+  assert.deepEqual(windowSegments([before, after], 40).segments, [before, after]);
+  assert.equal(windowSegments([before, after], 0).report.keptTokens, 0);
+});
+
+test('window gives unused budget of a short side to the long side', () => {
+  const { segments } = windowSegments([[1, 2], Array.from({ length: 20 }, (_, i) => i + 10)], 8);
+  assert.deepEqual(segments, [[1, 2], [10, 11, 12, 13, 14, 15]]);
+});
+
+test('precut keeps the characters next to the blanks', () => {
+  assert.deepEqual(precutText(['abcdef', 'ghijkl', 'mnopqr'], 2), ['ef', 'ghkl', 'mn']);
+});
+
+test('sentence end: a terminator followed by whitespace, or a CJK full stop', () => {
+  assert.equal(sentenceEnd(' It rained.'), -1); // the next token decides
+  assert.equal(sentenceEnd(' It rained. Then'), 11);
+  assert.equal(sentenceEnd(' Pi is 3.14 exactly'), -1);
+  assert.equal(sentenceEnd(' He said "go." Then'), 14);
+  assert.equal(sentenceEnd('下雨了。'), 4);
+  assert.equal(sentenceEnd('. x'), -1); // no content before the stop
+});
