@@ -1,0 +1,86 @@
+"""Corpus (jsonl from models.corpus.build) → tokenizer.json and flat token files for training.
+
+    /usr/bin/python3 -m models.glm.prepare --corpus data/corpus --out data/tokens --vocab-size 8192
+
+Trains the byte-level BPE on a deterministic sample of the train split (every bucket represented), then
+tokenizes every document: `train.bin/.idx` from the train split, `val.bin/.idx` from the held-out split.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from typing import Iterator, List
+
+from .data import write_documents
+from .tokenizer import BPETokenizer, train_bpe
+
+
+def read_documents(path: str) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line)
+
+
+def tokenizer_sample(path: str, max_bytes: int, every: int) -> List[str]:
+    """Every `every`-th document until max_bytes: spreads the sample over all sources in file order."""
+    texts, size = [], 0
+    for i, doc in enumerate(read_documents(path)):
+        if i % every == 0:
+            texts.append(doc["text"])
+            size += len(doc["text"])
+            if size >= max_bytes:
+                break
+    return texts
+
+
+def tokenize_split(tok: BPETokenizer, src: str, prefix: str) -> dict:
+    docs, buckets = [], {}
+    for doc in read_documents(src):
+        try:
+            ids = tok.encode_plain(doc["text"])
+        except ValueError as e:
+            print(f"skipping {doc.get('src')}:{doc.get('path')}: {e}")
+            continue
+        docs.append(ids)
+        b = buckets.setdefault(doc.get("bucket", "?"), {"docs": 0, "tokens": 0, "bytes": 0})
+        b["docs"] += 1
+        b["tokens"] += len(ids)
+        b["bytes"] += len(doc["text"].encode("utf-8"))
+    write_documents(prefix, docs)
+    return buckets
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default="data/corpus")
+    ap.add_argument("--out", default="data/tokens")
+    ap.add_argument("--vocab-size", type=int, default=8192)
+    ap.add_argument("--sample-mb", type=float, default=24, help="text used to learn the merges")
+    ap.add_argument("--sample-every", type=int, default=7)
+    ap.add_argument("--tokenizer", help="reuse this tokenizer.json instead of training one")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    started = time.time()
+    if args.tokenizer:
+        tok = BPETokenizer.load(args.tokenizer)
+    else:
+        sample = tokenizer_sample(os.path.join(args.corpus, "train.jsonl"), int(args.sample_mb * 1e6),
+                                  args.sample_every)
+        tok = train_bpe(sample, args.vocab_size, progress=lambda n: print(f"  {n} merges", flush=True))
+        print(f"tokenizer: {tok.size} tokens from {sum(map(len, sample)) / 1e6:.1f} MB in {time.time() - started:.0f} s")
+    tok.save(os.path.join(args.out, "tokenizer.json"))
+    report = {"vocab_size": tok.size}
+    for split, name in (("train", "train"), ("heldout", "val")):
+        t0 = time.time()
+        report[name] = tokenize_split(tok, os.path.join(args.corpus, f"{split}.jsonl"), os.path.join(args.out, name))
+        tokens = sum(b["tokens"] for b in report[name].values())
+        size = sum(b["bytes"] for b in report[name].values())
+        print(f"{name}: {tokens / 1e6:.1f} M tokens, {size / max(tokens, 1):.2f} bytes/token, {time.time() - t0:.0f} s")
+    with open(os.path.join(args.out, "report.json"), "w") as f:
+        json.dump(report, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
