@@ -30,6 +30,7 @@ async function buildApp() {
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
   });
+  await build({ ...common, entryPoints: ['src/cli/bench.ts'], outfile: 'dist/bench.js' });
 }
 
 async function buildTests() {

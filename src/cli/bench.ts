@@ -1,0 +1,155 @@
+import { performance } from 'node:perf_hooks';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DecodeState } from '../glm/decoder.js';
+import { DEVICES, type Device, type GlmModel, defaultThreads, infill, loadModel } from '../glm/index.js';
+import { buildPartA } from '../glm/layout.js';
+import { uncachedNextLogits } from '../glm/reference.js';
+import { defaultModelFolder } from './defaults.js';
+
+interface BenchOptions {
+  model: string;
+  device: Device;
+  threads: number;
+  repeat: number;
+  decodeTokens: number;
+}
+
+const PREFILL_SIZES = [128, 256, 512];
+const FOUR_BLANKS = 'The library [MASK] files from disk. Every request [MASK] a token first. ' +
+  'Errors are [MASK] to the caller, and the cache is [MASK] when the session closes.';
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer.');
+  return n;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await work();
+  return { ms: performance.now() - start, value };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function medianMs(repeat: number, work: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) times.push((await timed(work)).ms);
+  return median(times);
+}
+
+/** A Part A of exactly n tokens: [CLS], text, one [gMASK] at the end. */
+function partAOf(model: GlmModel, n: number): ReturnType<typeof buildPartA> {
+  const filler = model.tokenizer.encode('Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(n / 4)));
+  return buildPartA([filler.slice(0, n - 2), []], ['document'], model.manifest.specialTokens);
+}
+
+async function prefillTimes(model: GlmModel, repeat: number): Promise<Record<string, number | string>> {
+  const s = model.manifest.architecture.maxSequenceLength;
+  const out: Record<string, number | string> = {};
+  for (const n of PREFILL_SIZES) {
+    if (n > s) {
+      out[n] = `skipped: over the model's maxSequenceLength ${s}`;
+      continue;
+    }
+    const partA = partAOf(model, n);
+    out[n] = await medianMs(repeat, () => DecodeState.prefill(model.engine, partA));
+  }
+  return out;
+}
+
+/** Greedy decode of `count` tokens after a Part A, with the cache, and recomputing the whole sequence each step. */
+async function decodeTimes(model: GlmModel, count: number): Promise<{ cachedMsPerToken: number; recomputeMsPerToken: number; tokens: number }> {
+  const s = model.manifest.architecture.maxSequenceLength;
+  const tokens = Math.min(count, Math.floor(s / 2) - 1);
+  const partA = partAOf(model, Math.floor(s / 2));
+  const special = model.manifest.specialTokens;
+  const filler = model.tokenizer.encode(' and so on').concat(Array(tokens).fill(model.tokenizer.encode(' x')[0]));
+  const span = [special.sop, ...filler.slice(0, tokens - 1)];
+  const cached = await timed(async () => {
+    let state = await DecodeState.prefill(model.engine, partA);
+    for (const [j, id] of span.entries()) state = (await state.push(0, j, id).run(model.engine)).state;
+  });
+  const prefillMs = await medianMs(3, () => DecodeState.prefill(model.engine, partA));
+  const recompute = await timed(async () => {
+    for (let j = 1; j <= span.length; j++) await uncachedNextLogits(model.engine, partA, [span.slice(0, j)]);
+  });
+  return { cachedMsPerToken: (cached.ms - prefillMs) / span.length, recomputeMsPerToken: recompute.ms / span.length, tokens: span.length };
+}
+
+/** One request with four blanks against four requests with one blank each (the others removed). */
+async function multiBlankTimes(model: GlmModel, repeat: number): Promise<{ oneFillMs: number; fourFillsMs: number }> {
+  const options = { minTokens: 8, maxTokens: 8 };
+  const singles = [0, 1, 2, 3].map((k) => {
+    let i = 0;
+    return FOUR_BLANKS.replace(/ \[MASK\]/g, (m) => (i++ === k ? m : ''));
+  });
+  const oneFillMs = await medianMs(repeat, () => infill(model, FOUR_BLANKS, options));
+  const fourFillsMs = await medianMs(repeat, async () => {
+    for (const text of singles) await infill(model, text, options);
+  });
+  return { oneFillMs, fourFillsMs };
+}
+
+function table(rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+const fmt = (ms: number | string): string => (typeof ms === 'number' ? `${ms.toFixed(2)} ms` : ms);
+
+async function main(): Promise<void> {
+  const opts = new Command('glm-infill-bench')
+    .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling.')
+    .option('-m, --model <folder>', 'model folder', defaultModelFolder())
+    .addOption(new Option('-d, --device <device>').choices(DEVICES).default('cpu'))
+    .option('--threads <n>', 'intra-op threads', positive, defaultThreads())
+    .option('--repeat <n>', 'runs per measurement (median)', positive, 5)
+    .option('--decode-tokens <n>', 'tokens for the decode measurements', positive, 48)
+    .parse()
+    .opts<BenchOptions>();
+  const load = await timed(() => loadModel(opts.model, { device: opts.device, threads: opts.threads, warmUp: false }));
+  const model = load.value;
+  try {
+    const firstRunMs = (await timed(() => DecodeState.prefill(model.engine, partAOf(model, 16)))).ms;
+    const prefill = await prefillTimes(model, opts.repeat);
+    const decode = await decodeTimes(model, opts.decodeTokens);
+    const multi = await multiBlankTimes(model, opts.repeat);
+    const result = {
+      model: model.manifest.name,
+      device: model.device,
+      threads: opts.threads,
+      maxSequenceLength: model.manifest.architecture.maxSequenceLength,
+      sessionCreationMs: load.ms,
+      firstRunMs,
+      prefillMs: prefill,
+      decode: { ...decode, tokensPerSecond: 1000 / decode.cachedMsPerToken, cachedSpeedup: decode.recomputeMsPerToken / decode.cachedMsPerToken },
+      multiBlank: { ...multi, speedup: multi.fourFillsMs / multi.oneFillMs },
+      rssMiB: process.memoryUsage().rss / 2 ** 20,
+    };
+    process.stdout.write(`${table([
+      ['model', `${result.model} (S = ${result.maxSequenceLength}, ${result.device.used}, ${result.threads} thread(s))`],
+      ['session creation', fmt(result.sessionCreationMs)],
+      ['first run (16 tokens, cold)', fmt(result.firstRunMs)],
+      ...PREFILL_SIZES.map((n): [string, string] => [`prefill ${n} Part A tokens`, fmt(prefill[n] as number | string)]),
+      [`decode, cached (${decode.tokens} tokens)`, `${decode.cachedMsPerToken.toFixed(3)} ms/token, ${result.decode.tokensPerSecond.toFixed(0)} tokens/s`],
+      ['decode, recomputing every step', `${decode.recomputeMsPerToken.toFixed(3)} ms/token`],
+      ['cache speed-up', `${result.decode.cachedSpeedup.toFixed(2)}x`],
+      ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
+      ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
+      ['multi-blank speed-up', `${result.multiBlank.speedup.toFixed(2)}x`],
+      ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
+    ])}\n${JSON.stringify(result)}\n`);
+  } finally {
+    await model.dispose();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`glm-infill-bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
