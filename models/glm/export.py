@@ -35,14 +35,15 @@ class OnnxGLM(nn.Module):
         hidden, present = self.model.hidden_states(input_ids, position_ids, attention_mask, past,
                                                    final_layernorm=False)
         b, k = logit_positions.shape
-        h = hidden.shape[-1]
+        h, vocab = hidden.shape[-1], self.model.config.vocab_size
         picked = hidden.gather(1, logit_positions.unsqueeze(-1).expand(b, k, h))
-        picked = self.model.transformer.final_layernorm(picked).reshape(b * k, h)
+        # flatten (ONNX Flatten) rather than reshape(-1, h): K = 0 (a prefill that wants no logits) must work.
+        picked = self.model.transformer.final_layernorm(picked).flatten(0, 1)
         logits = torch.addmm(self.output_bias, picked, self.model.word_embeddings.weight.t())
         flat: List[torch.Tensor] = []
         for key, value in present:
             flat += [key, value]
-        return (logits.reshape(b, k, -1), *flat)
+        return (logits.reshape(b, k, vocab), *flat)
 
 
 def io_names(num_layers: int):
@@ -76,8 +77,19 @@ def export_onnx(model: GLM, path: str) -> None:
                           dynamic_axes=axes, opset_version=17, do_constant_folding=True)
     graph_model = onnx.load(path)
     name_initializers(graph_model, model.state_dict())
+    allow_zero_logit_rows(graph_model)
     onnx.checker.check_model(graph_model)
     onnx.save(graph_model, path)
+
+
+def allow_zero_logit_rows(graph_model: onnx.ModelProto) -> None:
+    """ONNX Reshape reads a 0 in the target shape as "keep that input dim" unless allowzero=1; the logits
+    reshape to [B, K, V] must take K = 0 literally (a prefill that wants no logits)."""
+    for node in graph_model.graph.node:
+        if node.op_type == "Reshape" and "logits" in node.output:
+            kept = [a for a in node.attribute if a.name != "allowzero"]
+            del node.attribute[:]
+            node.attribute.extend(kept + [onnx.helper.make_attribute("allowzero", 1)])
 
 
 def name_initializers(graph_model: onnx.ModelProto, state: dict) -> None:

@@ -76,6 +76,14 @@ def layout_cases(tok: BPETokenizer) -> List[dict]:
     return cases
 
 
+def valid_argmax(row: torch.Tensor, special: SpecialTokens) -> int:
+    """Greedy choice among real output tokens: never a mask, [CLS], sop, eop or eos (a random model's favourite
+    is often eop, which would make every decode input the same)."""
+    row = row.clone()
+    row[[special.cls, special.mask, special.smask, special.gmask, special.sop, special.eop, special.eos]] = float("-inf")
+    return int(row.argmax())
+
+
 def reference_logits(model: GLM, case: dict, special: SpecialTokens) -> dict:
     """Prefill of the case's Part A, then greedy cached decoding of its first two blanks in order."""
     part_a = case["expected"]["inputIds"][:case["expected"]["sep"]]
@@ -97,7 +105,7 @@ def reference_logits(model: GLM, case: dict, special: SpecialTokens) -> dict:
                 row = logits[0, -1]
                 result["decode"].append({"inputId": token, "positionIds": [mask_position, block],
                                          "logits": row.tolist()})
-                token, block = int(row.argmax()), block + 1
+                token, block = int(valid_argmax(row, special)), block + 1
     return result
 
 

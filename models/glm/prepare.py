@@ -52,6 +52,22 @@ def tokenize_split(tok: BPETokenizer, src: str, prefix: str) -> dict:
     return buckets
 
 
+def vocab_study(args) -> None:
+    """Compression (bytes/token) on held-out text and encode speed for several vocabulary sizes."""
+    sample = tokenizer_sample(os.path.join(args.corpus, "train.jsonl"), int(args.sample_mb * 1e6), args.sample_every)
+    heldout = tokenizer_sample(os.path.join(args.corpus, "heldout.jsonl"), 3_000_000, 3)
+    size = sum(len(t.encode("utf-8")) for t in heldout)
+    for vocab in args.study:
+        t0 = time.time()
+        tok = train_bpe(sample, vocab)
+        trained = time.time() - t0
+        t0 = time.time()
+        tokens = sum(len(tok.encode_plain(t)) for t in heldout)
+        print(json.dumps({"vocab": vocab, "heldout_bytes_per_token": round(size / tokens, 3),
+                          "train_s": round(trained), "encode_MB_per_s": round(size / 1e6 / (time.time() - t0), 2)}),
+              flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default="data/corpus")
@@ -60,7 +76,10 @@ def main() -> None:
     ap.add_argument("--sample-mb", type=float, default=24, help="text used to learn the merges")
     ap.add_argument("--sample-every", type=int, default=7)
     ap.add_argument("--tokenizer", help="reuse this tokenizer.json instead of training one")
+    ap.add_argument("--study", type=int, nargs="+", help="only compare these vocabulary sizes, write nothing")
     args = ap.parse_args()
+    if args.study:
+        return vocab_study(args)
     os.makedirs(args.out, exist_ok=True)
     started = time.time()
     if args.tokenizer:

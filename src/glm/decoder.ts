@@ -21,15 +21,11 @@ export class DecodeState {
     private readonly pending: Pending,
   ) {}
 
-  /**
-   * Runs Part A once (bidirectional). No Part A logit is needed, but the contract's K = 0 fails in onnxruntime on the
-   * current export (a Reshape cannot infer its -1 axis from an empty tensor), so one row is asked for: V·H
-   * multiply-adds, nothing next to the prefill itself.
-   */
+  /** Runs Part A once (bidirectional). No Part A logit is needed: K = 0 skips the output layer entirely. */
   static async prefill(engine: GlmEngine, partA: PartA): Promise<DecodeState> {
     const n = partA.ids.length;
     const { cache } = await engine.forward(
-      { ids: partA.ids, positions: partAPositions(n), mask: new Float32Array(n * n).fill(1), logitPositions: [n - 1] },
+      { ids: partA.ids, positions: partAPositions(n), mask: new Float32Array(n * n).fill(1), logitPositions: [] },
       KvCache.empty(engine.arch),
     );
     return new DecodeState(partA, cache, { ids: [], positions: [[], []] });
