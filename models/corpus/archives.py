@@ -37,11 +37,18 @@ def deb_files(deb: Path, wanted: Wanted) -> Iterator[tuple[str, bytes]]:
                     yield rel, Path(full).read_bytes()
 
 
+def npm_path(member_name: str) -> str:
+    """Tarballs keep their files under one top folder, usually `package/`, but not always
+    (@types/node uses `node/`): name it `package/` so that patterns need not care."""
+    _top, _, rest = member_name.partition("/")
+    return f"package/{rest}"
+
+
 def npm_files(tarball: Path, wanted: Wanted) -> Iterator[tuple[str, bytes]]:
     """Read the wanted regular files straight from an `npm pack` tarball (nothing is unpacked)."""
     with tarfile.open(tarball, "r:gz") as archive:
-        members = sorted((m for m in archive.getmembers() if m.isfile() and wanted(m.name)),
-                         key=lambda m: m.name)
+        members = sorted((m for m in archive.getmembers() if m.isfile() and wanted(npm_path(m.name))),
+                         key=lambda m: npm_path(m.name))
         for member in members:
             handle = archive.extractfile(member)
-            yield member.name, handle.read() if handle else b""
+            yield npm_path(member.name), handle.read() if handle else b""

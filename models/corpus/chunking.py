@@ -28,14 +28,23 @@ def _pieces(text: str) -> list[str]:
     return pieces
 
 
+def _cut_line(line: str, limit: int) -> tuple[str, str]:
+    """Split a line longer than `limit` bytes after the last space that keeps the head within
+    the limit (a paragraph-per-line text then breaks between words, not inside one)."""
+    head = line.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+    space = head.rfind(" ")
+    if space > len(head) // 2:
+        head = head[:space + 1]
+    return head, line[len(head):]
+
+
 def _split_oversized(piece: str, limit: int) -> list[str]:
     """A paragraph above the limit: cut at line ends, and inside a line only as a last resort."""
     out: list[str] = []
     for line in piece.splitlines(keepends=True):
         while _utf8_len(line) > limit:
-            cut = limit // 4  # at most 4 bytes per character, so this prefix always fits
-            out.append(line[:cut])
-            line = line[cut:]
+            head, line = _cut_line(line, limit)
+            out.append(head)
         out.append(line)
     return out
 

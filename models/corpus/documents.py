@@ -47,37 +47,40 @@ class Stats:
         self.counts[source][what] += n
 
 
-def clean_text(text: str, source: Source) -> tuple[str | None, str | None]:
-    """(cleaned text, None) or (None, reason it was dropped)."""
+def clean_chunks(text: str, source: Source) -> Iterator[tuple[str | None, str | None]]:
+    """(chunk, None) for each kept chunk of a file, (None, reason) for each dropped one.
+
+    Files are split before the quality filters run, so that one long line in a 9 MB file
+    (typescript.js) costs its 64 KB chunk, not the whole file; for files under 64 KB this is the
+    plain per-file filter of corpus.md."""
+    # Generated files exist among docs too (LLVM's AMDGPU operand pages, hundreds of near-copies).
+    if looks_generated(text):
+        yield None, "generated"
+        return
     if source.kind == "code":
-        if looks_generated(text):
-            return None, "generated"
         text = strip_licence_header(text)
-        limits = CODE_LIMITS
-    else:
-        limits = TEXT_LIMITS
-    reason = rejection_reason(text, limits)
-    return (None, reason) if reason else (text, None)
+    limits = CODE_LIMITS if source.kind == "code" else TEXT_LIMITS
+    for chunk in split_document(text):
+        reason = rejection_reason(chunk, limits)
+        yield (None, reason) if reason else (chunk, None)
 
 
 def documents(source: Source, package: str, files: Iterable[tuple[str, bytes]], stats: Stats,
               license: str | None = None, tree_fraction: float = DEFAULT_TREE_FRACTION) -> Iterator[Doc]:
     """Clean documents of one package of `source`; `package` prefixes each document's path."""
-    limits = CODE_LIMITS if source.kind == "code" else TEXT_LIMITS
     for path, text in READERS[source.reader](files):
         stats.add(source.name, "files")
         if text is None:
             stats.add(source.name, "undecodable")
             continue
-        text, reason = clean_text(text, source)
-        if reason:
-            stats.add(source.name, reason)
-            continue
         lang = code_lang(path) if source.kind == "code" else text_lang(path, source.lang)
         split = split_of(source, path, tree_fraction)
-        chunks = [c for c in split_document(text) if len(c.strip()) >= limits.min_chars]
-        for number, chunk in enumerate(chunks, start=1):
-            suffix = f"#{number}" if len(chunks) > 1 else ""
+        results = list(clean_chunks(text, source))
+        for number, (chunk, reason) in enumerate(results, start=1):
+            if reason:
+                stats.add(source.name, reason)
+                continue
+            suffix = f"#{number}" if len(results) > 1 else ""
             yield Doc(chunk, source.name, f"{package}/{path}{suffix}", lang, license or source.license,
                       source.bucket, source.group, split)
 

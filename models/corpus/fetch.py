@@ -96,6 +96,7 @@ def fetch_debs(names: Iterable[str], cache: Path) -> dict[str, Artifact]:
     names = sorted(set(names))
     if not names:
         return {}
+    cache = cache.resolve()
     cache.mkdir(parents=True, exist_ok=True)
     query = APT + ["download", "--print-uris", *names]
     # apt prints nothing for a package whose file is already in the working folder, so ask
@@ -143,6 +144,7 @@ def npm_tarball_name(spec: str) -> str:
 
 def fetch_npm(specs: Iterable[str], cache: Path) -> dict[str, Artifact]:
     specs = sorted(set(specs))
+    cache = cache.resolve()
     cache.mkdir(parents=True, exist_ok=True)
     todo = [s for s in specs if not (cache / npm_tarball_name(s)).is_file()]
     for start in range(0, len(todo), NPM_BATCH):
@@ -150,9 +152,15 @@ def fetch_npm(specs: Iterable[str], cache: Path) -> dict[str, Artifact]:
         try:
             _npm_pack(batch, cache)
         except FetchError:
-            # Retry one by one so the error names the package that failed.
+            # Retry one by one so the error names exactly the packages that failed.
+            failures = []
             for spec in batch:
-                _npm_pack([spec], cache)
+                try:
+                    _npm_pack([spec], cache)
+                except FetchError as error:
+                    failures.append(str(error))
+            if failures:
+                raise FetchError("\n\n".join(failures)) from None
     artifacts = {}
     for spec in specs:
         path = cache / npm_tarball_name(spec)
@@ -165,5 +173,5 @@ def fetch_npm(specs: Iterable[str], cache: Path) -> dict[str, Artifact]:
 
 
 def _npm_pack(specs: list[str], cache: Path) -> None:
-    command = ["npm", "pack", "--silent", "--pack-destination", str(cache), *specs]
+    command = ["npm", "pack", "--pack-destination", str(cache), *specs]
     _run(command, cache, f"npm pack of {', '.join(specs)}")

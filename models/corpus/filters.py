@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-# Matched against the first 2 KB only: a real file that merely mentions code generation deep
+# Applied to every kind of file, and matched against the first 2 KB only: a real file that merely mentions code generation deep
 # inside (a code generator, a test of one) must survive.
 GENERATED_MARKER = re.compile(r"auto-generated|do not edit|code generated|@generated", re.IGNORECASE)
 GENERATED_WINDOW = 2048

@@ -86,7 +86,7 @@ def read_wordnet(files: Files) -> Docs:
         for line in text.splitlines():
             rendered = wordnet_line(line)
             if rendered:
-                groups[f"{posixpath.basename(path)}#lex{wordnet_lexfile(line)}"].append(rendered)
+                groups[f"{posixpath.basename(path)}/lex{wordnet_lexfile(line)}"].append(rendered)
     for key in sorted(groups):
         yield f"usr/share/wordnet/{key}", "\n".join(groups[key]) + "\n"
 

@@ -99,6 +99,6 @@ def render(command: str, settings: dict, sources: Sequence[Source], stats: Stats
     lines += bucket_table(written)
     lines += ["## Per mix group", ""] + group_table(plans, written)
     lines += ["## Per source", ""] + source_table(sources, available, written)
-    lines += ["## Cleaning (documents before chunking; duplicates are chunks)", ""]
+    lines += ["## Cleaning (files read, and what was dropped: per file, or per 64 KB chunk for longer files; duplicates are chunks)", ""]
     lines += cleaning_table(sources, stats)
     return "\n".join(lines)
