@@ -31,6 +31,7 @@ async function buildApp() {
     banner: { js: '#!/usr/bin/env node' },
   });
   await build({ ...common, entryPoints: ['src/cli/bench.ts'], outfile: 'dist/bench.js' });
+  await build({ ...common, entryPoints: ['src/cli/eval.ts'], outfile: 'dist/eval.js' });
 }
 
 async function buildTests() {
