@@ -130,7 +130,7 @@ SOURCES: tuple[Source, ...] = (
          lang="markdown", split="tree", tree_root=RUST),
     _deb("nodejs-docs", ["nodejs-doc"], [f"{NODE_API}/*.md.gz"], "markdown", "MIT",
          "Node.js 18 API docs (.md)", reader="gzip", lang="markdown", split="tree", tree_root=NODE_API),
-    _npm("npm-readmes", (), ["package/[Rr][Ee][Aa][Dd][Mm][Ee].md"], "markdown", "per package (MIT/ISC/Apache/BSD)",
+    _npm("npm-readmes", (), ["package/[Rr][Ee][Aa][Dd][Mm][Ee].md"], "markdown", "per package: MIT, ISC, Apache-2.0, BSD, BlueOak-1.0.0 (listed below)",
          "README.md of permissively licensed npm packages (pinned in npm_readmes.txt)",
          lang="markdown", licence_from_package_json=True),
     _npm("npm-cli-docs", ["npm@11.21.2"], ["package/docs/content/*.md"], "markdown", "Artistic-2.0",
