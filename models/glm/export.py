@@ -55,7 +55,9 @@ def io_names(num_layers: int):
     return inputs, outputs
 
 
-def export_onnx(model: GLM, path: str) -> None:
+def export_onnx(model: GLM, path: str, external_data: Optional[str] = None) -> None:
+    """Writes `path`; with `external_data` (a file name beside it) the weights go to that file instead, which
+    models above protobuf's 2 GB limit need (glm-2b, glm-10b)."""
     cfg = model.config
     model = model.eval().float()
     wrapper = OnnxGLM(model).eval()
@@ -78,8 +80,21 @@ def export_onnx(model: GLM, path: str) -> None:
     graph_model = onnx.load(path)
     name_initializers(graph_model, model.state_dict())
     allow_zero_logit_rows(graph_model)
+    if external_data is not None:
+        save_with_external_data(graph_model, path, external_data)
+        return
     onnx.checker.check_model(graph_model)
     onnx.save(graph_model, path)
+
+
+def save_with_external_data(graph_model: onnx.ModelProto, path: str, location: str) -> None:
+    """All weights in one file `location` beside `path`, checked by path (which works above 2 GB)."""
+    data_path = os.path.join(os.path.dirname(os.path.abspath(path)), location)
+    if os.path.exists(data_path):
+        os.remove(data_path)  # onnx appends to an existing data file
+    onnx.save_model(graph_model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=location, size_threshold=1024)
+    onnx.checker.check_model(path)
 
 
 def allow_zero_logit_rows(graph_model: onnx.ModelProto) -> None:
