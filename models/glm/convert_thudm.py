@@ -107,8 +107,7 @@ def read_thudm_shards(folder: str) -> Source:
             raise ConversionError(f"{path} has no 'module' entry: not a THUDM checkpoint "
                                   f"(top-level keys: {', '.join(map(str, ckpt)) if isinstance(ckpt, dict) else type(ckpt).__name__})")
         states.append(ckpt["module"])
-    source = normalize([strip_prefix(s, path) for s, path in zip(states, files)], "thudm")
-    return source
+    return normalize([strip_prefix(s, path) for s, path in zip(states, files)], "thudm")
 
 
 def read_hf(path: str) -> Source:
