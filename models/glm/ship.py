@@ -1,0 +1,72 @@
+"""Exports a training run as the shipped model folder, with its provenance and the data-sources notice.
+
+    /usr/bin/python3 -m models.glm.ship --run runs/default --tokens data/tokens --corpus data/corpus --out models/default [--fp32]
+
+int8 by default (the measured choice, see models/default/MODEL_CARD.md); --fp32 keeps full-precision weights.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+
+from .checkpoint import load_model
+from .export import write_model_folder
+from .tokenizer import BPETokenizer
+
+
+def sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def provenance(run: dict, tokens_dir: str, corpus_dir: str) -> dict:
+    args = run.get("args", {})
+    prov = {
+        "trainedBy": "models/train-default.sh (this repository)",
+        "data": "models/default/DATA_SOURCES.md; rebuilt by python3 -m models.corpus.build",
+        "objectiveMix": args.get("mix"),
+        "steps": run.get("step"),
+        "trainingTokens": run.get("tokens"),
+        "trainingCpuHours": round(run.get("cpu_seconds", 0) / 3600, 2),
+        "trainingWallHours": round(run.get("wall_seconds", 0) / 3600, 2),
+        "validationLoss": run.get("val_loss"),
+        "sequenceLength": args.get("seq_len"),
+        "batchSize": args.get("batch_size"),
+        "learningRate": args.get("lr"),
+    }
+    manifest = os.path.join(corpus_dir, "manifest.json")
+    if os.path.exists(manifest):
+        prov["corpusManifestSha256"] = sha256(manifest)
+    return prov
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", default="runs/default")
+    ap.add_argument("--tokens", default="data/tokens")
+    ap.add_argument("--corpus", default="data/corpus")
+    ap.add_argument("--out", default="models/default")
+    ap.add_argument("--name", default="glm-infill-default")
+    ap.add_argument("--fp32", action="store_true")
+    args = ap.parse_args()
+    model, run = load_model(os.path.join(args.run, "ckpt.pt"))
+    tokenizer = BPETokenizer.load(os.path.join(args.tokens, "tokenizer.json"))
+    data = write_model_folder(model, tokenizer, args.out, args.name, int8=not args.fp32,
+                              provenance=provenance(run, args.tokens, args.corpus))
+    notice = os.path.join(args.corpus, "DATA_SOURCES.md")
+    if os.path.exists(notice):
+        shutil.copyfile(notice, os.path.join(args.out, "DATA_SOURCES.md"))
+    size = os.path.getsize(os.path.join(args.out, "model.onnx"))
+    print(f"{args.out}: {data['weights']} model.onnx {size / 1e6:.2f} MB, {model.num_parameters() / 1e6:.2f} M parameters, "
+          f"step {run.get('step')}, {run.get('tokens', 0) / 1e6:.1f} M training tokens")
+    print(json.dumps(data["provenance"], indent=1))
+
+
+if __name__ == "__main__":
+    main()
