@@ -43,5 +43,18 @@ async function buildTests() {
   await build({ ...common, entryPoints, outdir: 'out/test/unit', packages: 'external', sourcemap: true });
 }
 
+/**
+ * The suite that runs inside a VS Code extension host (test/vscode): its index is what the host's
+ * extensionTestsPath loads. mocha and vscode come from the host's require at run time.
+ */
+async function buildVscodeTests() {
+  const dir = 'test/vscode';
+  const entryPoints = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts') || f === 'index.ts')
+    .map((f) => join(dir, f));
+  await build({ ...common, entryPoints, outdir: 'out/test/vscode', external: [...external, 'mocha'], sourcemap: true });
+}
+
 if (args.has('--tests')) await buildTests();
+else if (args.has('--vscode-tests')) await buildVscodeTests();
 else await buildApp();

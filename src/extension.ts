@@ -1,14 +1,78 @@
-import type * as vscode from 'vscode';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { BlankDecorations } from './editor/blankDecorations.js';
+import { BlankStore } from './editor/blankStore.js';
+import { registerCommands } from './editor/commands.js';
+import { Filler } from './editor/filler.js';
+import { InlineProvider } from './editor/inlineProvider.js';
+import { ModelManager } from './editor/modelManager.js';
+import { Notifier } from './editor/notifier.js';
+import { SECTION } from './editor/settings.js';
+import { SettingsPanel } from './editor/settingsPanel.js';
+import { InlineJournal } from './editor/silence.js';
+import { StatusBar } from './editor/statusBar.js';
+import { errorText } from './editor/errorText.js';
+
+/** What activate returns: the extension's parts, for the extension-host tests and for other extensions. */
+export interface GlmInfillApi {
+  activationMs: number;
+  models: ModelManager;
+  blanks: BlankStore;
+  filler: Filler;
+  inline: InlineProvider;
+  journal: InlineJournal;
+  notifier: Notifier;
+  status: StatusBar;
+  panel: SettingsPanel;
+}
+
+// Settings whose change means a new onnxruntime session.
+const MODEL_KEYS = ['modelPath', 'device', 'threads'].map((k) => `${SECTION}.${k}`);
 
 /**
- * The editor side is not built yet (commands, blank tracking and the settings panel come with the editor issue).
- * Activation stays empty on purpose: the model is loaded lazily on first use, never at start-up, and nothing is
- * registered that would not work.
+ * Registers commands, the inline provider, decorations and the status bar, and returns. Nothing heavy happens
+ * here: onnxruntime-node and the model load on the first fill or suggestion.
  */
-export function activate(context: vscode.ExtensionContext): void {
-  void context;
+export function activate(context: vscode.ExtensionContext): GlmInfillApi {
+  const start = performance.now();
+  const log = vscode.window.createOutputChannel('GLM Infill', { log: true });
+  const notifier = new Notifier(log);
+  const models = new ModelManager(context.extensionPath, log);
+  const status = new StatusBar();
+  const store = new BlankStore();
+  const filler = new Filler(models, store, notifier, status);
+  const journal = new InlineJournal();
+  const inline = new InlineProvider(models, journal, status);
+  const panel = new SettingsPanel(context.extensionUri, models, notifier, status);
+  context.subscriptions.push(
+    log, notifier, models, status, store, panel,
+    status.attach(models),
+    new BlankDecorations(store),
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inline),
+    ...registerCommands({ models, store, filler, notifier, panel, journal, log }),
+    models.onDidChange((event) => {
+      if (event.kind === 'failed') reportLoadFailure(notifier, event.error, event.keptModel?.manifest.name);
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(SECTION)) status.render();
+      if (MODEL_KEYS.some((k) => event.affectsConfiguration(k))) {
+        log.info('Model settings changed.');
+        models.settingsChanged().catch(() => undefined); // the failure is reported through onDidChange
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => models.settingsChanged().catch(() => undefined)),
+  );
+  const activationMs = performance.now() - start;
+  log.info(`Activated in ${activationMs.toFixed(1)} ms (the model loads on first use).`);
+  return { activationMs, models, blanks: store, filler, inline, journal, notifier, status, panel };
+}
+
+function reportLoadFailure(notifier: Notifier, error: unknown, kept: string | undefined): void {
+  const what = 'GLM Infill could not load the model';
+  // The cause keeps the original error's code, which decides whether the message offers "Open Settings".
+  notifier.error(kept ? `${what} (still using ${kept})` : what, new Error(errorText(error), { cause: error }));
 }
 
 export function deactivate(): void {
-  // Nothing to release: no model is held yet.
+  // Everything, the model session included, is released through context.subscriptions.
 }

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import type { BlankKind } from '../glm/index.js';
+import { offsetChanges } from './changes.js';
+import { mapThrough } from './offsetRange.js';
+import type { DocumentBlank } from './blankText.js';
+
+/** A blank the user marked: it keeps its place (and its number, by document order) while the text around changes. */
+export interface MarkedBlank extends DocumentBlank {
+  id: number;
+}
+
+/** The marked blanks of every open document, kept in step with each edit. */
+export class BlankStore implements vscode.Disposable {
+  private readonly byDocument = new Map<string, MarkedBlank[]>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+  private nextId = 1;
+
+  constructor() {
+    this.subscriptions = [
+      vscode.workspace.onDidChangeTextDocument((event) => this.follow(event)),
+      // Offsets mean nothing once the text is gone from memory (it may change on disk before it is reopened).
+      vscode.workspace.onDidCloseTextDocument((document) => this.clear(document)),
+      this.changed,
+    ];
+  }
+
+  /** Blanks of `document` in document order. */
+  list(document: vscode.TextDocument): MarkedBlank[] {
+    return [...(this.byDocument.get(key(document)) ?? [])].sort((a, b) => a.start - b.start || a.end - b.end);
+  }
+
+  /** Marks ranges as blanks of `kind`; an existing blank that overlaps a new one gives way to it. */
+  mark(document: vscode.TextDocument, ranges: readonly vscode.Range[], kind: BlankKind): MarkedBlank[] {
+    const added = ranges.map((r) => ({ id: this.nextId++, kind, start: document.offsetAt(r.start), end: document.offsetAt(r.end) }));
+    const kept = this.list(document).filter((b) => !added.some((a) => overlaps(a, b)));
+    this.set(document, [...kept, ...added]);
+    return added;
+  }
+
+  remove(document: vscode.TextDocument, ids: readonly number[]): void {
+    this.set(document, this.list(document).filter((b) => !ids.includes(b.id)));
+  }
+
+  clear(document: vscode.TextDocument): void {
+    if (this.byDocument.delete(key(document))) this.changed.fire(document.uri);
+  }
+
+  private set(document: vscode.TextDocument, blanks: MarkedBlank[]): void {
+    if (blanks.length === 0) this.byDocument.delete(key(document));
+    else this.byDocument.set(key(document), blanks);
+    this.changed.fire(document.uri);
+  }
+
+  private follow(event: vscode.TextDocumentChangeEvent): void {
+    const blanks = this.byDocument.get(key(event.document));
+    if (!blanks || event.contentChanges.length === 0) return;
+    const changes = offsetChanges(event);
+    const moved = blanks.flatMap((blank) => {
+      const mapped = mapThrough(blank, changes);
+      // A blank whose whole text was replaced (a fill, or the user retyping it) has done its job.
+      return mapped.removed ? [] : [{ ...blank, start: mapped.start, end: mapped.end }];
+    });
+    this.set(event.document, moved);
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+  }
+}
+
+function key(document: vscode.TextDocument): string {
+  return document.uri.toString();
+}
+
+function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
+  // An empty blank (an insertion point) clashes with a blank it touches, not only one it is strictly inside.
+  if (a.start === a.end || b.start === b.end) return a.start <= b.end && b.start <= a.end;
+  return a.start < b.end && b.start < a.end;
+}

@@ -1,0 +1,45 @@
+import type * as vscode from 'vscode';
+import type { BlankKind } from '../glm/index.js';
+import type { DocumentBlank } from './blankText.js';
+import type { BlankStore } from './blankStore.js';
+
+/** What "Fill blank" fills, and where those blanks came from (the messages say it). */
+export interface BlankTarget {
+  source: 'selections' | 'marked blanks' | 'cursor';
+  blanks: DocumentBlank[];
+  /** Ids of marked blanks, index-aligned with `blanks` (they are unmarked once filled). */
+  markedIds: number[];
+}
+
+/**
+ * Non-empty selections first (each becomes a blank of the current mode); without any, the document's marked
+ * blanks; without those, every cursor (an empty blank: insert there).
+ */
+export function blankTarget(editor: vscode.TextEditor, store: BlankStore, mode: BlankKind): BlankTarget {
+  const document = editor.document;
+  const selected = editor.selections.filter((s) => !s.isEmpty);
+  if (selected.length > 0) {
+    return { source: 'selections', blanks: disjoint(selected.map((s) => toBlank(document, s, mode))), markedIds: [] };
+  }
+  const marked = store.list(document);
+  if (marked.length > 0) {
+    return { source: 'marked blanks', blanks: marked.map(({ start, end, kind }) => ({ start, end, kind })), markedIds: marked.map((b) => b.id) };
+  }
+  return { source: 'cursor', blanks: disjoint(editor.selections.map((s) => toBlank(document, s, mode))), markedIds: [] };
+}
+
+function toBlank(document: vscode.TextDocument, range: vscode.Range, kind: BlankKind): DocumentBlank {
+  return { start: document.offsetAt(range.start), end: document.offsetAt(range.end), kind };
+}
+
+/** Sorted, with overlapping or duplicate ranges (VS Code can hold touching multi-cursor selections) merged. */
+export function disjoint(blanks: readonly DocumentBlank[]): DocumentBlank[] {
+  const sorted = [...blanks].sort((a, b) => a.start - b.start || a.end - b.end);
+  const out: DocumentBlank[] = [];
+  for (const blank of sorted) {
+    const last = out[out.length - 1];
+    if (last && (blank.start < last.end || (blank.start === last.start && blank.end === last.end))) last.end = Math.max(last.end, blank.end);
+    else out.push({ ...blank });
+  }
+  return out;
+}

@@ -1,0 +1,129 @@
+import * as vscode from 'vscode';
+import type { ClozeResult } from '../glm/index.js';
+import type { BlankStore } from './blankStore.js';
+import { blankTarget } from './blankTargets.js';
+import { pickCandidate } from './candidatePicker.js';
+import type { FillOutcome, Filler } from './filler.js';
+import type { ModelManager } from './modelManager.js';
+import type { Notifier } from './notifier.js';
+import { parseOptions, rankBlank } from './ranker.js';
+import { inlineEnabledFor, readSettings } from './settings.js';
+import type { SettingsPanel } from './settingsPanel.js';
+import type { InlineJournal } from './silence.js';
+
+export interface CommandDeps {
+  models: ModelManager;
+  store: BlankStore;
+  filler: Filler;
+  notifier: Notifier;
+  panel: SettingsPanel;
+  journal: InlineJournal;
+  log: vscode.LogOutputChannel;
+}
+
+/** Registers every command; each returns what it did, so tests (and other extensions) can check the outcome. */
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const command = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
+  return [
+    command('glmInfill.fillBlank', () => withEditor((editor) => deps.filler.fill(editor, blankTarget(editor, deps.store, readSettings().mode)))),
+    command('glmInfill.fillWithAlternatives', () => withEditor((editor) =>
+      deps.filler.alternatives(editor, blankTarget(editor, deps.store, readSettings().mode), pickCandidate))),
+    command('glmInfill.markBlank', () => withEditor(async (editor) => markBlank(editor, deps))),
+    command('glmInfill.clearBlanks', () => withEditor(async (editor) => {
+      const count = deps.store.list(editor.document).length;
+      deps.store.clear(editor.document);
+      return count;
+    })),
+    command('glmInfill.rankOptions', (input?: unknown) => withEditor((editor) => rankCommand(editor, deps, typeof input === 'string' ? input : undefined))),
+    command('glmInfill.cancel', () => deps.filler.cancelAll()),
+    command('glmInfill.openSettings', () => deps.panel.show()),
+    command('glmInfill.whyNoSuggestion', () => whyNoSuggestion(deps)),
+    command('glmInfill.showLog', () => deps.log.show()),
+  ];
+}
+
+async function withEditor<T>(fn: (editor: vscode.TextEditor) => Promise<T>): Promise<T | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('GLM Infill works in a text editor: open a file and try again.');
+    return undefined;
+  }
+  return fn(editor);
+}
+
+function markBlank(editor: vscode.TextEditor, deps: CommandDeps): number {
+  const kind = readSettings().mode;
+  const added = deps.store.mark(editor.document, editor.selections, kind);
+  const total = deps.store.list(editor.document).length;
+  vscode.window.setStatusBarMessage(`GLM Infill: ${total} blank${total === 1 ? '' : 's'} marked (${kind}); "Fill blank" fills them all.`, 4000);
+  return added.length;
+}
+
+/** Needs exactly one blank: the selection, else the marked blank under the cursor (or the only one), else the cursor. */
+async function rankCommand(editor: vscode.TextEditor, deps: CommandDeps, given: string | undefined): Promise<ClozeResult | undefined> {
+  const target = blankTarget(editor, deps.store, 'span');
+  const cursor = editor.document.offsetAt(editor.selection.active);
+  const blank = target.blanks.length === 1 ? target.blanks[0] : target.blanks.find((b) => b.start <= cursor && cursor <= b.end);
+  if (!blank) {
+    deps.notifier.warn(`Rank options needs one blank, and there are ${target.blanks.length} ${target.source}: ` +
+      'select one range, or put the cursor inside one marked blank.');
+    return undefined;
+  }
+  const input = given ?? await vscode.window.showInputBox({
+    title: 'GLM Infill: rank options for the blank',
+    prompt: 'Options separated by |; the model scores how well each one fills the blank',
+    placeHolder: 'good | bad',
+    validateInput: (value) => (parseOptions(value) ? undefined : 'Give at least two non-empty options separated by |'),
+  });
+  const options = input === undefined ? undefined : parseOptions(input);
+  if (!options) return undefined;
+  try {
+    const ranking = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'GLM Infill: ranking options', cancellable: true },
+      (_progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        return rankBlank(deps.models, editor, blank, options, controller.signal);
+      });
+    // An explicit argument means a caller wants the ranking, not a pick; the palette shows the pick.
+    if (given === undefined) void offerRanking(ranking.result, ranking.insert).finally(() => ranking.dispose());
+    else ranking.dispose();
+    return ranking.result;
+  } catch (error) {
+    deps.notifier.error('GLM Infill could not rank the options', error);
+    return undefined;
+  }
+}
+
+async function offerRanking(result: ClozeResult, insert: (option: string) => Promise<boolean>): Promise<void> {
+  const picked = await vscode.window.showQuickPick(
+    result.options.map((o) => ({ label: o.option, description: `${(o.probability * 100).toFixed(1)} %`, detail: `log p ${o.logProb.toFixed(2)}` })),
+    { title: 'GLM Infill: options ranked by the model (pick one to write it into the blank)' },
+  );
+  if (picked && !(await insert(picked.label))) {
+    void vscode.window.showWarningMessage('GLM Infill did not write the option: the blank changed meanwhile.');
+  }
+}
+
+async function whyNoSuggestion(deps: CommandDeps): Promise<string> {
+  const last = deps.journal.lastOutcome;
+  const state = deps.models.state;
+  const editor = vscode.window.activeTextEditor;
+  const lines: string[] = [];
+  if (!last) lines.push('No inline suggestion has been asked for yet in this window (VS Code asks when you pause typing).');
+  else lines.push(`Last request (${last.at.toLocaleTimeString()}): ${last.shown ? 'a suggestion was ' : 'nothing was shown: '}${last.reason}.` + (last.remedy ? ` ${last.remedy}` : ''));
+  lines.push(`Model: ${state}.`);
+  if (editor) {
+    const settings = readSettings();
+    const on = settings.inline.enabled && inlineEnabledFor(settings.inline, editor.document.languageId);
+    lines.push(`Inline suggestions for ${editor.document.languageId}: ${on ? 'on' : 'off'}.`);
+  }
+  const message = lines.join(' ');
+  deps.log.info(`Why no suggestion? ${message}`);
+  void vscode.window.showInformationMessage(message, 'Open Settings', 'Show Log').then((choice) => {
+    if (choice === 'Open Settings') deps.panel.show();
+    if (choice === 'Show Log') deps.log.show();
+  });
+  return message;
+}
+
+export type { FillOutcome };

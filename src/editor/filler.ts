@@ -1,0 +1,122 @@
+import * as vscode from 'vscode';
+import type { InfillResult } from '../glm/index.js';
+import type { BlankStore } from './blankStore.js';
+import type { BlankTarget } from './blankTargets.js';
+import { FillRun, type SpanCandidate } from './fillRun.js';
+import type { ModelManager } from './modelManager.js';
+import type { Notifier } from './notifier.js';
+import { readSettings } from './settings.js';
+import type { StatusBar } from './statusBar.js';
+import { errorText } from './errorText.js';
+
+export interface FillOutcome {
+  status: 'applied' | 'cancelled' | 'failed' | 'unchanged';
+  /** The text written into each blank (undefined where nothing was written). */
+  fills: (string | undefined)[];
+  /** Blank indices (document order) left alone because the user edited them during the fill. */
+  skipped: number[];
+  result?: InfillResult;
+  error?: string;
+}
+
+/** Chooses one candidate for blank `blank`: an index into `candidates`, or undefined to cancel the whole fill. */
+export type Chooser = (blank: number, count: number, candidates: readonly SpanCandidate[], preview: (c: SpanCandidate) => void) => Promise<number | undefined>;
+
+export interface FillHooks {
+  onToken?: (blank: number, text: string) => void;
+  /** Runs between generation and the edit (the extension-host tests edit the document here). */
+  beforeApply?: () => Promise<void>;
+}
+
+/** Runs fills with progress, cancellation, preview and one-step apply; remembers the running ones for "Cancel". */
+export class Filler {
+  private readonly running = new Set<AbortController>();
+
+  constructor(
+    private readonly models: ModelManager,
+    private readonly store: BlankStore,
+    private readonly notifier: Notifier,
+    private readonly status: StatusBar,
+  ) {}
+
+  /** Cancels every running fill; returns how many there were. */
+  cancelAll(): number {
+    const n = this.running.size;
+    this.running.forEach((c) => c.abort());
+    return n;
+  }
+
+  fill(editor: vscode.TextEditor, target: BlankTarget, hooks: FillHooks = {}): Promise<FillOutcome> {
+    return this.run(editor, target, 1, hooks, async (result) => result.spans.map((s) => s.text));
+  }
+
+  /** Several candidates per blank; `choose` picks one for each in turn (the quick pick, or a test's choice). */
+  alternatives(editor: vscode.TextEditor, target: BlankTarget, choose: Chooser, hooks: FillHooks = {}): Promise<FillOutcome> {
+    const count = readSettings().alternatives;
+    return this.run(editor, target, count, hooks, async (result, run) => {
+      const picks: string[] = [];
+      for (const span of result.spans) {
+        const index = await choose(span.index, result.spans.length, span.candidates, (c) => run.showChoice(span.index, c));
+        const chosen = index === undefined ? undefined : span.candidates[index];
+        if (chosen === undefined) return undefined;
+        run.showChoice(span.index, chosen);
+        picks.push(chosen.text);
+      }
+      return picks;
+    });
+  }
+
+  private async run(
+    editor: vscode.TextEditor,
+    target: BlankTarget,
+    candidates: number,
+    hooks: FillHooks,
+    decide: (result: InfillResult, run: FillRun) => Promise<string[] | undefined>,
+  ): Promise<FillOutcome> {
+    const n = target.blanks.length;
+    const title = `GLM Infill: filling ${n === 1 ? 'the blank' : `${n} blanks`} (${target.source})`;
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const controller = new AbortController();
+      const run = new FillRun(editor, target.blanks);
+      this.running.add(controller);
+      const cancel = token.onCancellationRequested(() => controller.abort());
+      try {
+        progress.report({ message: this.models.model ? 'reading the document…' : 'loading the model…' });
+        const settings = readSettings();
+        const result = await run.generate(this.models, settings, {
+          candidates,
+          signal: controller.signal,
+          onToken: (blank, text) => {
+            progress.report({ message: `blank ${blank + 1} of ${n}` });
+            hooks.onToken?.(blank, text);
+          },
+        });
+        this.status.setSpeed(result.timings.tokensPerSecond);
+        if (result.cancelled || controller.signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
+        const fills = await decide(result, run);
+        if (fills === undefined || controller.signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
+        await hooks.beforeApply?.();
+        const report = await run.apply(fills);
+        this.afterApply(run, target, report.skipped);
+        const written = fills.map((f, i) => (report.skipped.includes(i) ? undefined : f));
+        return { status: report.applied > 0 ? 'applied' : 'unchanged', fills: written, skipped: report.skipped, result };
+      } catch (error) {
+        this.notifier.error('GLM Infill could not fill the blank', error);
+        return { status: 'failed', fills: [], skipped: [], error: errorText(error) };
+      } finally {
+        cancel.dispose();
+        this.running.delete(controller);
+        run.dispose();
+      }
+    });
+  }
+
+  private afterApply(run: FillRun, target: BlankTarget, skipped: readonly number[]): void {
+    const filledIds = target.markedIds.filter((_, i) => !skipped.includes(i));
+    if (filledIds.length > 0) this.store.remove(run.document, filledIds);
+    if (skipped.length === 0) return;
+    const which = skipped.map((i) => i + 1).join(', ');
+    this.notifier.warn(`GLM Infill left blank ${which} as it was: you changed ${skipped.length === 1 ? 'its' : 'their'} text ` +
+      'while the fill ran. The other blanks were filled.');
+  }
+}

@@ -1,0 +1,153 @@
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { infill } from '../glm/index.js';
+import { fillEdit, markDocument } from './blankText.js';
+import type { ModelManager } from './modelManager.js';
+import { type Settings, inlineEnabledFor, readSettings } from './settings.js';
+import type { InlineJournal } from './silence.js';
+import type { StatusBar } from './statusBar.js';
+import { TypeThroughCache } from './typeThroughCache.js';
+import { errorText } from './errorText.js';
+
+/**
+ * Ghost text at the cursor: a zero-width blank of the current mode, filled by the same core as "Fill blank".
+ * Requests wait out a debounce, a newer request aborts the older one, generation stops at a time budget (showing
+ * what it has by then), and a suggestion typed through is served from a cache.
+ */
+export class InlineProvider implements vscode.InlineCompletionItemProvider {
+  /** Milliseconds from request to items, for the requests that ran the model (the tests print them). */
+  readonly latencies: number[] = [];
+  private readonly cache = new TypeThroughCache();
+  private latest: AbortController | undefined;
+
+  constructor(
+    private readonly models: ModelManager,
+    private readonly journal: InlineJournal,
+    private readonly status: StatusBar,
+  ) {}
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const settings = readSettings();
+    if (!this.allowed(settings, document)) return undefined;
+    const text = document.getText();
+    const offset = document.offsetAt(position);
+    const before = text.slice(0, offset);
+    const after = text.slice(offset);
+    const cached = this.cache.lookup(document.uri.toString(), before, after);
+    if (cached !== undefined) return this.show('typed through the last suggestion (cache)', [new vscode.InlineCompletionItem(cached, new vscode.Range(position, position))]);
+    if (before.trim() === '') return this.silent('there is no text before the cursor to continue', 'Type a few words first.');
+    if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && !(await debounce(settings.inline.debounceMs, token))) {
+      return this.silent('you kept typing: the request was superseded during the debounce');
+    }
+    return this.generate(document, position, settings, { text, offset, before, after }, token);
+  }
+
+  private allowed(settings: Settings, document: vscode.TextDocument): boolean {
+    if (!settings.inline.enabled) {
+      this.silent('inline suggestions are off', 'Turn on glmInfill.inline.enabled (or use "Fill blank", which always works).');
+      return false;
+    }
+    if (!inlineEnabledFor(settings.inline, document.languageId)) {
+      this.silent(`inline suggestions are off for ${document.languageId} files`, `Add "${document.languageId}": true to glmInfill.inline.languages.`);
+      return false;
+    }
+    return true;
+  }
+
+  private async generate(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    settings: Settings,
+    at: { text: string; offset: number; before: string; after: string },
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const start = performance.now();
+    this.latest?.abort();
+    const controller = new AbortController();
+    this.latest = controller;
+    const onCancel = token.onCancellationRequested(() => controller.abort());
+    let timedOut = false;
+    const budget = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, settings.inline.timeBudgetMs);
+    let partial = '';
+    const blank = { start: at.offset, end: at.offset, kind: settings.mode };
+    const marked = markDocument(at.text, [blank]);
+    try {
+      const result = await this.models.useIfReady((model) => infill(model, marked.text, {
+        maxTokens: settings.inline.maxTokens,
+        minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
+        temperature: settings.temperature,
+        topP: settings.topP,
+        signal: controller.signal,
+        onToken: (event) => (partial += event.text),
+      }));
+      if (result === undefined) return this.silent(`the model is ${this.models.state === 'failed' ? 'not loadable' : 'still loading'}`, this.models.state === 'failed' ? 'Run "GLM Infill: Open Settings" to fix the model folder.' : 'It loads on first use; the next keystroke after that gets a suggestion.');
+      if (token.isCancellationRequested) return this.silent('the document or cursor changed before the suggestion was ready');
+      if (controller.signal.aborted && !timedOut) return this.silent('a newer request replaced this one');
+      if (result.timings.tokensPerSecond > 0) this.status.setSpeed(result.timings.tokensPerSecond);
+      const fill = result.spans[0]?.text ?? (timedOut ? partial : '');
+      return this.item(document, position, at, marked.markerOffsets[0] ?? 0, fill, timedOut, start);
+    } catch (error) {
+      return this.silent(`the model failed: ${errorText(error)}`, 'See the GLM Infill log.');
+    } finally {
+      clearTimeout(budget);
+      onCancel.dispose();
+      if (this.latest === controller) this.latest = undefined;
+    }
+  }
+
+  private item(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    at: { text: string; before: string; after: string },
+    markerOffset: number,
+    fill: string,
+    timedOut: boolean,
+    start: number,
+  ): vscode.InlineCompletionItem[] | undefined {
+    if (fill.trim() === '') {
+      return this.silent(timedOut ? `nothing was generated within the ${readSettings().inline.timeBudgetMs} ms budget` : 'the model ended the blank at once (an empty fill)',
+        timedOut ? 'Raise glmInfill.inline.timeBudgetMs, or pick a faster device.' : undefined);
+    }
+    // The core's rule for the one blank: a space right before the marker belongs to the blank.
+    const absorbed = markerOffset > 0 && at.text[markerOffset - 1] === ' ';
+    const edit = fillEdit(at.text, { start: document.offsetAt(position), end: document.offsetAt(position) }, absorbed, fill);
+    const range = new vscode.Range(document.positionAt(edit.start), position);
+    this.cache.remember(document.uri.toString(), at.before, at.after, edit.start === document.offsetAt(position) ? edit.text : '');
+    this.latencies.push(performance.now() - start);
+    return this.show(timedOut ? 'shown what was ready at the time budget' : 'shown', [new vscode.InlineCompletionItem(edit.text, range)]);
+  }
+
+  private show(reason: string, items: vscode.InlineCompletionItem[]): vscode.InlineCompletionItem[] {
+    this.journal.record(true, reason);
+    return items;
+  }
+
+  private silent(reason: string, remedy?: string): undefined {
+    this.journal.record(false, reason, remedy);
+    return undefined;
+  }
+}
+
+/** Waits `ms`; false when the request was cancelled meanwhile (the user typed on). */
+function debounce(ms: number, token: vscode.CancellationToken): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(!token.isCancellationRequested);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      resolve(!token.isCancellationRequested);
+    }, ms);
+    const sub = token.onCancellationRequested(() => {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(false);
+    });
+  });
+}

@@ -1,0 +1,205 @@
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { type Device, type GlmModel, loadModel } from '../glm/index.js';
+import { bundledModelFolder } from './bundledModel.js';
+import { effectiveThreads, modelFolder, readSettings } from './settings.js';
+import { errorText } from './errorText.js';
+
+/** What a model load is keyed by: any change among these means a new session. */
+export interface ModelRequest {
+  folder: string;
+  device: Device;
+  threads: number;
+}
+
+export type ModelState = 'not loaded' | 'loading' | 'ready' | 'failed';
+
+export type ModelEvent =
+  | { kind: 'loading'; request: ModelRequest }
+  | { kind: 'loaded'; model: GlmModel }
+  | { kind: 'failed'; request: ModelRequest | undefined; error: unknown; keptModel: GlmModel | undefined };
+
+/** A failed load, already shown to the user through onDidChange: callers should not show it again. */
+export class ModelLoadError extends Error {
+  constructor(readonly original: unknown) {
+    super(errorText(original), { cause: original });
+    this.name = 'ModelLoadError';
+  }
+}
+
+const INVALID_SETTING = 'invalid setting';
+
+/** A loaded model and how many operations use it, so a reload never disposes a session under a running fill. */
+interface Slot {
+  key: string;
+  model: GlmModel;
+  users: number;
+  retired: boolean;
+}
+
+/**
+ * Owns the onnxruntime session. Nothing loads at activation: the first fill or suggestion loads the model (async),
+ * a settings change reloads it if one was loaded, and a failed load keeps the previous model working.
+ */
+export class ModelManager implements vscode.Disposable {
+  /** Successful loads since activation (tests read it to see a reload happen). */
+  loadCount = 0;
+  private current: Slot | undefined;
+  private loading: { key: string; promise: Promise<Slot> } | undefined;
+  private failed: { key: string; error: unknown } | undefined;
+  private disposed = false;
+  private readonly events = new vscode.EventEmitter<ModelEvent>();
+  readonly onDidChange = this.events.event;
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get model(): GlmModel | undefined {
+    return this.current?.model;
+  }
+
+  get state(): ModelState {
+    if (this.loading) return 'loading';
+    if (this.failed && !this.current) return 'failed';
+    return this.current ? 'ready' : 'not loaded';
+  }
+
+  get lastError(): unknown {
+    return this.failed?.error;
+  }
+
+  /** The model the settings ask for: folder, device and threads. Throws a SettingError for a bad path. */
+  request(): ModelRequest {
+    const settings = readSettings();
+    return { folder: modelFolder(settings, this.extensionPath, bundledModelFolder), device: settings.device, threads: effectiveThreads(settings) };
+  }
+
+  /** Runs `fn` with the model, loading it first if needed; the session stays alive until `fn` settles. */
+  async use<T>(fn: (model: GlmModel) => Promise<T>): Promise<T> {
+    const slot = await this.acquire();
+    slot.users++;
+    try {
+      return await fn(slot.model);
+    } finally {
+      slot.users--;
+      this.releaseIfRetired(slot);
+    }
+  }
+
+  /** Like `use`, but only with a model that is already loaded: inline suggestions never wait for a load. */
+  async useIfReady<T>(fn: (model: GlmModel) => Promise<T>): Promise<T | undefined> {
+    if (this.ready() === undefined) {
+      this.warm();
+      return undefined;
+    }
+    return this.use(fn);
+  }
+
+  /** Starts loading in the background; errors are reported through onDidChange. */
+  warm(): void {
+    this.acquire().catch(() => undefined);
+  }
+
+  /** The settings changed: reload now if a model is loaded (errors show at once), else wait for the first use. */
+  async settingsChanged(): Promise<void> {
+    this.failed = undefined;
+    if (!this.current && !this.loading) return;
+    await this.acquire();
+  }
+
+  private async acquire(): Promise<Slot> {
+    if (this.disposed) throw new Error('GLM Infill is shutting down.');
+    const ready = this.ready();
+    if (ready) return ready;
+    let request: ModelRequest;
+    try {
+      request = this.request();
+    } catch (error) {
+      this.failed = { key: INVALID_SETTING, error };
+      return this.keepOrThrow(undefined, error);
+    }
+    const key = JSON.stringify(request);
+    if (this.loading?.key === key) return this.loading.promise;
+    const promise = this.load(key, request);
+    this.loading = { key, promise };
+    const settle = (): void => {
+      if (this.loading?.promise === promise) this.loading = undefined;
+    };
+    promise.then(settle, settle);
+    return promise;
+  }
+
+  private async load(key: string, request: ModelRequest): Promise<Slot> {
+    this.log.info(`Loading model from ${request.folder} (device ${request.device}, ${request.threads} threads)`);
+    this.events.fire({ kind: 'loading', request });
+    const start = performance.now();
+    let model: GlmModel;
+    try {
+      model = await loadModel(request.folder, { device: request.device, threads: request.threads });
+    } catch (error) {
+      this.log.error(`Model load failed after ${Math.round(performance.now() - start)} ms: ${errorText(error)}`);
+      this.failed = { key, error };
+      return this.keepOrThrow(request, error);
+    }
+    if (this.disposed) {
+      await model.dispose();
+      throw new Error('GLM Infill was shut down while the model loaded.');
+    }
+    this.logLoaded(model);
+    this.loadCount++;
+    this.failed = undefined;
+    const previous = this.current;
+    this.current = { key, model, users: 0, retired: false };
+    if (previous) this.retire(previous);
+    this.events.fire({ kind: 'loaded', model });
+    return this.current;
+  }
+
+  private keepOrThrow(request: ModelRequest | undefined, error: unknown): Slot {
+    this.events.fire({ kind: 'failed', request, error, keptModel: this.current?.model });
+    if (this.current) this.log.warn(`Still using the previous model, ${this.current.model.manifest.name}.`);
+    throw new ModelLoadError(error);
+  }
+
+  private logLoaded(model: GlmModel): void {
+    const { device } = model;
+    this.log.info(`Loaded ${model.manifest.name} from ${model.folder} in ${Math.round(model.loadMs)} ms on ${device.used}` +
+      (device.requested !== device.used ? ` (asked for ${device.requested})` : ''));
+    if (device.fallbackReason) this.log.warn(`Device fallback to the CPU: ${device.fallbackReason}`);
+  }
+
+  /**
+   * The loaded model when it is what the settings ask for, or when what they ask for already failed to load: the
+   * previous model then keeps serving instead of a retry on every keystroke (the failure was reported once).
+   */
+  private ready(): Slot | undefined {
+    if (!this.current) return undefined;
+    let key: string;
+    try {
+      key = JSON.stringify(this.request());
+    } catch {
+      key = INVALID_SETTING;
+    }
+    return key === this.current.key || key === this.failed?.key ? this.current : undefined;
+  }
+
+  private retire(slot: Slot): void {
+    slot.retired = true;
+    this.releaseIfRetired(slot);
+  }
+
+  private releaseIfRetired(slot: Slot): void {
+    if (!slot.retired || slot.users > 0) return;
+    this.log.info(`Released ${slot.model.manifest.name}.`);
+    slot.model.dispose().catch((error: unknown) => this.log.warn(`Releasing the model failed: ${errorText(error)}`));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.current) this.retire(this.current);
+    this.current = undefined;
+    this.events.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import { GlmError } from '../glm/index.js';
+import { ModelLoadError } from './modelManager.js';
+import { SettingError } from './settings.js';
+import { errorText } from './errorText.js';
+
+export interface Notice {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+const OPEN_SETTINGS = 'Open Settings';
+const SHOW_LOG = 'Show Log';
+
+/**
+ * Every message the user sees goes through here: it is logged, shown with the way out (the settings panel for a
+ * model or setting problem, the log for details), and fired as an event (the extension-host tests listen).
+ */
+export class Notifier implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<Notice>();
+  readonly onDidNotify = this.emitter.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  error(what: string, error: unknown): void {
+    if (error instanceof ModelLoadError) return; // the model manager's event already showed it
+    const message = `${what}: ${errorText(error)}`;
+    this.log.error(message);
+    this.emitter.fire({ severity: 'error', message });
+    const buttons = isSettingsProblem(error) ? [OPEN_SETTINGS, SHOW_LOG] : [SHOW_LOG];
+    void vscode.window.showErrorMessage(message, ...buttons).then((choice) => this.follow(choice));
+  }
+
+  warn(message: string): void {
+    this.log.warn(message);
+    this.emitter.fire({ severity: 'warning', message });
+    void vscode.window.showWarningMessage(message);
+  }
+
+  info(message: string): void {
+    this.log.info(message);
+    this.emitter.fire({ severity: 'info', message });
+    void vscode.window.showInformationMessage(message);
+  }
+
+  private follow(choice: string | undefined): void {
+    if (choice === OPEN_SETTINGS) void vscode.commands.executeCommand('glmInfill.openSettings');
+    if (choice === SHOW_LOG) this.log.show(true);
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+/** Errors the settings can fix: a missing, broken or unsuitable model, or a bad setting value. */
+function isSettingsProblem(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof SettingError) return true;
+    if (e instanceof GlmError) return e.code === 'model-missing' || e.code === 'model-invalid';
+  }
+  return false;
+}

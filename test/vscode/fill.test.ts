@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { infill } from '../../src/glm/index.js';
+import type { FillOutcome } from '../../src/editor/filler.js';
+import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, markedText, nextEvent, openDocument, select } from './helpers.js';
+
+const TEXT = 'Rivers carry water to the sea. The valley was green and the hills were quiet all summer.';
+
+async function expected(text: string, words: string[]): Promise<string> {
+  return (await infill(await coreModel(), markedText(text, blanksOf(text, words)), decoding())).text;
+}
+
+describe('Fill blank', () => {
+  before(() => configure(BASE_SETTINGS));
+  afterEach(closeAll);
+
+  it('fills one selection with what the core returns', async () => {
+    const editor = await openDocument(TEXT);
+    select(editor, 'green');
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
+    assert.equal(outcome.status, 'applied');
+    assert.equal(editor.document.getText(), await expected(TEXT, ['green']));
+  });
+
+  it('fills several selections in one Part A, each seeing the earlier fills', async () => {
+    const editor = await openDocument(TEXT);
+    select(editor, 'water', 'green', 'quiet');
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
+    assert.equal(outcome.status, 'applied');
+    assert.equal(outcome.result?.spans.length, 3);
+    assert.equal(editor.document.getText(), await expected(TEXT, ['water', 'green', 'quiet']));
+  });
+
+  it('fills at the cursor when nothing is selected or marked', async () => {
+    const editor = await openDocument(TEXT);
+    const at = TEXT.indexOf(' The valley');
+    editor.selection = new vscode.Selection(editor.document.positionAt(at), editor.document.positionAt(at));
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
+    assert.equal(outcome.status, 'applied');
+    const core = await infill(await coreModel(), markedText(TEXT, [{ start: at, end: at, kind: 'span' }]), decoding());
+    assert.equal(editor.document.getText(), core.text);
+  });
+
+  it('is undone in one step', async () => {
+    const editor = await openDocument(TEXT);
+    select(editor, 'water', 'quiet');
+    await vscode.commands.executeCommand('glmInfill.fillBlank');
+    assert.notEqual(editor.document.getText(), TEXT);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), TEXT);
+  });
+
+  it('leaves the document byte-identical when cancelled', async () => {
+    const glm = await api();
+    const editor = await openDocument(TEXT);
+    select(editor, 'water', 'green');
+    await configure({ maxTokens: 40, minTokens: 40 });
+    try {
+      let cancelled = 0;
+      const outcome = await glm.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['water', 'green']), markedIds: [] }, {
+        // The first streamed token proves generation is under way; the cancel command is what the user can run.
+        onToken: () => void (cancelled++ === 0 && vscode.commands.executeCommand('glmInfill.cancel')),
+      });
+      assert.equal(outcome.status, 'cancelled');
+      assert.equal(editor.document.getText(), TEXT);
+      assert.equal(editor.document.version, 1);
+    } finally {
+      await configure({ maxTokens: BASE_SETTINGS.maxTokens, minTokens: BASE_SETTINGS.minTokens });
+    }
+  });
+
+  it('never overwrites a blank the user edited during the fill, and says so', async () => {
+    const glm = await api();
+    const editor = await openDocument(TEXT);
+    const blanks = blanksOf(TEXT, ['water', 'green']);
+    const warned = nextEvent(glm.notifier.onDidNotify, (n) => n.severity === 'warning');
+    const outcome = await glm.filler.fill(editor, { source: 'selections', blanks, markedIds: [] }, {
+      beforeApply: async () => {
+        const start = editor.document.positionAt(TEXT.indexOf('water'));
+        await editor.edit((b) => b.insert(start.translate(0, 2), 'XYZ')); // "waXYZter": inside blank 1
+      },
+    });
+    assert.equal(outcome.status, 'applied');
+    assert.deepEqual(outcome.skipped, [0]);
+    const text = editor.document.getText();
+    assert.ok(text.includes('waXYZter'), text);
+    assert.ok(!text.includes('green'), text);
+    assert.match((await warned).message, /left blank 1 as it was/);
+  });
+
+  it('fills around an edit made elsewhere during the fill', async () => {
+    const glm = await api();
+    const editor = await openDocument(TEXT);
+    const outcome = await glm.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['green']), markedIds: [] }, {
+      beforeApply: async () => {
+        await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'Note. '));
+      },
+    });
+    assert.equal(outcome.status, 'applied');
+    assert.deepEqual(outcome.skipped, []);
+    assert.equal(editor.document.getText(), `Note. ${await expected(TEXT, ['green'])}`);
+  });
+});

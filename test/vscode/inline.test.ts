@@ -1,0 +1,109 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { infill } from '../../src/glm/index.js';
+import { BASE_SETTINGS, api, closeAll, configure, coreModel, markedText, metrics, openDocument } from './helpers.js';
+
+const TEXT = 'The morning train was late again, so the';
+
+function context(kind = vscode.InlineCompletionTriggerKind.Invoke): vscode.InlineCompletionContext {
+  return { triggerKind: kind, selectedCompletionInfo: undefined };
+}
+
+function insertText(items: vscode.InlineCompletionItem[] | undefined): string {
+  const text = items?.[0]?.insertText;
+  return typeof text === 'string' ? text : '';
+}
+
+describe('inline suggestions', () => {
+  before(async () => {
+    await configure(BASE_SETTINGS);
+    await (await api()).models.use(async () => undefined); // latency below is of a warm model
+  });
+  afterEach(closeAll);
+
+  it('suggests what the core fills at the cursor', async () => {
+    const glm = await api();
+    const editor = await openDocument(TEXT);
+    const end = editor.document.positionAt(TEXT.length);
+    const latencies: number[] = [];
+    let items: vscode.InlineCompletionItem[] | undefined;
+    for (let i = 0; i < 5; i++) {
+      const source = new vscode.CancellationTokenSource();
+      const before = glm.inline.latencies.length;
+      // Different documents each time, so the type-through cache cannot answer.
+      const doc = i === 0 ? editor.document : (await openDocument(`${TEXT} ${'x'.repeat(i)}`)).document;
+      const at = i === 0 ? end : doc.positionAt(doc.getText().length);
+      const result = await glm.inline.provideInlineCompletionItems(doc, at, context(), source.token);
+      if (i === 0) items = result;
+      latencies.push(...glm.inline.latencies.slice(before));
+    }
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+    metrics.inlineLatencyMedianMs = Number(median.toFixed(1));
+    console.log(`[metrics] inline latency (warm, ${glm.inline.latencies.length} runs, ${BASE_SETTINGS['inline.maxTokens']} tokens max): median ${median.toFixed(1)} ms, ` +
+      `min ${sorted[0]?.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms`);
+    const core = await infill(await coreModel(), markedText(TEXT, [{ start: TEXT.length, end: TEXT.length, kind: 'span' }]),
+      { maxTokens: BASE_SETTINGS['inline.maxTokens'] as number, minTokens: BASE_SETTINGS.minTokens as number, temperature: 0 });
+    const fill = core.spans[0]?.text ?? '';
+    assert.ok(fill.trim() !== '', 'the fixture should produce a non-empty fill here');
+    assert.equal(insertText(items), fill.startsWith(' ') ? fill.slice(1) : fill);
+    assert.equal(glm.journal.lastOutcome?.shown, true);
+  });
+
+  it('serves typing through a suggestion from the cache', async () => {
+    const glm = await api();
+    const editor = await openDocument(TEXT);
+    const first = insertText(await glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(TEXT.length), context(), new vscode.CancellationTokenSource().token));
+    assert.ok(first.length >= 2, first);
+    await editor.edit((b) => b.insert(editor.document.positionAt(TEXT.length), first.slice(0, 1)));
+    const rest = insertText(await glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(TEXT.length + 1), context(), new vscode.CancellationTokenSource().token));
+    assert.equal(rest, first.slice(1));
+    assert.match(glm.journal.lastOutcome?.reason ?? '', /cache/);
+  });
+
+  it('gives nothing for a request cancelled during the debounce, and explains why', async () => {
+    const glm = await api();
+    await configure({ 'inline.debounceMs': 300 });
+    try {
+      const editor = await openDocument(`${TEXT} and`);
+      const source = new vscode.CancellationTokenSource();
+      const pending = glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(TEXT.length + 4), context(vscode.InlineCompletionTriggerKind.Automatic), source.token);
+      setTimeout(() => source.cancel(), 20);
+      assert.equal(await pending, undefined);
+      const why = await vscode.commands.executeCommand<string>('glmInfill.whyNoSuggestion');
+      assert.match(why, /superseded/);
+    } finally {
+      await configure({ 'inline.debounceMs': 0 });
+    }
+  });
+
+  it('aborts a running request when a newer one arrives', async () => {
+    const glm = await api();
+    await configure({ 'inline.maxTokens': 100 });
+    try {
+      const editor = await openDocument(`${TEXT} then`);
+      const at = editor.document.positionAt(TEXT.length + 5);
+      const older = glm.inline.provideInlineCompletionItems(editor.document, at, context(), new vscode.CancellationTokenSource().token);
+      // No await in between: the older request is past its start when the newer one arrives.
+      const newer = glm.inline.provideInlineCompletionItems(editor.document, at, context(), new vscode.CancellationTokenSource().token);
+      assert.equal(await older, undefined);
+      assert.ok(insertText(await newer).length > 0);
+    } finally {
+      await configure({ 'inline.maxTokens': BASE_SETTINGS['inline.maxTokens'] });
+    }
+  });
+
+  it('stays silent for a language switched off, and says so', async () => {
+    const glm = await api();
+    await configure({ 'inline.languages': { '*': true, markdown: false } });
+    try {
+      const editor = await openDocument('# Title\n\nSome text', 'markdown');
+      const items = await glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(18), context(), new vscode.CancellationTokenSource().token);
+      assert.equal(items, undefined);
+      const why = await vscode.commands.executeCommand<string>('glmInfill.whyNoSuggestion');
+      assert.match(why, /off for markdown/);
+    } finally {
+      await configure({ 'inline.languages': BASE_SETTINGS['inline.languages'] });
+    }
+  });
+});
