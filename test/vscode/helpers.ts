@@ -20,9 +20,12 @@ export function extensionPath(): string {
   return extension.extensionPath;
 }
 
-/** The random-weight fixture: deterministic gibberish, fast. */
+/**
+ * The random-weight fixture (deterministic gibberish, fast), from the repository the suite was built in
+ * (out/test/vscode → ../../..), so the suite also runs against an installed VSIX that ships another model.
+ */
 export function fixtureModel(): string {
-  return join(extensionPath(), 'test', 'fixtures', 'tiny');
+  return join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny');
 }
 
 /** Settings every test starts from: the fixture model, short non-empty greedy fills. */

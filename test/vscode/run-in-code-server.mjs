@@ -3,8 +3,8 @@
 // Debian's chromium through playwright-core. The tools live in test/e2e (own package.json); see
 // ../../../shared/docs/e2e.md for why (no VS Code download here). Everything runs in a fresh temp directory, and
 // code-server's whole process group is killed at the end, also on failure (its extension hosts outlive the page).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,17 @@ const codeServer = join(tools, 'node_modules', '.bin', 'code-server');
 const testsIndex = join(root, 'out', 'test', 'vscode', 'index.js');
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const timeoutMs = Number(process.env.GLM_INFILL_TEST_TIMEOUT_MS ?? 15 * 60_000);
+// --vsix <file>: test the packaged extension, installed into the fresh extensions folder, instead of the sources.
+const vsixArg = process.argv.indexOf('--vsix');
+const vsix = vsixArg > 0 ? resolve(process.argv[vsixArg + 1] ?? newestVsix()) : undefined;
+
+/** The most recently built VSIX in the repository root (what `npm run package` just wrote). */
+function newestVsix() {
+  const built = readdirSync(root).filter((f) => /^glm-infill-.*\.vsix$/.test(f)).map((f) => join(root, f));
+  built.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (!built[0]) throw new Error('No glm-infill-*.vsix in the repository root: run npm run package first.');
+  return built[0];
+}
 
 const require = createRequire(join(tools, 'package.json'));
 const { chromium: playwright } = require('playwright-core');
@@ -33,6 +44,7 @@ try {
   mkdirSync(workspace);
   writeFileSync(join(workspace, 'notes.md'), '# Notes\n\nThe tests open their own documents.\n');
   writeUserSettings(join(temp, 'ud', 'User'));
+  if (vsix) installVsix(vsix);
   server = startCodeServer(port);
   await waitForHealth(port);
   exitCode = await runSuite(port, workspace);
@@ -61,12 +73,29 @@ function writeUserSettings(dir) {
   }, null, 2));
 }
 
-function startCodeServer(port) {
+function serverArgs() {
   const config = join(temp, 'config.yaml');
   writeFileSync(config, '');
+  return ['--config', config, '--user-data-dir', join(temp, 'ud'), '--extensions-dir', join(temp, 'exts')];
+}
+
+function serverEnv() {
+  return { ...process.env, XDG_CONFIG_HOME: join(temp, 'xdg-config'), XDG_DATA_HOME: join(temp, 'xdg-data'), TMPDIR: temp };
+}
+
+function installVsix(file) {
+  execFileSync(codeServer, [...serverArgs(), '--install-extension', file], { env: serverEnv(), stdio: 'inherit', timeout: 120_000 });
+}
+
+function installedExtension() {
+  const folder = readdirSync(join(temp, 'exts')).find((name) => name.startsWith('glm-infill.glm-infill-'));
+  if (!folder) throw new Error(`The VSIX did not install into ${join(temp, 'exts')}`);
+  return join(temp, 'exts', folder);
+}
+
+function startCodeServer(port) {
   const args = [
-    '--config', config, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--user-data-dir', join(temp, 'ud'), '--extensions-dir', join(temp, 'exts'),
+    ...serverArgs(), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', '--ignore-last-opened',
   ];
@@ -74,7 +103,7 @@ function startCodeServer(port) {
   const child = spawn(codeServer, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CONFIG_HOME: join(temp, 'xdg-config'), XDG_DATA_HOME: join(temp, 'xdg-data'), TMPDIR: temp },
+    env: serverEnv(),
   });
   const lines = [];
   const keep = (chunk) => lines.push(...String(chunk).split('\n').filter(Boolean).slice(-50));
@@ -112,7 +141,9 @@ async function waitForHealth(port) {
 
 async function runSuite(port, workspace) {
   const remote = (path) => `vscode-remote://127.0.0.1:${port}${path}`;
-  const payload = [['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(testsIndex)]];
+  // The host runs a suite only for a development extension: for a VSIX that is the folder it was installed to.
+  const extension = vsix ? installedExtension() : root;
+  const payload = [['extensionDevelopmentPath', remote(extension)], ['extensionTestsPath', remote(testsIndex)]];
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   browser = await playwright.launchPersistentContext(join(temp, 'chromium'), {
     executablePath: chromium,

@@ -1,0 +1,72 @@
+/* global process, console */
+// `npm run package` (after the production bundle): builds a platform-specific VSIX with @vscode/vsce (installed
+// here, in the tools folder, so it never lands in the extension). The VSIX carries:
+//  - the onnxruntime-node binaries of one target only (default: this machine's; --target win32-x64 etc. for others),
+//  - one model folder: models/default when the project ships it, else the random-weight fixture test/fixtures/tiny
+//    (said loudly: its fills are noise).
+// It writes a temporary ignore file = .vscodeignore + these target- and model-specific lines.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const vsce = join(here, 'node_modules', '.bin', 'vsce');
+
+const target = argument('--target') ?? `${process.platform}-${process.arch}`;
+const [platform, arch] = target.split('-');
+const binaries = `node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}`;
+if (!existsSync(join(root, binaries))) {
+  fail(`onnxruntime-node has no native binding for ${target} (looked in ${binaries}). Targets it ships: ` +
+    'linux-x64, linux-arm64, darwin-arm64, win32-x64, win32-arm64.');
+}
+if (!existsSync(vsce)) fail('vsce is not installed: run bash test/e2e/install.sh first.');
+if (!existsSync(join(root, 'dist', 'extension.js'))) fail('dist/extension.js is missing: run npm run build first.');
+
+const model = modelFolder();
+const ignore = [
+  readFileSync(join(root, '.vscodeignore'), 'utf8'),
+  `!${binaries}/**`,
+  ...model.files.map((f) => `!${model.folder}/${f}`),
+  '',
+].join('\n');
+
+const { version, name } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const out = join(root, `${name}-${version}-${target}.vsix`);
+const temp = mkdtempSync(join(tmpdir(), 'glm-infill-vsix-'));
+try {
+  const ignoreFile = join(temp, 'vscodeignore');
+  writeFileSync(ignoreFile, ignore);
+  execFileSync(vsce, ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out,
+    '--allow-missing-repository', '--skip-license', '--no-update-package-json'], { cwd: root, stdio: 'inherit' });
+} finally {
+  rmSync(temp, { recursive: true, force: true });
+}
+console.log(`${out}: ${(statSync(out).size / (1 << 20)).toFixed(1)} MiB, ${target}, model ${model.folder}`);
+
+/** The shipped model's own files (named by its glm.json), or the fixture until the project ships one. */
+function modelFolder() {
+  const shipped = 'models/default';
+  const manifest = join(root, shipped, 'glm.json');
+  if (existsSync(manifest)) {
+    const m = JSON.parse(readFileSync(manifest, 'utf8'));
+    const files = ['glm.json', m.model, m.tokenizer, ...(m.externalData ? [m.externalData] : [])];
+    if (existsSync(join(root, shipped, 'MODEL_CARD.md'))) files.push('MODEL_CARD.md');
+    return { folder: shipped, files };
+  }
+  console.warn('package-vsix: models/default does not exist yet; the VSIX carries the random-weight fixture ' +
+    'test/fixtures/tiny instead (its fills are noise).');
+  return { folder: 'test/fixtures/tiny', files: ['glm.json', 'model.onnx', 'tokenizer.json'] };
+}
+
+function argument(flag) {
+  const i = process.argv.indexOf(flag);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function fail(message) {
+  console.error(`package-vsix: ${message}`);
+  process.exit(1);
+}
