@@ -15,8 +15,12 @@ interface BenchOptions {
 }
 
 const PREFILL_SIZES = [128, 256, 512];
-const FOUR_BLANKS = 'The library [MASK] files from disk. Every request [MASK] a token first. ' +
-  'Errors are [MASK] to the caller, and the cache is [MASK] when the session closes.';
+// Four blanks in a document of about 300 tokens, the size of a real editor window: one fill encodes it once,
+// four single-blank fills encode it four times.
+const CONTEXT = 'The session keeps the model in memory between requests, so the second request is fast. ' +
+  'A request names the blanks of a document; the document is encoded once, and each blank is filled in turn. ';
+const FOUR_BLANKS = CONTEXT.repeat(6) + 'The library [MASK] files from disk. Every request [MASK] a token first. ' +
+  'Errors are [MASK] to the caller, and the cache is [MASK] when the session closes. ' + CONTEXT.repeat(2);
 
 function positive(value: string): number {
   const n = Number(value);
