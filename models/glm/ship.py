@@ -46,6 +46,31 @@ def provenance(run: dict, tokens_dir: str, corpus_dir: str) -> dict:
     return prov
 
 
+TOKENIZATION_CHECK_TEXTS = [
+    "def add(a, b):\r\n\treturn a + b  # sum\r\n",
+    "const x = `template ${y}`; // comment\n",
+    "fn main() { println!(\"{:?}\", (0..10).collect::<Vec<i32>>()); }",
+    "## Heading\n\n- item one\n- item *two* with [a link](https://example.com)\n",
+    "Emoji 😀👍🏽, CJK 中文字符, accents café naïve, math ∑∫√, NBSP\u00a0here.",
+    "   leading and trailing whitespace   \n\n\n",
+    "It's we're they've I'm you'll he'd 3.14159 1,000,000",
+]
+
+
+def tokenization_check(tokenizer: BPETokenizer, heldout: str, count: int = 24) -> list:
+    """Texts with the Python encoder's ids: the TypeScript tests assert the extension's tokenizer agrees, so
+    training and inference tokenize identically (held-out documents plus edge cases)."""
+    texts = list(TOKENIZATION_CHECK_TEXTS)
+    if os.path.exists(heldout):
+        with open(heldout, encoding="utf-8") as f:
+            for i, line in enumerate(f):
+                if i % 60 == 0:
+                    texts.append(json.loads(line)["text"][:3000])
+                if len(texts) >= count:
+                    break
+    return [{"text": t, "ids": tokenizer.encode_plain(t)} for t in texts]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", default="runs/default")
@@ -59,6 +84,8 @@ def main() -> None:
     tokenizer = BPETokenizer.load(os.path.join(args.tokens, "tokenizer.json"))
     data = write_model_folder(model, tokenizer, args.out, args.name, int8=not args.fp32,
                               provenance=provenance(run, args.tokens, args.corpus))
+    with open(os.path.join(args.out, "tokenization-check.json"), "w", encoding="utf-8") as f:
+        json.dump(tokenization_check(tokenizer, os.path.join(args.corpus, "heldout.jsonl")), f, ensure_ascii=False)
     notice = os.path.join(args.corpus, "DATA_SOURCES.md")
     if os.path.exists(notice):
         shutil.copyfile(notice, os.path.join(args.out, "DATA_SOURCES.md"))

@@ -53,7 +53,8 @@ function modelFolder() {
   if (existsSync(manifest)) {
     const m = JSON.parse(readFileSync(manifest, 'utf8'));
     const files = ['glm.json', m.model, m.tokenizer, ...(m.externalData ? [m.externalData] : [])];
-    if (existsSync(join(root, shipped, 'MODEL_CARD.md'))) files.push('MODEL_CARD.md');
+    // The card and the data-sources / licence notice travel with the weights.
+    for (const doc of ['MODEL_CARD.md', 'DATA_SOURCES.md']) if (existsSync(join(root, shipped, doc))) files.push(doc);
     return { folder: shipped, files };
   }
   console.warn('package-vsix: models/default does not exist yet; the VSIX carries the random-weight fixture ' +
