@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
-from .export import export_onnx, manifest
+from .export import export_onnx, manifest, write_manifest
 from .model import GLM, GLMConfig
 from .thudm_tokenizers import ALL_KINDS, FAMILIES, ConvertedTokenizer, ThudmTokenizerError, convert_tokenizer
 
@@ -368,9 +368,7 @@ def convert(o: Options) -> dict:
                   "parameters": params, "converter": "models.glm.convert_thudm", "notes": notes}
     data = manifest(config, tok.special, name, "int8" if o.int8 else "fp32", kinds, provenance)
     data["externalData"] = external_file
-    with open(os.path.join(o.out, "glm.json"), "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
+    write_manifest(o.out, data)
     return data
 
 

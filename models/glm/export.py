@@ -172,10 +172,14 @@ def write_model_folder(model: GLM, tokenizer, out_dir: str, name: str, int8: boo
         quantize_file(onnx_path, onnx_path)
     tokenizer.save(os.path.join(out_dir, "tokenizer.json"))
     data = manifest(model.config, tokenizer.special(), name, "int8" if int8 else "fp32", mask_kinds, provenance)
+    write_manifest(out_dir, data)
+    return data
+
+
+def write_manifest(out_dir: str, data: dict) -> None:
     with open(os.path.join(out_dir, "glm.json"), "w") as f:
         json.dump(data, f, indent=2)
         f.write("\n")
-    return data
 
 
 def main() -> None:

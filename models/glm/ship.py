@@ -7,22 +7,14 @@ int8 by default (the measured choice, see models/default/MODEL_CARD.md); --fp32 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
 
+from ..corpus.fetch import file_sha256
 from .checkpoint import load_model
 from .export import write_model_folder
 from .tokenizer import BPETokenizer
-
-
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def provenance(run: dict, tokens_dir: str, corpus_dir: str) -> dict:
@@ -42,7 +34,7 @@ def provenance(run: dict, tokens_dir: str, corpus_dir: str) -> dict:
     }
     manifest = os.path.join(corpus_dir, "manifest.json")
     if os.path.exists(manifest):
-        prov["corpusManifestSha256"] = sha256(manifest)
+        prov["corpusManifestSha256"] = file_sha256(manifest)
     return prov
 
 

@@ -8,22 +8,18 @@ import { after, before, test } from 'node:test';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { encode as gpt2Encode } from 'gpt-3-encoder';
 import { KvCache } from '../../src/glm/kvcache.js';
-import { partBStepMask } from '../../src/glm/layout.js';
 import type { SpecialTokens } from '../../src/glm/manifest.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { GlmTokenizer } from '../../src/glm/tokenizer.js';
 import { FIXTURES, ROOT, fixture, loadTiny, maxAbsDiff } from './helpers.js';
+import { type ReferenceLogits, TOLERANCE, assertCachedDecodeMatches, assertPrefillMatches } from './reference.js';
 
 // A random-weight GLM saved as THUDM saves checkpoints (fp16, two model-parallel shards) and converted by
 // models/glm/convert_thudm.py; the reference logits come from PyTorch on the unsplit source weights
 // (test/fixtures/thudm-tiny/make.py).
 const THUDM_TINY = join(FIXTURES, 'thudm-tiny');
-const TOLERANCE = 1e-4;
 
-interface Reference {
-  partA: { inputIds: number[]; positionIds: [number[], number[]] };
-  prefill: { logitPositions: number[]; logits: number[][] };
-  decode: { inputId: number; positionIds: [number, number]; logits: number[] }[];
+interface Reference extends ReferenceLogits {
   segments: { text: string; ids: number[] }[];
 }
 
@@ -35,14 +31,6 @@ before(async () => {
 });
 after(() => model.dispose());
 
-async function prefill(): Promise<{ cache: KvCache; logits: Float32Array[] }> {
-  const { inputIds, positionIds } = reference.partA;
-  const n = inputIds.length;
-  return model.engine.forward(
-    { ids: inputIds, positions: positionIds, mask: new Float32Array(n * n).fill(1), logitPositions: reference.prefill.logitPositions },
-    KvCache.empty(model.manifest.architecture),
-  );
-}
 
 test('converted THUDM checkpoint: manifest ids follow the GPT-2 family rule after the base vocabulary', () => {
   // The tiny vocabulary has 294 entries with <|endoftext|> last, as GPT-2's 50257 (glm-spec §4.1, shifted).
@@ -55,26 +43,10 @@ test('converted THUDM checkpoint: its tokenizer gives the ids of the tokenizer i
   for (const s of reference.segments) assert.deepEqual(model.tokenizer.encode(s.text), s.ids, JSON.stringify(s.text));
 });
 
-test('converted THUDM checkpoint: prefill logits equal PyTorch within 1e-4', async () => {
-  const { logits } = await prefill();
-  assert.equal(logits.length, reference.prefill.logits.length);
-  reference.prefill.logits.forEach((expected, k) => {
-    const diff = maxAbsDiff(logits[k] as Float32Array, expected);
-    assert.ok(diff < TOLERANCE, `prefill row ${k}: max |Δ| = ${diff}`);
-  });
-});
+test('converted THUDM checkpoint: prefill logits equal PyTorch within 1e-4', () => assertPrefillMatches(model, reference));
 
 test('converted THUDM checkpoint: cached decode steps equal PyTorch within 1e-4', async () => {
-  let { cache } = await prefill();
-  for (const [i, step] of reference.decode.entries()) {
-    const out = await model.engine.forward(
-      { ids: [step.inputId], positions: [[step.positionIds[0]], [step.positionIds[1]]], mask: partBStepMask(cache.length, 1), logitPositions: [0] },
-      cache,
-    );
-    const diff = maxAbsDiff(out.logits[0] as Float32Array, step.logits);
-    assert.ok(diff < TOLERANCE, `decode step ${i}: max |Δ| = ${diff}`);
-    cache = out.cache;
-  }
+  await assertCachedDecodeMatches(model, reference);
 });
 
 test('converted THUDM checkpoint: one uncached pass over Part A and Part B equals PyTorch within 1e-4', async () => {

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { KvCache } from '../../src/glm/kvcache.js';
-import { partBStepMask } from '../../src/glm/layout.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { argmax } from '../../src/glm/processors.js';
 import { createGenerator } from '../../src/glm/generate.js';
 import { decodingOptions } from '../../src/glm/infill.js';
-import { fixture, loadTiny, maxAbsDiff } from './helpers.js';
+import { fixture, loadTiny } from './helpers.js';
+import { type ReferenceLogits, assertCachedDecodeMatches, assertPrefillMatches } from './reference.js';
 
-interface Reference {
-  partA: { inputIds: number[]; positionIds: [number[], number[]] };
-  prefill: { logitPositions: number[]; logits: number[][] };
-  decode: { inputId: number; positionIds: [number, number]; logits: number[] }[];
-}
+type Reference = ReferenceLogits;
 
 const reference = fixture<Reference>('reference-logits.json');
-const TOLERANCE = 1e-4;
 let model: GlmModel;
 
 before(async () => {
@@ -23,35 +17,11 @@ before(async () => {
 });
 after(() => model.dispose());
 
-async function prefill(): Promise<{ cache: KvCache; logits: Float32Array[] }> {
-  const { inputIds, positionIds } = reference.partA;
-  const n = inputIds.length;
-  return model.engine.forward(
-    { ids: inputIds, positions: positionIds, mask: new Float32Array(n * n).fill(1), logitPositions: reference.prefill.logitPositions },
-    KvCache.empty(model.manifest.architecture),
-  );
-}
 
-test('prefill logits equal PyTorch within 1e-4', async () => {
-  const { logits } = await prefill();
-  assert.equal(logits.length, reference.prefill.logits.length);
-  reference.prefill.logits.forEach((expected, k) => {
-    const diff = maxAbsDiff(logits[k] as Float32Array, expected);
-    assert.ok(diff < TOLERANCE, `prefill row ${k}: max |Δ| = ${diff}`);
-  });
-});
+test('prefill logits equal PyTorch within 1e-4', () => assertPrefillMatches(model, reference));
 
 test('every cached decode step equals PyTorch within 1e-4', async () => {
-  let { cache } = await prefill();
-  for (const [i, step] of reference.decode.entries()) {
-    const out = await model.engine.forward(
-      { ids: [step.inputId], positions: [[step.positionIds[0]], [step.positionIds[1]]], mask: partBStepMask(cache.length, 1), logitPositions: [0] },
-      cache,
-    );
-    const diff = maxAbsDiff(out.logits[0] as Float32Array, step.logits);
-    assert.ok(diff < TOLERANCE, `decode step ${i}: max |Δ| = ${diff}`);
-    cache = out.cache;
-  }
+  const cache = await assertCachedDecodeMatches(model, reference);
   assert.equal(cache.length, reference.partA.inputIds.length + reference.decode.length);
 });
 
