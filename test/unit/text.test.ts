@@ -52,7 +52,12 @@ test('precut keeps the characters next to the blanks', () => {
   assert.deepEqual(precutText(['abcdef', 'ghijkl', 'mnopqr'], 2), ['ef', 'ghkl', 'mn']);
 });
 
-test('sentence end: a terminator followed by whitespace, or a CJK full stop', () => {
+test('sentence end: a terminator followed by whitespace, a CJK full stop, or a line break', () => {
+  assert.equal(sentenceEnd(' return a + b\n    '), 13); // a line of code is a sentence
+  assert.equal(sentenceEnd('x = 1\r\ny'), 5);
+  assert.equal(sentenceEnd('\n    return x'), -1); // a fill may start with its line break
+  assert.equal(sentenceEnd('\n    return x\n'), 13);
+  assert.equal(sentenceEnd('}\n'), 1);
   assert.equal(sentenceEnd(' It rained.'), -1); // the next token decides
   assert.equal(sentenceEnd(' It rained. Then'), 11);
   assert.equal(sentenceEnd(' Pi is 3.14 exactly'), -1);
