@@ -17,7 +17,9 @@ export type ModelState = 'not loaded' | 'loading' | 'ready' | 'failed';
 export type ModelEvent =
   | { kind: 'loading'; request: ModelRequest }
   | { kind: 'loaded'; model: GlmModel }
-  | { kind: 'failed'; request: ModelRequest | undefined; error: unknown; keptModel: GlmModel | undefined };
+  | { kind: 'failed'; request: ModelRequest | undefined; error: unknown; keptModel: GlmModel | undefined }
+  /** The settings changed after a failed load and nothing is loading: the failure no longer applies. */
+  | { kind: 'cleared' };
 
 /** A failed load, already shown to the user through onDidChange: callers should not show it again. */
 export class ModelLoadError extends Error {
@@ -104,8 +106,13 @@ export class ModelManager implements vscode.Disposable {
 
   /** The settings changed: reload now if a model is loaded (errors show at once), else wait for the first use. */
   async settingsChanged(): Promise<void> {
+    const hadFailed = this.failed !== undefined;
     this.failed = undefined;
-    if (!this.current && !this.loading) return;
+    if (!this.current && !this.loading) {
+      // Nothing reloads until the next use; without the event the status bar and panel kept showing the old failure.
+      if (hadFailed) this.events.fire({ kind: 'cleared' });
+      return;
+    }
     await this.acquire();
   }
 
@@ -124,6 +131,8 @@ export class ModelManager implements vscode.Disposable {
     if (this.loading?.key === key) return this.loading.promise;
     const promise = this.load(key, request);
     this.loading = { key, promise };
+    // Fired once `state` says 'loading' (from inside load() the status bar and panel read the old state).
+    this.events.fire({ kind: 'loading', request });
     const settle = (): void => {
       if (this.loading?.promise === promise) this.loading = undefined;
     };
@@ -133,16 +142,17 @@ export class ModelManager implements vscode.Disposable {
 
   private async load(key: string, request: ModelRequest): Promise<Slot> {
     this.log.info(`Loading model from ${request.folder} (device ${request.device}, ${request.threads} threads)`);
-    this.events.fire({ kind: 'loading', request });
     const start = performance.now();
     let model: GlmModel;
     try {
       model = await loadModel(request.folder, { device: request.device, threads: request.threads });
     } catch (error) {
+      this.loadEnded(key);
       this.log.error(`Model load failed after ${Math.round(performance.now() - start)} ms: ${errorText(error)}`);
       this.failed = { key, error };
       return this.keepOrThrow(request, error);
     }
+    this.loadEnded(key);
     if (this.disposed) {
       await model.dispose();
       throw new Error('GLM Infill was shut down while the model loaded.');
@@ -155,6 +165,11 @@ export class ModelManager implements vscode.Disposable {
     if (previous) this.retire(previous);
     this.events.fire({ kind: 'loaded', model });
     return this.current;
+  }
+
+  /** Before the 'loaded' or 'failed' event, so that listeners reading `state` no longer see 'loading'. */
+  private loadEnded(key: string): void {
+    if (this.loading?.key === key) this.loading = undefined;
   }
 
   private keepOrThrow(request: ModelRequest | undefined, error: unknown): Slot {

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Installs the extension's test and packaging tools (this folder's package.json) on a machine whose only network is
 # the npm registry and Debian. Needs the Debian packages chromium, libkrb5-dev and ripgrep (see .ci/run).
+# --if-missing: do nothing when the tools are already installed (what `npm run test:e2e` uses).
 set -euo pipefail
 cd "$(dirname "$0")"
+
+if [ "${1:-}" = "--if-missing" ] && [ -x node_modules/.bin/code-server ] && [ -x node_modules/.bin/vsce ] &&
+  [ -f node_modules/playwright-core/package.json ]; then
+  exit 0
+fi
 
 # @vscode/ripgrep's postinstall downloads rg from GitHub, which is unreachable here; it first looks for this cached
 # tarball and uses it unchecked, so a tarball holding Debian's rg makes the install pass.

@@ -1,0 +1,481 @@
+/* global process, console, setTimeout, clearTimeout, MutationObserver */
+// `npm run test:e2e`: the user flows on the PACKAGED extension. The newest glm-infill-*.vsix (or --vsix <file>) is
+// installed into a fresh code-server; Debian's chromium (playwright-core) drives the real workbench; each flow
+// asserts what the user sees in the editor and what is on disk, and leaves a screenshot in test/e2e/output/.
+//
+// The extension reads the random-weight fixture test/fixtures/tiny through the user setting glmInfill.modelPath
+// (greedy, so every fill is deterministic). What a fill must write is computed up front with the project's CLI on
+// the same model, so the flows compare exact bytes. Waits are on UI state only; the one retry is the command
+// palette (the command list can be read before the extension host registered the commands).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { newestVsix, outputDir, root, startCodeServer } from './code-server.mjs';
+
+const started = performance.now();
+const vsixArg = process.argv.indexOf('--vsix');
+const vsix = resolve(vsixArg > 0 && process.argv[vsixArg + 1] ? process.argv[vsixArg + 1] : newestVsix());
+const fixture = join(root, 'test', 'fixtures', 'tiny');
+const LOAD_MS = 90_000; // first workbench load on two busy cores
+const UI_MS = 30_000; // any single UI reaction (a fill of the tiny model takes well under a second)
+
+// One document per flow, so a failed flow cannot leave another's text changed.
+const FILES = {
+  'untouched.md': '# Untouched\n\nThis line stays.\nA blank would go here.\nThe end.\n',
+  'fill.md': '# Notes\n\nwent fine The and sum def for We\nfirst blank line\na sum home. today.\nsecond blank line\nThe end.\n',
+  'draft.md': '# Draft\n\nThe weather was fine today. We went out for a walk\n',
+  'mode.md': 'went fine The and sum def for We\nthis line becomes a sentence\na sum home. today.\n',
+  'cancel.md': '# Cancel\n\nThis line would be filled.\nThe end.\n',
+};
+const SETTINGS = {
+  'glmInfill.modelPath': '/nonexistent/glm-infill-model', // flow 5 starts here; it fixes the path in the panel
+  'glmInfill.mode': 'span', // flow 4 switches to sentence
+  'glmInfill.minTokens': 2, // non-empty fills from the random model
+  'glmInfill.inline.debounceMs': 100,
+  'glmInfill.inline.timeBudgetMs': 30_000, // never cut short on a loaded machine: the whole suggestion, every time
+  'editor.renderWhitespace': 'none', // selected spaces would render as dots
+  'editor.minimap.enabled': false,
+  'workbench.editor.enablePreview': false,
+  'files.autoSave': 'off',
+};
+
+// What each fill must write, from the CLI on the same model with the extension's settings (greedy, min 2 tokens).
+const expected = expectations();
+
+mkdirSync(outputDir, { recursive: true });
+for (const name of readdirSync(outputDir)) if (/^flow\d.*\.png$/.test(name)) rmSync(join(outputDir, name));
+
+const results = [];
+const screenshots = [];
+let session;
+let page;
+try {
+  session = await startCodeServer({ vsix, settings: SETTINGS, files: FILES });
+  const browser = await session.launchBrowser();
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(UI_MS);
+  await page.goto(session.url());
+  await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
+  await explorerRow('untouched.md').waitFor({ timeout: LOAD_MS });
+  // Run order: 5 needs a window where no model was ever loaded (else the previous model keeps serving, by design);
+  // 2 swaps the model folder for one whose load waits on the test, so it runs last.
+  await flow('flow5-missing-model', flowMissingModel);
+  await flow('flow1-fill-two-blanks', flowFillTwoBlanks);
+  await flow('flow3-inline-ghost-text', flowInline);
+  await flow('flow4-settings-panel-sentence', flowSettingsPanel);
+  await flow('flow2-cancel', flowCancel);
+} catch (error) {
+  results.push({ name: 'setup', ok: false, error });
+  if (page) await shoot('setup-FAILED');
+} finally {
+  await session?.stop();
+}
+
+const seconds = (performance.now() - started) / 1000;
+for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'} ${r.name}${r.ok ? ` (${r.seconds.toFixed(1)} s)` : `: ${r.error?.stack ?? r.error}`}`);
+const failed = results.filter((r) => !r.ok).length;
+console.log(`\nUI flows: ${results.length - failed} passed, ${failed} failed; run time ${seconds.toFixed(1)} s (${(seconds / 60).toFixed(1)} min)`);
+console.log(`Screenshots (${outputDir}):\n${screenshots.map((s) => `  ${s}`).join('\n')}`);
+if (failed > 0 && session?.log.length) console.log(`code-server's last output:\n${session.log.slice(-20).join('\n')}`);
+process.exit(failed > 0 || results.length < 5 ? 1 : 0);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The flows
+
+/** 5. A model folder that does not exist: an error with the settings button; the document is untouched. */
+async function flowMissingModel() {
+  const file = 'untouched.md';
+  await openFile(file);
+  await selectLine(file, 4);
+  await runCommand('GLM Infill: Fill Blank');
+  const toast = notification(/GLM Infill could not load the model/);
+  await toast.waitFor();
+  await expectText(toast, /Model folder \/nonexistent\/glm-infill-model does not exist/);
+  const openSettings = toast.locator('.monaco-button', { hasText: /^Open Settings$/ });
+  await openSettings.waitFor();
+  await toast.locator('.monaco-button', { hasText: /^Show Log$/ }).waitFor();
+  await expectEditorText(file, FILES[file]);
+  await expectClean(file);
+  assertEqual(readDisk(file), FILES[file], `${file} on disk`);
+  await shoot('flow5-missing-model');
+
+  // The settings button opens the panel, which says what failed; the user points it at a model that exists.
+  await openSettings.click();
+  const panel = await settingsPanel();
+  await expectText(panel.locator('#error'), /Last load failed: .*does not exist/);
+  await panel.locator('#modelPath').fill(fixture);
+  await panel.locator('#modelPath').press('Tab'); // the page sends the path on change (blur)
+  await panel.locator('#error:empty').waitFor({ state: 'attached' });
+  await expectStatus(/^\s*GLM span · /, { warning: false });
+  await closeTab('GLM Infill Settings');
+  await expectClean(file);
+  assertEqual(readDisk(file), FILES[file], `${file} on disk`);
+}
+
+/** 1. Two selections marked as blanks, one "Fill Blank": both filled, nothing else changed; one undo restores. */
+async function flowFillTwoBlanks() {
+  const file = 'fill.md';
+  const original = FILES[file];
+  await openFile(file);
+  await selectLine(file, 4);
+  await runCommand('GLM Infill: Mark Selection as Blank');
+  await statusMessage(/GLM Infill: 1 blank marked \(span\)/).waitFor();
+  await selectLine(file, 6);
+  await runCommand('GLM Infill: Mark Selection as Blank');
+  await statusMessage(/GLM Infill: 2 blanks marked \(span\)/).waitFor();
+  await page.keyboard.press('ArrowRight'); // no selection left: "Fill Blank" fills the marked blanks
+  await runCommand('GLM Infill: Fill Blank');
+  await expectEditorText(file, expected.fill);
+  await notification(/GLM Infill: filling/).waitFor({ state: 'detached' });
+  await expectDirty(file);
+  await save(file);
+  const disk = readDisk(file);
+  assertEqual(disk, expected.fill, `${file} on disk after the fill`);
+  // Every byte outside the two blanks is the original's.
+  const lines = original.split('\n');
+  const filled = disk.split('\n');
+  assertEqual(filled.length, lines.length, 'line count after the fill');
+  lines.forEach((line, i) => {
+    if (i === 3 || i === 5) {
+      if (filled[i] === line || filled[i] === '') throw new Error(`blank on line ${i + 1} was not filled: ${JSON.stringify(filled[i])}`);
+    } else {
+      assertEqual(filled[i], line, `line ${i + 1} outside the blanks`);
+    }
+  });
+  await shoot('flow1-fill-two-blanks');
+
+  await page.keyboard.press('Control+z');
+  await expectEditorText(file, original);
+  await save(file);
+  assertEqual(readDisk(file), original, `${file} on disk after one undo`);
+}
+
+/** 3. An inline suggestion appears as ghost text at the cursor; Tab accepts it. */
+async function flowInline() {
+  const file = 'draft.md';
+  await openFile(file);
+  await cursorAtEndOfLine(file, 3);
+  await page.keyboard.insertText(' and'); // one edit, one automatic request
+  const ghost = editor(file).locator('.ghost-text-decoration');
+  await ghost.first().waitFor();
+  const suggestion = expected.inline.slice(typedDraft().length - 1, expected.inline.length - 1); // between "and" and "\n"
+  await expectText(ghost.first(), exactly(shown(suggestion.split('\n')[0])));
+  await shoot('flow3-inline-ghost-text');
+  await page.keyboard.press('Tab');
+  await ghost.first().waitFor({ state: 'detached' });
+  await expectEditorText(file, expected.inline);
+  await save(file);
+  assertEqual(readDisk(file), expected.inline, `${file} on disk after Tab`);
+}
+
+/** 4. The settings webview: sentence mode shows in the status bar, and the next fill is a sentence fill. */
+async function flowSettingsPanel() {
+  const file = 'mode.md';
+  await openFile(file);
+  await statusItem().click(); // the status bar item opens the panel
+  const panel = await settingsPanel();
+  const mode = panel.locator('#mode');
+  await mode.locator('option[value="span"]:checked').waitFor({ state: 'attached' });
+  await mode.selectOption('sentence');
+  await expectStatus(/^\s*GLM sentence · /);
+  await shoot('flow4-settings-panel-sentence');
+
+  await openFile(file);
+  await selectLine(file, 2);
+  await runCommand('GLM Infill: Fill Blank');
+  await expectEditorText(file, expected.sentence); // what a [sMASK] fill writes, which a [MASK] fill does not
+  await notification(/GLM Infill: filling/).waitFor({ state: 'detached' });
+  await save(file);
+  assertEqual(readDisk(file), expected.sentence, `${file} on disk after the sentence fill`);
+}
+
+/** 2. A fill cancelled from its progress notification leaves the file unchanged. */
+async function flowCancel() {
+  const file = 'cancel.md';
+  // A model folder whose glm.json is a named pipe: loading it waits until the test writes the manifest, so the fill
+  // is still running, deterministically, when Cancel is clicked (the tiny model fills in milliseconds).
+  const slow = join(session.temp, 'slow-model');
+  mkdirSync(slow);
+  execFileSync('mkfifo', [join(slow, 'glm.json')]);
+  for (const f of ['model.onnx', 'tokenizer.json']) symlinkSync(join(fixture, f), join(slow, f));
+
+  await statusItem().click();
+  const panel = await settingsPanel();
+  await panel.locator('#modelPath').fill(slow);
+  await panel.locator('#modelPath').press('Tab');
+  await expectStatus(/^\s*GLM sentence · /, { loading: true }); // the reload has started and waits on the pipe
+
+  await openFile(file);
+  await selectLine(file, 3);
+  await runCommand('GLM Infill: Fill Blank');
+  const progress = notification(/GLM Infill: filling the blank \(selections\)/);
+  const cancel = progress.locator('.monaco-button', { hasText: /^Cancel$/ });
+  await cancel.waitFor();
+  await shoot('flow2-cancel');
+  await cancel.click();
+  await deadline(writeFile(join(slow, 'glm.json'), readFileSync(join(fixture, 'glm.json'))), UI_MS, 'the model load never read glm.json');
+  await progress.waitFor({ state: 'detached' });
+  // The fill has ended (a cancelled fill reports 0 tok/s) and the model is loaded: nothing more can change the file.
+  await expectStatus(/^\s*GLM sentence · cpu · 0 tok\/s$/, { loading: false });
+  await expectEditorText(file, FILES[file]);
+  await expectClean(file);
+  assertEqual(readDisk(file), FILES[file], `${file} on disk after the cancel`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Expectations from the CLI
+
+function expectations() {
+  const fill = FILES['fill.md'].split('\n');
+  fill[3] = '[MASK]';
+  fill[5] = '[MASK]';
+  const mode = FILES['mode.md'].split('\n');
+  const asKind = (marker) => mode.map((line, i) => (i === 1 ? marker : line)).join('\n');
+  const draft = typedDraft();
+  const out = {
+    fill: cli(fill.join('\n')),
+    sentence: cli(asKind('[sMASK]')),
+    span: cli(asKind('[MASK]')),
+    // Inline: a zero-width blank of the mode at the cursor, glmInfill.inline.maxTokens (16) at most.
+    inline: cli(`${draft.slice(0, -1)}[MASK]\n`, ['-n', '16']),
+  };
+  if (out.sentence === out.span) {
+    throw new Error('mode.md fills the same as a span and as a sentence with this model: flow 4 could not tell the modes apart');
+  }
+  return out;
+}
+
+function typedDraft() {
+  return FILES['draft.md'].replace(/walk\n$/, 'walk and\n');
+}
+
+function cli(text, args = []) {
+  // The CLI's default threads are the extension's (half the cores, at most 4).
+  const json = execFileSync(process.execPath, [join(root, 'dist', 'cli.js'), '--model', fixture,
+    '--min-tokens', String(SETTINGS['glmInfill.minTokens']), '--json', ...args, text], { encoding: 'utf8' });
+  return JSON.parse(json).text;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Driving the workbench
+
+async function flow(name, fn) {
+  const start = performance.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, seconds: (performance.now() - start) / 1000 });
+  } catch (error) {
+    results.push({ name, ok: false, error });
+    await shoot(`${name}-FAILED`);
+    diagnose(name);
+    // Leave no menu, palette or notification behind for the next flow.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Escape').catch(() => undefined);
+  }
+}
+
+async function shoot(name) {
+  const file = `${name}.png`;
+  try {
+    await page.screenshot({ path: join(outputDir, file) });
+    screenshots.push(file);
+  } catch (error) {
+    console.error(`screenshot ${file} failed: ${error}`);
+  }
+}
+
+/** After a failure: the user settings and the extension's log, as they are now. */
+function diagnose(name) {
+  const logs = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (entry.name === 'GLM Infill.log') logs.push(join(dir, entry.name));
+    }
+  };
+  try {
+    walk(join(session.temp, 'ud', 'logs'));
+    console.log(`--- ${name}: user settings\n${readFileSync(session.userSettingsFile, 'utf8')}`);
+    for (const log of logs) console.log(`--- ${name}: ${log}\n${readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')}`);
+  } catch (error) {
+    console.log(`(no diagnostics: ${error})`);
+  }
+}
+
+function explorerRow(file) {
+  return page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: exactly(file) });
+}
+
+function editor(file) {
+  return page.locator(`.monaco-editor[data-uri$="/${file}"]`);
+}
+
+function tab(label) {
+  return page.locator('.tabs-container .tab').filter({ has: page.locator('.label-name', { hasText: exactly(label) }) });
+}
+
+async function openFile(file) {
+  await explorerRow(file).click();
+  await editor(file).waitFor();
+  await tab(file).and(page.locator('.tab.active')).waitFor();
+}
+
+async function focusEditor(file) {
+  await editor(file).locator('.view-lines').click();
+  await editor(file).locator('.monaco-editor.focused, textarea:focus').first().waitFor().catch(async () => {
+    await editor(file).and(page.locator('.focused')).waitFor();
+  });
+}
+
+/** Selects line n (1-based) without its line break. */
+async function selectLine(file, n) {
+  await cursorAtEndOfLine(file, n);
+  await page.keyboard.press('Shift+Home');
+}
+
+async function cursorAtEndOfLine(file, n) {
+  await focusEditor(file);
+  await page.keyboard.press('Control+Home');
+  for (let i = 1; i < n; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+}
+
+/** Runs a command from the palette. Retried: the list can be read before the extension registered its commands. */
+async function runCommand(title) {
+  const input = page.locator('.quick-input-widget .quick-input-box input:visible');
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exactly(title) }) });
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    try {
+      await row.first().waitFor({ timeout: 5_000 });
+      await row.first().click();
+      await input.waitFor({ state: 'hidden' });
+      return;
+    } catch (error) {
+      if (attempt >= 6) throw new Error(`command "${title}" not in the palette`, { cause: error });
+      await page.keyboard.press('Escape');
+      await input.waitFor({ state: 'hidden' });
+    }
+  }
+}
+
+async function save(file) {
+  await focusEditor(file);
+  await page.keyboard.press('Control+s');
+  await expectClean(file);
+}
+
+async function expectDirty(file) {
+  await tab(file).and(page.locator('.tab.dirty')).waitFor();
+}
+
+async function expectClean(file) {
+  await tab(file).and(page.locator('.tab:not(.dirty)')).waitFor();
+}
+
+async function closeTab(label) {
+  const t = tab(label);
+  await t.hover();
+  await t.locator('.tab-actions .action-label').click();
+  await t.waitFor({ state: 'detached' });
+}
+
+function notification(text) {
+  return page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
+}
+
+function statusItem() {
+  return page.locator('[id="glm-infill.glm-infill.glmInfill.status"]');
+}
+
+function statusMessage(text) {
+  return page.locator('.statusbar-item').filter({ hasText: text });
+}
+
+/** The status bar item's text (and, if given, whether it shows the loading spinner or the warning state). */
+async function expectStatus(text, { loading, warning } = {}) {
+  const item = statusItem();
+  await expectText(item, text);
+  if (loading !== undefined) await item.locator('.codicon-loading').waitFor({ state: loading ? 'attached' : 'detached' });
+  if (warning !== undefined) await item.locator('.codicon-warning').waitFor({ state: warning ? 'attached' : 'detached' });
+}
+
+/** The settings webview's page: an iframe (the webview) holding another (the page itself). */
+async function settingsPanel() {
+  await tab('GLM Infill Settings').waitFor();
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await frame.locator('main#app:not([aria-busy])').waitFor();
+  await frame.locator('#device option').first().waitFor({ state: 'attached' }); // the first state has arrived
+  return frame;
+}
+
+/**
+ * Waits until the editor shows `text` (a document's text; its final line break ends the last line), re-checking
+ * on every change of the rendered lines. Monaco renders spaces as U+00A0.
+ */
+async function expectEditorText(file, text) {
+  const want = shown(text);
+  const lines = editor(file).locator('.view-lines');
+  const read = (el) => [...el.querySelectorAll('.view-line')]
+    .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+    .map((line) => line.textContent.replace(/\u00a0/g, ' '))
+    .join('\n');
+  try {
+    await deadline(lines.evaluate((el, expected) => new Promise((resolveShown) => {
+      const read = (root) => [...root.querySelectorAll('.view-line')]
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .map((line) => line.textContent.replace(/\u00a0/g, ' '))
+        .join('\n');
+      const check = () => {
+        if (read(el) !== expected) return;
+        observer.disconnect();
+        resolveShown();
+      };
+      const observer = new MutationObserver(check);
+      observer.observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+      check();
+    }), want), UI_MS, 'timed out');
+  } catch (error) {
+    const now = await lines.evaluate(read).catch(() => '?');
+    throw new Error(`${file} shows ${JSON.stringify(now)}, expected ${JSON.stringify(want)} (${error.message.split('\n')[0]})`, { cause: error });
+  }
+}
+
+/** How Monaco draws text: control characters as their Unicode pictures (U+2400 + code). */
+function shown(text) {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f]/g, (c) => String.fromCharCode(0x2400 + c.charCodeAt(0)));
+}
+
+/** Waits for the element's text to match (Playwright re-checks on every DOM change). */
+async function expectText(locator, pattern) {
+  try {
+    await locator.filter({ hasText: pattern }).first().waitFor();
+  } catch (error) {
+    const text = await locator.first().innerText().catch(() => '(no element)');
+    throw new Error(`text ${JSON.stringify(text)} does not match ${pattern} (${error.message.split('\n')[0]})`, { cause: error });
+  }
+}
+
+/** `promise`, or an error after `ms`. */
+function deadline(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} (${ms / 1000} s)`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+function exactly(text) {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+function readDisk(file) {
+  return readFileSync(join(session.workspace, file), 'utf8');
+}
+
+function assertEqual(actual, want, what) {
+  if (actual !== want) throw new Error(`${what}: ${JSON.stringify(actual)}, expected ${JSON.stringify(want)}`);
+}
