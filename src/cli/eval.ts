@@ -16,6 +16,7 @@ interface BlankScore { exact: number; similarity: number; baselineExact: number;
 interface Example { id: string; before: string; original: string; fill: string; after: string }
 
 const MAX_TOKENS: Record<string, number> = { short: 12, line: 48, long: 160 };
+let repetitionPenalty = 1;
 const CONTEXT_SHOWN = 120;
 
 function readCases(path: string): EvalCase[] {
@@ -36,7 +37,7 @@ function markedText(c: EvalCase): string | null {
 
 async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Promise<{ score: BlankScore; example: Example }> {
   const blank = c.blanks[0] as EvalBlank;
-  const result = await infill(model, marked, { maxTokens: MAX_TOKENS[c.kind] ?? 32, temperature: 0, mode: c.mode });
+  const result = await infill(model, marked, { maxTokens: MAX_TOKENS[c.kind] ?? 32, temperature: 0, repetitionPenalty, mode: c.mode });
   const span = result.spans[0];
   // A space right before the marker belongs to the blank (the tokenizer attaches it to the next word).
   const absorbed = span !== undefined && marked[span.start] === ' ' ? ' ' : '';
@@ -60,7 +61,7 @@ async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Pro
 }
 
 async function fillRatioCase(model: GlmModel, c: EvalCase, marked: string): Promise<{ filled: string; baseline: string }> {
-  const result = await infill(model, marked, { maxTokens: 12, temperature: 0, mode: 'span' });
+  const result = await infill(model, marked, { maxTokens: 12, temperature: 0, repetitionPenalty, mode: 'span' });
   let baseline = '';
   let cursor = 0;
   for (const b of c.blanks) {
@@ -113,8 +114,10 @@ async function main(): Promise<void> {
     .option('--json <file>', 'also write the results as JSON')
     .option('--limit <n>', 'cases per bucket and kind at most', (v) => Number.parseInt(v, 10), Infinity)
     .option('--threads <n>', 'intra-op threads', (v) => Number.parseInt(v, 10), 1)
+    .option('--repetition-penalty <r>', 'greedy decoding with this repetition penalty (1 = none)', Number.parseFloat, 1)
     .parse();
-  const opts = cli.opts<{ cases: string; model: string; json?: string; limit: number; threads: number }>();
+  const opts = cli.opts<{ cases: string; model: string; json?: string; limit: number; threads: number; repetitionPenalty: number }>();
+  repetitionPenalty = opts.repetitionPenalty;
   const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
   const started = performance.now();
   const cells = new Map<string, BlankScore[]>();
@@ -153,8 +156,9 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   console.log(markdown(rows, ratios));
   console.log(`\n${rows.filter((r) => r.kind !== 'all').reduce((n, r) => n + r.n, 0)} blank cases, ` +
-    `${ratios.reduce((n, r) => n + r.n, 0)} ratio paragraphs, ${skipped} skipped (marker-like text), ${seconds.toFixed(0)} s, model ${model.manifest.name}`);
-  if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ model: model.manifest.name, cells: rows, ratios, examples, skipped, seconds }, null, 1)}\n`);
+    `${ratios.reduce((n, r) => n + r.n, 0)} ratio paragraphs, ${skipped} skipped (marker-like text), ${seconds.toFixed(0)} s, model ${model.manifest.name} ` +
+    `(${model.manifest.weights}), greedy, repetition penalty ${repetitionPenalty}`);
+  if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ model: model.manifest.name, weights: model.manifest.weights, repetitionPenalty, cells: rows, ratios, examples, skipped, seconds }, null, 1)}\n`);
   await model.dispose();
 }
 
