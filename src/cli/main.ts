@@ -1,25 +1,18 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
-  BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type Device, type GlmModel, type InfillResult, decodingOptions,
+  BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type DecodingOptions, type Device, type GlmModel, type InfillResult, decodingOptions,
   defaultThreads, infill, loadModel, rankOptions,
 } from '../glm/index.js';
 import { defaultModelFolder } from './defaults.js';
 import { EXIT, UsageError, exitCodeOf, readInputText } from './io.js';
 
-interface CliOptions {
+// The decoding flags map one to one onto the core's decoding options.
+interface CliOptions extends Omit<DecodingOptions, 'signal' | 'onToken'> {
   file?: string;
   model: string;
   device: Device;
   threads: number;
   mode: BlankKind;
-  maxTokens: number;
-  minTokens: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-  repetitionPenalty: number;
-  seed: number;
-  candidates: number;
   options?: string;
   json: boolean;
 }
