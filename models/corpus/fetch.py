@@ -146,9 +146,9 @@ def fetch_npm(specs: Iterable[str], cache: Path) -> dict[str, Artifact]:
     specs = sorted(set(specs))
     cache = cache.resolve()
     cache.mkdir(parents=True, exist_ok=True)
-    todo = [s for s in specs if not (cache / npm_tarball_name(s)).is_file()]
-    for start in range(0, len(todo), NPM_BATCH):
-        batch = todo[start:start + NPM_BATCH]
+    uncached = [s for s in specs if not (cache / npm_tarball_name(s)).is_file()]
+    for start in range(0, len(uncached), NPM_BATCH):
+        batch = uncached[start:start + NPM_BATCH]
         try:
             _npm_pack(batch, cache)
         except FetchError:
