@@ -15,7 +15,8 @@ RUN=${RUN:-runs/default}
 STAGE=${STAGE:-all}              # all | corpus | tokens | train | export | eval
 HIDDEN=${HIDDEN:-256} LAYERS=${LAYERS:-4} HEADS=${HEADS:-4} SEQ=${SEQ:-512} VOCAB=${VOCAB:-8192}
 BATCH=${BATCH:-16} STEPS=${STEPS:-3000} LR=${LR:-1.5e-3} WARMUP=${WARMUP:-150} MINUTES=${MINUTES:-0}
-THREADS=${THREADS:-1} MIX=${MIX:-glm10b}
+THREADS=${THREADS:-1} MIX=${MIX:-glm10b} GRAD_ACCUM=${GRAD_ACCUM:-1}
+SCHEDULE_START=${SCHEDULE_START:-0}  # a resumed part past its schedule's end: warm restart (warmup + cosine) here
 RESUME=${RESUME:-}
 
 stage() { [[ $STAGE == all || $STAGE == "$1" ]]; }
@@ -30,7 +31,7 @@ fi
 if stage train; then
   $PY -m models.glm.train --data "$DATA/tokens" --out "$RUN" --hidden "$HIDDEN" --layers "$LAYERS" --heads "$HEADS" \
     --seq-len "$SEQ" --batch-size "$BATCH" --max-steps "$STEPS" --lr "$LR" --warmup "$WARMUP" --mix "$MIX" \
-    --threads "$THREADS" --stop-after "$MINUTES" ${RESUME:+--resume "$RESUME"}
+    --grad-accum "$GRAD_ACCUM" --schedule-start "$SCHEDULE_START" --threads "$THREADS" --stop-after "$MINUTES" ${RESUME:+--resume "$RESUME"}
 fi
 if stage export; then
   $PY -m models.glm.ship --run "$RUN" --tokens "$DATA/tokens" --corpus "$DATA/corpus" --out models/default

@@ -7,6 +7,10 @@ Part A / Part B layout with 2D positions, targets and a loss mask on Part B only
 - document level: one span of 50–100% with `[gMASK]`, either inside the text (block variant) or at its end
   (prefix-LM variant, no eop since the window was cut).
 The first and last tokens of a sample are [CLS]/eos or window edges and are never masked when they are special.
+
+With `word_spans` (mix "infill"), token and document spans are widened to word edges: a span never starts or ends
+inside a run of letters, digits and underscores. Users blank whole words and identifiers; spans that start inside
+one ("_SIGSEGV" → "SEGV") teach a first-token prior ("_", "ing") that is wrong for every blank a user makes.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ class ObjectiveMix:
     span_lambda: float = 3.0
     document_min_ratio: float = 0.5
     prefix_lm_prob: float = 0.5  # document level: share of the prefix-LM variant
+    word_spans: bool = False  # token/document spans widened to word edges (see the module notes)
 
     @property
     def document(self) -> float:
@@ -45,7 +50,49 @@ class ObjectiveMix:
 
 PAPER_MIX = ObjectiveMix(token=0.5, sentence=0.0)  # GLM-Doc: token + document (the code's defaults)
 GLM10B_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25)  # 0.5 / 0.3 / 0.2
-MIXES = {"paper": PAPER_MIX, "glm10b": GLM10B_MIX}
+INFILL_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25, word_spans=True)  # glm10b, whole words
+MIXES = {"paper": PAPER_MIX, "glm10b": GLM10B_MIX, "infill": INFILL_MIX}
+
+
+@dataclass(frozen=True)
+class WordEdges:
+    """Ids whose text starts / ends with a word character: a boundary between two such tokens splits a word."""
+    starts_word: frozenset
+    ends_word: frozenset
+
+    def splits_word(self, tokens: Sequence[int], i: int) -> bool:
+        """Whether a span edge before token i would cut a word (never at the sequence's ends)."""
+        return 0 < i < len(tokens) and tokens[i - 1] in self.ends_word and tokens[i] in self.starts_word
+
+    def widen(self, tokens: Sequence[int], start: int, end: int, lo: int, hi: int) -> Tuple[int, int]:
+        """The smallest span holding [start, end) whose edges do not cut a word, within [lo, hi]."""
+        while start > lo and self.splits_word(tokens, start):
+            start -= 1
+        while end < hi and self.splits_word(tokens, end):
+            end += 1
+        return start, end
+
+
+def is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def word_edge_table(decoded: Dict[int, str]) -> WordEdges:
+    return WordEdges(frozenset(i for i, t in decoded.items() if t and is_word_char(t[0])),
+                     frozenset(i for i, t in decoded.items() if t and is_word_char(t[-1])))
+
+
+def widen_spans(spans: Sequence[Tuple[int, int]], tokens: Sequence[int], edges: WordEdges,
+                lo: int, hi: int) -> List[Tuple[int, int]]:
+    """Widens sorted spans to word edges; spans that come to overlap or touch merge (≥ 1 token between blanks)."""
+    out: List[Tuple[int, int]] = []
+    for start, end in spans:
+        start, end = edges.widen(tokens, start, end, lo, hi)
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
 
 
 def maskable_range(tokens: Sequence[int], special: SpecialTokens) -> Tuple[int, int]:
@@ -87,13 +134,27 @@ def shuffled_order(n: int, rng: random.Random) -> List[int]:
     return order
 
 
+def trim_to_ratio(spans: List[Tuple[int, int]], target: int, rng: random.Random) -> List[Tuple[int, int]]:
+    """Drops random spans while the rest still cover `target` tokens: widening must not raise the mask ratio."""
+    spans = list(spans)
+    covered = sum(e - s for s, e in spans)
+    for i in sorted(range(len(spans)), key=lambda _: rng.random()):
+        length = spans[i][1] - spans[i][0]
+        if covered - length >= target:
+            spans[i] = (0, 0)
+            covered -= length
+    return [s for s in spans if s[1] > s[0]]
+
+
 def token_objective(tokens: Sequence[int], special: SpecialTokens, rng: random.Random,
-                    mix: ObjectiveMix = PAPER_MIX) -> Optional[Layout]:
+                    mix: ObjectiveMix = PAPER_MIX, edges: Optional[WordEdges] = None) -> Optional[Layout]:
     lo, hi = maskable_range(tokens, special)
     target = max(1, int(mix.mask_ratio * len(tokens)))
     spans = place_spans(poisson_lengths(target, mix.span_lambda, rng), lo, hi, rng)
     if spans is None:
         return None
+    if mix.word_spans and edges is not None:
+        spans = trim_to_ratio(widen_spans(spans, tokens, edges, lo, hi), target, rng)
     return layout_from_spans(tokens, spans, ["span"] * len(spans), special, shuffled_order(len(spans), rng))
 
 
@@ -135,38 +196,43 @@ def sentence_objective(tokens: Sequence[int], special: SpecialTokens, rng: rando
 
 
 def document_objective(tokens: Sequence[int], special: SpecialTokens, rng: random.Random,
-                       mix: ObjectiveMix = PAPER_MIX) -> Optional[Layout]:
+                       mix: ObjectiveMix = PAPER_MIX, edges: Optional[WordEdges] = None) -> Optional[Layout]:
     lo, hi = maskable_range(tokens, special)
     n = hi - lo
     if n < 2:
         return None
     length = rng.randint(max(1, math.ceil(mix.document_min_ratio * n)), n)
+    widen = edges.widen if mix.word_spans and edges is not None else (lambda _t, s, e, _lo, _hi: (s, e))
     if rng.random() < mix.prefix_lm_prob:
         # Prefix LM: generate the last `length` tokens; Part A ends with [gMASK] (no eos), no eop target.
-        start = hi - length
+        start, _ = widen(tokens, hi - length, hi, lo, hi)
         return layout_from_spans(tokens[:hi], [(start, hi)], ["document"], special, [0], eop_target=False)
     start = rng.randint(lo, hi - length)
-    return layout_from_spans(tokens, [(start, start + length)], ["document"], special, [0])
+    start, end = widen(tokens, start, start + length, lo, hi)
+    return layout_from_spans(tokens, [(start, end)], ["document"], special, [0])
 
 
 class ObjectiveSampler:
     """Draws one objective per batch (as THUDM does) and builds each sample's layout with it."""
 
-    def __init__(self, special: SpecialTokens, mix: ObjectiveMix, ends_sentence: Callable[[int], bool]):
-        self.special, self.mix, self.ends_sentence = special, mix, ends_sentence
+    def __init__(self, special: SpecialTokens, mix: ObjectiveMix, ends_sentence: Callable[[int], bool],
+                 edges: Optional[WordEdges] = None):
+        if mix.word_spans and edges is None:
+            raise ValueError("a mix with word_spans needs the tokenizer's word edges")
+        self.special, self.mix, self.ends_sentence, self.edges = special, mix, ends_sentence, edges
 
     def build(self, objective: str, tokens: Sequence[int], rng: random.Random) -> Optional[Layout]:
         if objective == "token":
-            return token_objective(tokens, self.special, rng, self.mix)
+            return token_objective(tokens, self.special, rng, self.mix, self.edges)
         if objective == "sentence":
             return sentence_objective(tokens, self.special, rng, self.ends_sentence, self.mix)
-        return document_objective(tokens, self.special, rng, self.mix)
+        return document_objective(tokens, self.special, rng, self.mix, self.edges)
 
     def batch(self, samples: Sequence[Sequence[int]], rng: random.Random) -> Tuple[str, List[Layout]]:
         objective = self.mix.choose(rng)
         layouts = [self.build(objective, s, rng) for s in samples]
         # A sample too short for its objective falls back to the document objective, which always fits.
-        return objective, [l if l is not None else document_objective(s, self.special, rng, self.mix)
+        return objective, [l if l is not None else document_objective(s, self.special, rng, self.mix, self.edges)
                            for l, s in zip(layouts, samples)]
 
 

@@ -25,7 +25,7 @@ from .checkpoint import load_model, save_checkpoint
 from .data import TokenDocuments, collate
 from .layout import SpecialTokens
 from .model import GLM, GLMConfig, blank_infilling_loss
-from .objectives import MIXES, ObjectiveSampler, sentence_end_table
+from .objectives import MIXES, ObjectiveSampler, sentence_end_table, word_edge_table
 from .tokenizer import BPETokenizer
 
 # glibc settings that cut page-fault cost about 3x on these VMs (shared/docs/toolchain.md).
@@ -46,6 +46,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     ap.add_argument("--grad-accum", type=int, default=1)
     ap.add_argument("--max-steps", type=int, default=10000, help="planned total steps (the LR schedule's length)")
     ap.add_argument("--stop-after", type=float, default=0, help="stop this part after N minutes (0 = no limit)")
+    ap.add_argument("--schedule-start", type=int, default=0,
+                    help="step where warmup + cosine (to --max-steps) begin: a warm restart when a resumed run "
+                         "continues past the end of its earlier schedule")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--min-lr-ratio", type=float, default=0.1)
     ap.add_argument("--warmup", type=int, default=300)
@@ -64,9 +67,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def lr_at(step: int, args) -> float:
+    step -= args.schedule_start
     if step < args.warmup:
-        return args.lr * (step + 1) / args.warmup
-    progress = min(1.0, (step - args.warmup) / max(1, args.max_steps - args.warmup))
+        return args.lr * (max(step, 0) + 1) / args.warmup
+    progress = min(1.0, (step - args.warmup) / max(1, args.max_steps - args.schedule_start - args.warmup))
     return args.lr * (args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
@@ -157,8 +161,8 @@ def train(args) -> dict:
     device = dist.device
     tokenizer = BPETokenizer.load(os.path.join(args.data, "tokenizer.json"))
     special = tokenizer.special()
-    ends = sentence_end_table({i: tokenizer.decode([i]) for i in range(len(tokenizer.symbols))})
-    sampler = ObjectiveSampler(special, MIXES[args.mix], ends)
+    decoded = {i: tokenizer.decode([i]) for i in range(len(tokenizer.symbols))}
+    sampler = ObjectiveSampler(special, MIXES[args.mix], sentence_end_table(decoded), word_edge_table(decoded))
     train_docs = TokenDocuments(os.path.join(args.data, "train"))
     val_docs = TokenDocuments(os.path.join(args.data, "val"))
 

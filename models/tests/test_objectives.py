@@ -3,8 +3,8 @@ import statistics
 
 import pytest
 
-from models.glm.objectives import (GLM10B_MIX, PAPER_MIX, ObjectiveMix, ObjectiveSampler, document_objective,
-                                   sentence_objective, token_objective)
+from models.glm.objectives import (GLM10B_MIX, INFILL_MIX, PAPER_MIX, ObjectiveMix, ObjectiveSampler,
+                                   document_objective, sentence_objective, token_objective, word_edge_table)
 
 N = 500
 SAMPLES = 400
@@ -110,3 +110,48 @@ def test_loss_mask_is_part_b_only(special):
     layout = token_objective(sample_tokens(special, rng), special, rng)
     assert all(m == 0 for m in layout.loss_mask[:layout.sep]) and all(layout.loss_mask[layout.sep:])
     assert layout.targets[layout.sep:].count(special.eop) == layout.input_ids.count(special.mask)
+
+
+CODE_AND_PROSE = (
+    "def parse_config(path):\n    with open(path) as handle:\n        return json.load(handle)\n\n"
+    "The quick brown fox jumps over the lazy dog. _SIGSEGV handlers run on the signal stack; "
+    "readConfigFile(settingsPath) returns undefined when the file is missing.\n"
+) * 6
+
+
+def test_infill_mix_spans_keep_words_whole(special, tiny_tokenizer):
+    tokens = [special.cls] + tiny_tokenizer.encode(CODE_AND_PROSE)[:300] + [special.eos]
+    decoded = {i: tiny_tokenizer.decode([i]) for i in range(len(tiny_tokenizer.symbols))}
+    edges = word_edge_table(decoded)
+    sampler = ObjectiveSampler(special, INFILL_MIX, lambda t: False, edges)
+    assert any(edges.splits_word(tokens, i) for i in range(len(tokens)))  # the text has words of several tokens
+    rng = random.Random(5)
+    ratios = []
+    for objective in ["token"] * 150 + ["document"] * 50:
+        layout = sampler.build(objective, tokens, rng)
+        part_a = layout.input_ids[:layout.sep]
+        text_a = tiny_tokenizer.decode([t for t in part_a if t not in (special.mask, special.gmask, special.cls, special.eos)])
+        fills = tiny_tokenizer.decode([t for t in layout.input_ids[layout.sep:] if t != special.sop])
+        if objective == "token":
+            ratios.append((len(layout.input_ids) - layout.sep - layout.input_ids[layout.sep:].count(special.sop)) / len(tokens))
+        # At each mask, neither edge of its span joins two word characters.
+        for i, t in enumerate(part_a):
+            fill_ids = spans_by_position(layout, special).get(i)
+            if t in (special.mask, special.gmask) and fill_ids:
+                left, right = part_a[i - 1], part_a[i + 1] if i + 1 < len(part_a) else special.eos
+                assert not (left in edges.ends_word and fill_ids[0] in edges.starts_word), (text_a, fills)
+                assert not (fill_ids[-1] in edges.ends_word and right in edges.starts_word), (text_a, fills)
+    # Widening adds the rest of cut words; spans are then dropped down to the 15% target again.
+    assert 0.15 <= statistics.mean(ratios) <= 0.18
+
+
+def spans_by_position(layout, special):
+    """Part A index of each mask → its span's token ids."""
+    out, i, ids = {}, layout.sep, layout.input_ids
+    while i < len(ids):
+        j = i + 1
+        while j < len(ids) and ids[j] != special.sop:
+            j += 1
+        out[layout.position_ids[0][i]] = ids[i + 1:j]
+        i = j
+    return out

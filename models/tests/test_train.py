@@ -51,6 +51,15 @@ def test_lr_schedule_warmup_then_cosine():
     assert train_mod.lr_at(60, a) == pytest.approx(0.55e-3)
 
 
+def test_lr_schedule_warm_restart_at_schedule_start():
+    a = train_mod.parse_args(["--data", "x", "--out", "y", "--lr", "1e-3", "--warmup", "10", "--max-steps", "1110",
+                              "--schedule-start", "1000"])
+    assert train_mod.lr_at(1000, a) == pytest.approx(1e-4)
+    assert train_mod.lr_at(1009, a) == pytest.approx(1e-3)
+    assert train_mod.lr_at(1060, a) == pytest.approx(0.55e-3)
+    assert train_mod.lr_at(1110, a) == pytest.approx(1e-4)
+
+
 def test_training_lowers_loss_and_resumes(data_dir, tmp_path):
     first = train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "60", "--lr", "3e-3"))
     val = first["val_loss"]

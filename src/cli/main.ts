@@ -46,6 +46,7 @@ function program(): Command {
     .option('--top-p <p>', 'sample within probability mass p; 1 = all', number, 1)
     .option('--repetition-penalty <r>', 'penalty for tokens already generated; 1 = none', number, 1)
     .option('--seed <n>', 'seed for sampling', integer, 0)
+    .option('--no-require-content', 'allow empty and whitespace-only fills (by default a fill holds some text)')
     .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, 1)
     .option('--options <a|b|…>', 'rank these fills of the single blank instead of generating')
     .option('--json', 'print JSON: spans, candidates, timings, tokens/s', false)

@@ -21,6 +21,12 @@ export interface DecodingOptions {
   /** 1 = off; applies to tokens already generated in Part B, not to the context the blank may rightly repeat. */
   repetitionPenalty: number;
   seed: number;
+  /**
+   * A fill has some non-whitespace text: the end tokens wait for it, and before it only one indentation token may
+   * come, when the blank starts a line. An empty or newline-only fill is never what a user asked for, and a small
+   * model's likeliest first token is often exactly that.
+   */
+  requireContent: boolean;
   /** Candidates per blank; the best (by log-probability) fills the blank and is what later blanks see. */
   candidates: number;
   signal?: AbortSignal;
@@ -35,6 +41,7 @@ export const DEFAULT_DECODING: DecodingOptions = {
   topP: 1,
   repetitionPenalty: 1,
   seed: 0,
+  requireContent: true,
   candidates: 1,
 };
 
@@ -63,8 +70,10 @@ export interface Generator {
   processors: LogitsProcessor[];
   sample: Sampler;
   sampling: boolean;
-  /** Blocks eop and eos (while a span is shorter than minTokens). */
+  /** Blocks eop and eos (while a span is shorter than minTokens, or has no content yet). */
   endTokens: LogitsProcessor;
+  /** Blocks whitespace-only tokens, all of them or those with a line break (requireContent). */
+  blankTokens: { all: LogitsProcessor; lineBreak: LogitsProcessor } | undefined;
 }
 
 export function createGenerator(model: GlmModel, options: DecodingOptions): Generator {
@@ -81,32 +90,42 @@ export function createGenerator(model: GlmModel, options: DecodingOptions): Gene
     if (options.topP < 1) processors.push(topP(options.topP));
   }
   const sample = sampling ? sampler(seededRandom(options.seed)) : greedy;
-  return { model, options, processors, sample, sampling, endTokens: suppress([special.eop, special.eos]) };
+  const ws = options.requireContent ? model.tokenizer.whitespace() : undefined;
+  const blankTokens = ws && { all: suppress([...ws.inline, ...ws.lineBreak]), lineBreak: suppress(ws.lineBreak) };
+  return { model, options, processors, sample, sampling, endTokens: suppress([special.eop, special.eos]), blankTokens };
+}
+
+/** What the generator needs to know of a blank besides its index: its kind, and whether it starts a line. */
+export interface BlankContext {
+  kind: BlankKind;
+  /** The text before the blank ends with a line break (or the blank starts the text): indentation may open the fill. */
+  startsLine: boolean;
 }
 
 /**
  * Generates the candidates of blank `blank`, starting from `state` (Part A and every earlier span). The sop step is
  * shared by all candidates. Greedy candidates differ by their first token (the n best), sampled ones by the draw.
  */
-export async function fillBlank(gen: Generator, state: DecodeState, blank: number, kind: BlankKind, history: readonly number[]): Promise<Candidate[]> {
+export async function fillBlank(gen: Generator, state: DecodeState, blank: number, context: BlankContext, history: readonly number[]): Promise<Candidate[]> {
   const { model, options } = gen;
+  const { kind, startsLine } = context;
   const start = state.push(blank, 0, model.manifest.specialTokens.sop);
   if (start.length > model.manifest.architecture.maxSequenceLength) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
   const first = await start.run(model.engine);
-  const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history, 0), options.candidates) : [];
+  const opening = { length: 0, hasContent: false, startsLine };
+  const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history, opening), options.candidates) : [];
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
-    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, candidate: c, history, forcedFirst: firstTokens[c] }));
+    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, candidate: c, history, forcedFirst: firstTokens[c] }));
   }
   // Stable sort: among equal scores the first generated (greedy / first draw) stays first.
   return candidates.sort((a, b) => b.logProb - a.logProb);
 }
 
-interface SpanRequest {
+interface SpanRequest extends BlankContext {
   blank: number;
-  kind: BlankKind;
   candidate: number;
   history: readonly number[];
   forcedFirst: number | undefined;
@@ -120,11 +139,14 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   let logits = firstLogits;
   let logProb = 0;
   let emitted = '';
+  let hasContent = false;
+  const blankIds = model.tokenizer.whitespace();
   for (;;) {
     if (options.signal?.aborted) return finish('cancelled');
+    const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine };
     const next = tokens.length === 0 && req.forcedFirst !== undefined
       ? req.forcedFirst
-      : gen.sample(processed(gen, logits, [...req.history, ...tokens], tokens.length));
+      : gen.sample(processed(gen, logits, [...req.history, ...tokens], soFar));
     const tokenLogProb = logProbability(logits, next);
     if (next === special.eop || next === special.eos) {
       logProb += tokenLogProb;
@@ -133,6 +155,7 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
     const sentence = usesSentenceRule(req.kind) ? sentenceStop(gen, tokens, next) : 'continue';
     if (sentence === 'before') return finish('sentence');
     tokens.push(next);
+    hasContent ||= !blankIds.inline.has(next) && !blankIds.lineBreak.has(next);
     logProb += tokenLogProb;
     state = state.push(req.blank, tokens.length, next);
     emitted = emit(gen, req, tokens, next, emitted);
@@ -147,11 +170,20 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   }
 }
 
+/** Where a span stands: tokens so far, whether any holds non-whitespace text, whether the blank starts a line. */
+interface SpanSoFar {
+  length: number;
+  hasContent: boolean;
+  startsLine: boolean;
+}
+
 /** A copy of raw logits with the processors applied (raw logits stay intact for log-probabilities). */
-function processed(gen: Generator, logits: Float32Array, generated: readonly number[], spanLength: number): Float32Array {
+function processed(gen: Generator, logits: Float32Array, generated: readonly number[], span: SpanSoFar): Float32Array {
   const copy = Float32Array.from(logits);
   applyProcessors(gen.processors, copy, generated);
-  if (spanLength < gen.options.minTokens) gen.endTokens(copy, generated);
+  const blankTokens = span.hasContent ? undefined : gen.blankTokens;
+  if (span.length < gen.options.minTokens || blankTokens) gen.endTokens(copy, generated);
+  if (blankTokens) (span.length === 0 && span.startsLine ? blankTokens.lineBreak : blankTokens.all)(copy, generated);
   return copy;
 }
 

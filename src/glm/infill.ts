@@ -68,7 +68,7 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
   const history: number[] = [];
   let generatedTokens = 0;
   for (let k = 0; k < kinds.length && !decoding.signal?.aborted; k++) {
-    const candidates = await fillBlank(gen, state, k, kinds[k] as BlankKind, history);
+    const candidates = await fillBlank(gen, state, k, { kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k) }, history);
     const best = candidates[0] as Candidate;
     if (best.stopReason === 'cancelled') break;
     generatedTokens += candidates.reduce((n, c) => n + c.tokens.length, 0);
@@ -94,6 +94,12 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
       tokensPerSecond: t3 > t2 ? (generatedTokens * 1000) / (t3 - t2) : 0,
     },
   };
+}
+
+/** Whether blank k opens a line: the text before it ends with a line break, or it is the text's very start. */
+function startsLine(segments: readonly string[], k: number): boolean {
+  const before = segments[k] ?? '';
+  return before === '' ? k === 0 : /[\n\r]$/.test(before);
 }
 
 export function decodingOptions(options: Partial<DecodingOptions>): DecodingOptions {

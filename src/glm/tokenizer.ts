@@ -8,6 +8,12 @@ interface TokenizerJson {
   [key: string]: unknown;
 }
 
+/** Whitespace-only token ids: `inline` (spaces, tabs) and `lineBreak` (holding \n or \r). */
+export interface WhitespaceIds {
+  inline: ReadonlySet<number>;
+  lineBreak: ReadonlySet<number>;
+}
+
 // Decoded code must come back byte for byte, so the transformers-style space clean-up stays off.
 const DECODE_OPTIONS = { skip_special_tokens: false, clean_up_tokenization_spaces: false } as const;
 
@@ -44,6 +50,22 @@ export class GlmTokenizer {
   encode(text: string): number[] {
     return text === '' ? [] : this.plain.encode(text, { add_special_tokens: false }).ids;
   }
+
+  /** Ids whose text is only whitespace, split by whether it holds a line break (computed once, on first use). */
+  whitespace(): WhitespaceIds {
+    if (this.whitespaceIds === undefined) {
+      const inline = new Set<number>();
+      const lineBreak = new Set<number>();
+      for (let id = 0; id < this.size; id++) {
+        const text = this.decode([id]);
+        if (/^\s+$/.test(text)) (/[\n\r]/.test(text) ? lineBreak : inline).add(id);
+      }
+      this.whitespaceIds = { inline, lineBreak };
+    }
+    return this.whitespaceIds;
+  }
+
+  private whitespaceIds: WhitespaceIds | undefined;
 
   /** Text of ids; special tokens are rendered by name. The empty list decodes to the empty string. */
   decode(ids: readonly number[]): string {

@@ -25,6 +25,15 @@ test('fills a text from an argument and prints it', () => {
   assert.doesNotMatch(r.stdout, /\[MASK\]/);
 });
 
+test('a fill holds text unless --no-require-content (the fixture model ends a span at once)', () => {
+  const text = 'The quick brown fox [MASK] over the lazy dog.';
+  const filled = cli([text]);
+  assert.equal(filled.code, 0, filled.stderr);
+  assert.match(filled.stdout, /^The quick brown fox\s*\S.* over the lazy dog\.\n$/s);
+  const bare = cli(['--no-require-content', text]);
+  assert.equal(bare.stdout, 'The quick brown fox over the lazy dog.\n');
+});
+
 test('reads standard input and prints JSON with spans, candidates and timings', () => {
   const r = cli(['--json', '--min-tokens', '3', '-n', '3', '-c', '2'], 'A [MASK] B [sMASK] C');
   assert.equal(r.code, 0, r.stderr);

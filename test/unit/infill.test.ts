@@ -147,3 +147,37 @@ test('bad requests are input errors with a clear message', async () => {
   await assert.rejects(infill(model, 'x [MASK]', { minTokens: 5, maxTokens: 2 }), check('input', /min tokens/));
   await assert.rejects(infill(model, 'x [MASK]'.repeat(60)), check('too-many-blanks', /60 blanks do not fit the model's 128 positions/));
 });
+
+test('a fill has content: the end tokens and whitespace-only openings wait for it (requireContent)', async () => {
+  // Precondition of the fixture: its greedy first token is eop, so without the rule the fill is empty.
+  const bare = await infill(model, 'The quick brown fox [MASK] over the lazy dog.', { requireContent: false });
+  assert.equal(bare.spans[0]?.text, '');
+  const filled = await infill(model, 'The quick brown fox [MASK] over the lazy dog.', {});
+  assert.match(filled.spans[0]?.text ?? '', /\S/);
+
+  const ws = model.tokenizer.whitespace();
+  const opening = (t: number): string => (ws.lineBreak.has(t) ? 'line break' : ws.inline.has(t) ? 'inline' : 'content');
+  const seen = { on: new Set<string>(), off: new Set<string>() };
+  for (let seed = 0; seed < 60; seed++) {
+    for (const [text, startsLine] of [['x = [MASK] + 1', false], ['def f():\n[MASK]\n    return 1', true]] as const) {
+      const sampled = { temperature: 3, maxTokens: 3, seed, mode: 'span' as const };
+      const on = (await infill(model, text, sampled)).spans[0];
+      const first = opening(on?.tokens[0] ?? -1);
+      seen.on.add(first);
+      assert.match(on?.text ?? '', /\S/, `seed ${seed}: ${JSON.stringify(on?.text)}`);
+      assert.ok(first === 'content' || (startsLine && first === 'inline'), `seed ${seed} opens with ${first}`);
+      const off = (await infill(model, text, { ...sampled, requireContent: false })).spans[0];
+      seen.off.add(off?.tokens.length === 0 ? 'empty' : opening(off?.tokens[0] ?? -1));
+    }
+  }
+  // Without the rule the same draws open with whitespace or end empty.
+  assert.ok(seen.off.has('empty') || seen.off.has('line break'), [...seen.off].join());
+
+  // Greedy candidates start with the n best allowed first tokens: all 377 ids of the fixture are asked for.
+  const firsts = async (text: string): Promise<string[]> =>
+    (await infill(model, text, { candidates: 377, maxTokens: 1, mode: 'span' })).spans[0]?.candidates.map((c) => opening(c.tokens[0] ?? -1)) ?? [];
+  const midLine = await firsts('x = [MASK] + 1');
+  assert.ok(midLine.every((o) => o === 'content'));
+  const lineStart = await firsts('def f():\n[MASK]\n    return 1');
+  assert.ok(lineStart.includes('inline') && !lineStart.includes('line break'), [...new Set(lineStart)].join());
+});
