@@ -45,6 +45,7 @@ function program(): Command {
     .option('--top-k <k>', 'sample among the k most likely tokens; 0 = all', integer, 0)
     .option('--top-p <p>', 'sample within probability mass p; 1 = all', number, 1)
     .option('--repetition-penalty <r>', 'penalty for tokens already generated; 1 = none', number, 1)
+    .option('--max-repeats <n>', 'a piece of 1–16 tokens may repeat this many times in a row in a fill; 0 = no limit', integer, 3)
     .option('--seed <n>', 'seed for sampling', integer, 0)
     .option('--no-require-content', 'allow empty and whitespace-only fills (by default a fill holds some text)')
     .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, 1)

@@ -2,7 +2,7 @@ import type { BlankKind } from './blank.js';
 import type { DecodeState } from './decoder.js';
 import type { GlmModel } from './model.js';
 import {
-  type LogitsProcessor, applyProcessors, logProbability, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
+  type LogitsProcessor, applyProcessors, logProbability, loopGuard, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
 } from './processors.js';
 import { type Sampler, greedy, sampler, seededRandom } from './sampler.js';
 import { type StopReason, sentenceEnd, usesSentenceRule } from './stopping.js';
@@ -20,6 +20,8 @@ export interface DecodingOptions {
   topP: number;
   /** 1 = off; applies to tokens already generated in Part B, not to the context the blank may rightly repeat. */
   repetitionPenalty: number;
+  /** A piece of 1–16 tokens may come this many times in a row within a span, not once more; 0 = no limit. */
+  maxRepeats: number;
   seed: number;
   /**
    * A fill has some non-whitespace text: the end tokens wait for it, and before it only one indentation token may
@@ -40,6 +42,7 @@ export const DEFAULT_DECODING: DecodingOptions = {
   topK: 0,
   topP: 1,
   repetitionPenalty: 1,
+  maxRepeats: 3,
   seed: 0,
   requireContent: true,
   candidates: 1,
@@ -70,6 +73,8 @@ export interface Generator {
   processors: LogitsProcessor[];
   sample: Sampler;
   sampling: boolean;
+  /** Blocks the next copy of a piece the span ends with maxRepeats times (applied to the span's own tokens). */
+  loops: LogitsProcessor;
   /** Blocks eop and eos (while a span is shorter than minTokens, or has no content yet). */
   endTokens: LogitsProcessor;
   /** Blocks whitespace-only tokens, all of them or those with a line break (requireContent). */
@@ -92,7 +97,9 @@ export function createGenerator(model: GlmModel, options: DecodingOptions): Gene
   const sample = sampling ? sampler(seededRandom(options.seed)) : greedy;
   const ws = options.requireContent ? model.tokenizer.whitespace() : undefined;
   const blankTokens = ws && { all: suppress([...ws.inline, ...ws.lineBreak]), lineBreak: suppress(ws.lineBreak) };
-  return { model, options, processors, sample, sampling, endTokens: suppress([special.eop, special.eos]), blankTokens };
+  return {
+    model, options, processors, sample, sampling, loops: loopGuard(options.maxRepeats), endTokens: suppress([special.eop, special.eos]), blankTokens,
+  };
 }
 
 /** What the generator needs to know of a blank besides its index: its kind, and whether it starts a line. */
@@ -181,6 +188,7 @@ interface SpanSoFar {
 function processed(gen: Generator, logits: Float32Array, generated: readonly number[], span: SpanSoFar): Float32Array {
   const copy = Float32Array.from(logits);
   applyProcessors(gen.processors, copy, generated);
+  gen.loops(copy, generated.slice(generated.length - span.length));
   const blankTokens = span.hasContent ? undefined : gen.blankTokens;
   if (span.length < gen.options.minTokens || blankTokens) gen.endTokens(copy, generated);
   if (blankTokens) (span.length === 0 && span.startsLine ? blankTokens.lineBreak : blankTokens.all)(copy, generated);

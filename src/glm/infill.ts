@@ -113,6 +113,7 @@ export function decodingOptions(options: Partial<DecodingOptions>): DecodingOpti
   if (!Number.isInteger(merged.topK) || merged.topK < 0) problems.push('top-k must be an integer ≥ 0');
   if (!(merged.topP > 0 && merged.topP <= 1)) problems.push('top-p must be in (0, 1]');
   if (!(merged.repetitionPenalty > 0)) problems.push('repetition penalty must be > 0');
+  if (!Number.isInteger(merged.maxRepeats) || merged.maxRepeats < 0) problems.push('max repeats must be an integer ≥ 0');
   if (!Number.isInteger(merged.candidates) || merged.candidates < 1) problems.push('candidates must be an integer ≥ 1');
   if (!Number.isInteger(merged.seed)) problems.push('seed must be an integer');
   if (problems.length > 0) throw new GlmError('input', `Invalid decoding options: ${problems.join('; ')}.`);

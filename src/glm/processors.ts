@@ -33,6 +33,26 @@ export function repetitionPenalty(penalty: number): LogitsProcessor {
   };
 }
 
+/**
+ * Blocks the token that would start copy `maxRepeats + 1` of a piece (1–16 tokens) that the span already ends with
+ * `maxRepeats` times in a row. `span` must be the current span's tokens only. Small models fall into loops
+ * ("}\n}\n}\n…", "_id_id_id…") that fill the whole token budget; blocking the next copy lets them end or move on.
+ */
+export function loopGuard(maxRepeats: number, longestPiece = 16): LogitsProcessor {
+  return (logits, span) => {
+    if (maxRepeats < 1) return;
+    for (let p = 1; p <= longestPiece && p * maxRepeats <= span.length; p++) {
+      if (endsWithRepeats(span, p, maxRepeats)) logits[span[span.length - p] as number] = -Infinity;
+    }
+  };
+}
+
+/** Whether the last p·k items are one piece of p items k times over. */
+function endsWithRepeats(items: readonly number[], p: number, k: number): boolean {
+  for (let i = items.length - p * k; i < items.length - p; i++) if (items[i] !== items[i + p]) return false;
+  return true;
+}
+
 export function temperature(t: number): LogitsProcessor {
   return (logits) => {
     for (let i = 0; i < logits.length; i++) logits[i] = (logits[i] as number) / t;

@@ -16,7 +16,8 @@ before(async () => {
 after(() => model.dispose());
 
 // The random-weight fixture model's greedy token is eop at once; min tokens makes it produce spans.
-const SPANS: InfillOptions = { minTokens: 4, maxTokens: 4 };
+// Plain argmax decoding (no content rule, no loop guard), so the reference checks compare like with like.
+const SPANS: InfillOptions = { minTokens: 4, maxTokens: 4, requireContent: false, maxRepeats: 0 };
 const TWO_BLANKS = 'The quick brown fox [MASK] over the lazy dog. It was [MASK] of times.';
 
 test('all blanks are filled in document order, each span in its place', async () => {
@@ -180,4 +181,24 @@ test('a fill has content: the end tokens and whitespace-only openings wait for i
   assert.ok(midLine.every((o) => o === 'content'));
   const lineStart = await firsts('def f():\n[MASK]\n    return 1');
   assert.ok(lineStart.includes('inline') && !lineStart.includes('line break'), [...new Set(lineStart)].join());
+});
+
+test('a fill holds no piece of 1–16 tokens more than maxRepeats times in a row', async () => {
+  const repeatsOf = (t: readonly number[]): number => {
+    let most = 1;
+    for (let p = 1; p <= 16; p++) {
+      for (let end = t.length; end >= 2 * p; end--) {
+        let k = 1;
+        while (end - (k + 1) * p >= 0 && t.slice(end - (k + 1) * p, end - k * p).join() === t.slice(end - p, end).join()) k++;
+        most = Math.max(most, k);
+      }
+    }
+    return most;
+  };
+  const loose = await infill(model, 'Hello [MASK] world', { maxRepeats: 0, maxTokens: 32 });
+  assert.ok(repeatsOf(loose.spans[0]?.tokens ?? []) > 3, 'the fixture model loops without the guard');
+  for (const maxRepeats of [3, 2]) {
+    const guarded = await infill(model, 'Hello [MASK] world', { maxRepeats, maxTokens: 32 });
+    assert.ok(repeatsOf(guarded.spans[0]?.tokens ?? []) <= maxRepeats, JSON.stringify(guarded.spans[0]?.text));
+  }
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  applyProcessors, argmax, logProbability, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
+  applyProcessors, argmax, logProbability, loopGuard, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
 } from '../../src/glm/processors.js';
 import { sampler, seededRandom } from '../../src/glm/sampler.js';
 
@@ -59,4 +59,18 @@ test('seeded sampling is deterministic and follows the distribution', () => {
   assert.notDeepEqual(draw(42), draw(43));
   const share = draw(7).filter((x) => x === 0).length / 2000;
   assert.ok(share > 0.65 && share < 0.75, `share of the 0.7 token: ${share}`);
+});
+
+test('loop guard blocks the next copy of a piece repeated max times, and nothing else', () => {
+  const blocked = (span: number[], max = 3): number[] => {
+    const l = new Float32Array(10);
+    loopGuard(max)(l, span);
+    return [...l].flatMap((v, i) => (v === -Infinity ? [i] : []));
+  };
+  assert.deepEqual(blocked([5, 1, 2, 1, 2, 1, 2]), [1]); // "1 2" three times: a fourth "1" is blocked
+  assert.deepEqual(blocked([7, 7, 7]), [7]);
+  assert.deepEqual(blocked([7, 7]), []);
+  assert.deepEqual(blocked([1, 2, 3, 1, 2, 4, 1, 2, 3]), []); // near-repeats pass
+  assert.deepEqual(blocked([7, 7, 7], 0), []);
+  assert.deepEqual(blocked([3, 3, 3, 3, 1, 2, 1, 2, 1, 2], 3), [1]); // only the piece the span ends with
 });
