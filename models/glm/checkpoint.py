@@ -55,7 +55,11 @@ def load_model(path: str) -> Tuple[GLM, dict]:
             data = json.load(f)
         model = GLM(config_from_manifest(data))
         model.load_state_dict(state_from_onnx(os.path.join(path, data["model"]), model.state_dict()))
-        return model, {"provenance": data.get("provenance", {}), "step": data.get("provenance", {}).get("steps", 0)}
+        prov = data.get("provenance", {})
+        # Totals carry over, so a part resumed from a shipped model keeps counting from where the model stands.
+        return model, {"provenance": prov, "step": prov.get("steps", 0), "tokens": prov.get("trainingTokens", 0),
+                       "cpu_seconds": prov.get("trainingCpuHours", 0) * 3600,
+                       "wall_seconds": prov.get("trainingWallHours", 0) * 3600, "parts": prov.get("parts", [])}
     ckpt = torch.load(path, map_location="cpu")
     model = GLM(GLMConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["model"])

@@ -32,6 +32,8 @@ def provenance(run: dict, tokens_dir: str, corpus_dir: str) -> dict:
         "batchSize": args.get("batch_size"),
         "learningRate": args.get("lr"),
     }
+    if run.get("parts"):
+        prov["parts"] = run["parts"]
     manifest = os.path.join(corpus_dir, "manifest.json")
     if os.path.exists(manifest):
         prov["corpusManifestSha256"] = file_sha256(manifest)
@@ -71,11 +73,14 @@ def main() -> None:
     ap.add_argument("--out", default="models/default")
     ap.add_argument("--name", default="glm-infill-default")
     ap.add_argument("--fp32", action="store_true")
+    ap.add_argument("--note", help="free text kept in the provenance (e.g. settings of parts the checkpoint lacks)")
     args = ap.parse_args()
     model, run = load_model(os.path.join(args.run, "ckpt.pt"))
     tokenizer = BPETokenizer.load(os.path.join(args.tokens, "tokenizer.json"))
-    data = write_model_folder(model, tokenizer, args.out, args.name, int8=not args.fp32,
-                              provenance=provenance(run, args.tokens, args.corpus))
+    prov = provenance(run, args.tokens, args.corpus)
+    if args.note:
+        prov["note"] = args.note
+    data = write_model_folder(model, tokenizer, args.out, args.name, int8=not args.fp32, provenance=prov)
     with open(os.path.join(args.out, "tokenization-check.json"), "w", encoding="utf-8") as f:
         json.dump(tokenization_check(tokenizer, os.path.join(args.corpus, "heldout.jsonl")), f, ensure_ascii=False)
     notice = os.path.join(args.corpus, "DATA_SOURCES.md")

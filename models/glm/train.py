@@ -174,7 +174,7 @@ def train(args) -> dict:
         optimizer.load_state_dict(extra["optimizer"])
     start_step = int(extra.get("step", 0))
     totals = {"tokens": int(extra.get("tokens", 0)), "cpu_seconds": float(extra.get("cpu_seconds", 0.0)),
-              "wall_seconds": float(extra.get("wall_seconds", 0.0))}
+              "wall_seconds": float(extra.get("wall_seconds", 0.0)), "parts": earlier_parts(extra, start_step)}
     ddp_model = model
     if dist.world > 1:
         ddp_model = torch.nn.parallel.DistributedDataParallel(model)
@@ -232,8 +232,22 @@ def train(args) -> dict:
     return {}
 
 
+def earlier_parts(extra: dict, start_step: int) -> list:
+    """The parts a resumed run continues (each part's steps and settings), as the checkpoint recorded them."""
+    parts = list(extra.get("parts", []))
+    if start_step > 0 and not parts:
+        parts.append({"steps": [0, start_step], "settings": "not recorded (checkpoint older than part records)"})
+    return parts
+
+
+def part_record(args, start_step: int, step: int) -> dict:
+    keys = ("mix", "batch_size", "grad_accum", "lr", "warmup", "schedule_start", "max_steps", "threads", "seq_len")
+    return {"steps": [start_step, step], "settings": {k: getattr(args, k) for k in keys}}
+
+
 def save_run(args, model, optimizer, step, totals, started, cpu_started, val) -> dict:
-    summary = {"step": step, "tokens": totals["tokens"],
+    first = totals["parts"][-1]["steps"][1] if totals["parts"] else 0
+    summary = {"step": step, "tokens": totals["tokens"], "parts": totals["parts"] + [part_record(args, first, step)],
                "cpu_seconds": totals["cpu_seconds"] + time.process_time() - cpu_started,
                "wall_seconds": totals["wall_seconds"] + time.time() - started,
                "val_loss": val, "mix": args.mix, "args": vars(args)}

@@ -72,6 +72,8 @@ def test_training_lowers_loss_and_resumes(data_dir, tmp_path):
     resumed = train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "70", "--lr", "3e-3",
                                        "--resume", str(tmp_path / "ckpt.pt")))
     assert resumed["step"] == 70 and resumed["tokens"] > first["tokens"]
+    assert [p["steps"] for p in resumed["parts"]] == [[0, 60], [60, 70]]
+    assert resumed["parts"][0]["settings"]["lr"] == 3e-3
 
 
 def test_resume_from_exported_model_folder(data_dir, tmp_path):
@@ -80,11 +82,13 @@ def test_resume_from_exported_model_folder(data_dir, tmp_path):
     train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "5"))
     model, _ = load_model(str(tmp_path / "ckpt.pt"))
     write_model_folder(model, BPETokenizer.load(str(data_dir / "tokenizer.json")), str(tmp_path / "exported"), "t",
-                       provenance={"steps": 5})
+                       provenance={"steps": 5, "trainingTokens": 1234, "trainingCpuHours": 0.5,
+                                   "parts": [{"steps": [0, 5], "settings": {"lr": 1e-3}}]})
     again, extra = load_model(str(tmp_path / "exported"))
     for key, value in model.state_dict().items():
         assert torch.equal(value, again.state_dict()[key]), key
-    assert extra["step"] == 5
+    assert extra["step"] == 5 and extra["tokens"] == 1234 and extra["cpu_seconds"] == 1800
+    assert extra["parts"][0]["steps"] == [0, 5]
 
 
 def _ddp_worker(rank, world, data_dir, out, port, results):
