@@ -3,10 +3,10 @@
 //   node dist/eval.js --cases data/eval/cases.jsonl --model models/default [--json runs/eval.json] [--limit N]
 //
 // Cases come from `python3 -m models.glm.eval_cases` (held-out split; each carries its train-split baseline).
-// Greedy decoding, so a rerun gives the same table.
+// Greedy decoding by default; sampled candidates use a fixed seed. Either way a rerun gives the same table.
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type BlankKind, MARKER_OF_KIND, type GlmModel, infill, loadModel, rankOptions } from '../glm/index.js';
+import { type BlankKind, type DecodingOptions, MARKER_OF_KIND, type GlmModel, decodingOptions, infill, loadModel, rankOptions } from '../glm/index.js';
 import { corpusBleu, editSimilarity } from './metrics.js';
 
 interface EvalBlank { start: number; end: number; original: string }
@@ -16,7 +16,8 @@ interface BlankScore { exact: number; similarity: number; baselineExact: number;
 interface Example { id: string; before: string; original: string; fill: string; after: string }
 
 const MAX_TOKENS: Record<string, number> = { short: 12, line: 48, long: 160 };
-let repetitionPenalty = 1;
+// Decoding of every fill: greedy by default; --candidates/--temperature/--select change it for the whole run.
+let decoding: Partial<DecodingOptions> = { temperature: 0, repetitionPenalty: 1 };
 const CONTEXT_SHOWN = 120;
 
 function readCases(path: string): EvalCase[] {
@@ -37,7 +38,7 @@ function markedText(c: EvalCase): string | null {
 
 async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Promise<{ score: BlankScore; example: Example }> {
   const blank = c.blanks[0] as EvalBlank;
-  const result = await infill(model, marked, { maxTokens: MAX_TOKENS[c.kind] ?? 32, temperature: 0, repetitionPenalty, mode: c.mode });
+  const result = await infill(model, marked, { ...decoding, maxTokens: MAX_TOKENS[c.kind] ?? 32, mode: c.mode });
   const span = result.spans[0];
   // A space right before the marker belongs to the blank (the tokenizer attaches it to the next word).
   const absorbed = span !== undefined && marked[span.start] === ' ' ? ' ' : '';
@@ -61,7 +62,7 @@ async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Pro
 }
 
 async function fillRatioCase(model: GlmModel, c: EvalCase, marked: string): Promise<{ filled: string; baseline: string }> {
-  const result = await infill(model, marked, { maxTokens: 12, temperature: 0, repetitionPenalty, mode: 'span' });
+  const result = await infill(model, marked, { ...decoding, maxTokens: 12, mode: 'span' });
   let baseline = '';
   let cursor = 0;
   for (const b of c.blanks) {
@@ -106,60 +107,128 @@ function markdown(rows: readonly CellRow[], ratios: readonly { ratio: number; n:
   return lines.join('\n');
 }
 
+/** What a run (or one shard of it) measured, before any averaging: shards merge by concatenation. */
+interface RawResults {
+  model: string;
+  weights: string;
+  decoding: Partial<DecodingOptions>;
+  scores: { bucket: string; kind: string; score: BlankScore }[];
+  ratioRuns: { ratio: number; filled: string; baseline: string; original: string }[];
+  examples: Example[];
+  skipped: number;
+  seconds: number;
+}
+
+async function collect(model: GlmModel, cases: readonly EvalCase[], limit: number): Promise<RawResults> {
+  const started = performance.now();
+  const raw: RawResults = { model: model.manifest.name, weights: model.manifest.weights, decoding, scores: [], ratioRuns: [], examples: [], skipped: 0, seconds: 0 };
+  const counts = new Map<string, number>();
+  for (const c of cases) {
+    const marked = markedText(c);
+    if (marked === null) { raw.skipped++; continue; }
+    const key = c.ratio !== undefined ? `ratio ${c.ratio}` : `${c.bucket}\u0000${c.kind}`;
+    if ((counts.get(key) ?? 0) >= limit) continue;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (c.ratio !== undefined) {
+      raw.ratioRuns.push({ ratio: c.ratio, ...(await fillRatioCase(model, c, marked)), original: c.text });
+      continue;
+    }
+    const { score, example } = await scoreBlankCase(model, c, marked);
+    raw.scores.push({ bucket: c.bucket, kind: c.kind, score });
+    raw.examples.push(example);
+  }
+  raw.seconds = (performance.now() - started) / 1000;
+  return raw;
+}
+
+function merge(parts: readonly RawResults[]): RawResults {
+  const [first] = parts;
+  if (first === undefined) throw new Error('nothing to merge');
+  for (const p of parts) {
+    if (p.model !== first.model || p.weights !== first.weights || JSON.stringify(p.decoding) !== JSON.stringify(first.decoding)) {
+      throw new Error('shards come from different models or decoding settings');
+    }
+  }
+  return {
+    ...first,
+    scores: parts.flatMap((p) => p.scores), ratioRuns: parts.flatMap((p) => p.ratioRuns), examples: parts.flatMap((p) => p.examples),
+    skipped: parts.reduce((n, p) => n + p.skipped, 0), seconds: parts.reduce((n, p) => n + p.seconds, 0),
+  };
+}
+
+function report(raw: RawResults, json?: string): void {
+  const cells = new Map<string, BlankScore[]>();
+  const byBucket = new Map<string, BlankScore[]>();
+  for (const { bucket, kind, score } of raw.scores) {
+    cells.set(`${bucket}\u0000${kind}`, [...(cells.get(`${bucket}\u0000${kind}`) ?? []), score]);
+    byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), score]);
+  }
+  const rows = [...cells].map(([key, scores]) => { const [bucket, kind] = key.split('\u0000') as [string, string]; return cellRow(bucket, kind, scores); });
+  rows.push(...[...byBucket].map(([bucket, scores]) => cellRow(bucket, 'all', scores)));
+  rows.sort((a, b) => a.bucket.localeCompare(b.bucket) || (a.kind === 'all' ? 1 : b.kind === 'all' ? -1 : a.kind.localeCompare(b.kind)));
+  const ratioValues = [...new Set(raw.ratioRuns.map((r) => r.ratio))].sort((a, b) => a - b);
+  const ratios = ratioValues.map((ratio) => {
+    const runs = raw.ratioRuns.filter((r) => r.ratio === ratio);
+    const original = runs.map((r) => r.original);
+    return {
+      ratio, n: runs.length, bleu: corpusBleu(runs.map((r) => r.filled), original), baselineBleu: corpusBleu(runs.map((r) => r.baseline), original),
+      similarity: mean(runs.map((r) => editSimilarity(r.filled, r.original))),
+      baselineSimilarity: mean(runs.map((r) => editSimilarity(r.baseline, r.original))),
+    };
+  });
+  console.log(markdown(rows, ratios));
+  console.log(`\n${raw.scores.length} blank cases, ${raw.ratioRuns.length} ratio paragraphs, ${raw.skipped} skipped (marker-like text), ` +
+    `${raw.seconds.toFixed(0)} s, model ${raw.model} (${raw.weights}), ${describe(raw.decoding)}`);
+  if (json) {
+    const { model, weights, decoding: used, examples, skipped, seconds } = raw;
+    writeFileSync(json, `${JSON.stringify({ model, weights, decoding: used, cells: rows, ratios, examples, skipped, seconds }, null, 1)}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const cli = new Command('glm-infill-eval')
-    .description('Evaluate a model folder on held-out infilling cases (greedy decoding).')
-    .requiredOption('--cases <file>', 'cases.jsonl from python3 -m models.glm.eval_cases')
-    .requiredOption('-m, --model <folder>', 'model folder')
+    .description('Evaluate a model folder on held-out infilling cases (greedy unless told otherwise; seeded).')
+    .option('--cases <file>', 'cases.jsonl from python3 -m models.glm.eval_cases')
+    .option('-m, --model <folder>', 'model folder')
     .option('--json <file>', 'also write the results as JSON')
     .option('--limit <n>', 'cases per bucket and kind at most', (v) => Number.parseInt(v, 10), Infinity)
     .option('--threads <n>', 'intra-op threads', (v) => Number.parseInt(v, 10), 1)
-    .option('--repetition-penalty <r>', 'greedy decoding with this repetition penalty (1 = none)', Number.parseFloat, 1)
+    .option('--repetition-penalty <r>', 'repetition penalty (1 = none)', Number.parseFloat, 1)
+    .option('-c, --candidates <n>', 'candidates per blank', (v) => Number.parseInt(v, 10), 1)
+    .option('-t, --temperature <t>', 'sampling temperature of the candidates (0 = greedy)', Number.parseFloat, 0)
+    .option('--top-p <p>', 'nucleus sampling mass', Number.parseFloat, 1)
+    .option('--select <how>', 'likeliest | consensus: which candidate fills the blank', 'likeliest')
+    .option('--seed <n>', 'sampling seed', (v) => Number.parseInt(v, 10), 2022)
+    .option('--shard <k/n>', 'evaluate only every n-th case from the k-th (0-based), to run shards side by side')
+    .option('--raw <file>', 'write the unaveraged results (for --merge)')
+    .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating')
     .parse();
-  const opts = cli.opts<{ cases: string; model: string; json?: string; limit: number; threads: number; repetitionPenalty: number }>();
-  repetitionPenalty = opts.repetitionPenalty;
-  const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
-  const started = performance.now();
-  const cells = new Map<string, BlankScore[]>();
-  const ratioRuns = new Map<number, { filled: string[]; baseline: string[]; original: string[] }>();
-  const examples: Example[] = [];
-  let skipped = 0;
-  for (const c of readCases(opts.cases)) {
-    const marked = markedText(c);
-    if (marked === null) { skipped++; continue; }
-    if (c.ratio !== undefined) {
-      const run = ratioRuns.get(c.ratio) ?? { filled: [], baseline: [], original: [] };
-      if (run.filled.length >= opts.limit) continue;
-      const { filled, baseline } = await fillRatioCase(model, c, marked);
-      run.filled.push(filled); run.baseline.push(baseline); run.original.push(c.text);
-      ratioRuns.set(c.ratio, run);
-      continue;
-    }
-    const key = `${c.bucket}\u0000${c.kind}`;
-    const scores = cells.get(key) ?? [];
-    if (scores.length >= opts.limit) continue;
-    const { score, example } = await scoreBlankCase(model, c, marked);
-    scores.push(score);
-    cells.set(key, scores);
-    examples.push(example);
+  const opts = cli.opts<{ cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[] } &
+    Pick<DecodingOptions, 'repetitionPenalty' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed'>>();
+  if (opts.merge) {
+    report(merge(opts.merge.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), opts.json);
+    return;
   }
-  const rows = [...cells].map(([key, scores]) => { const [bucket, kind] = key.split('\u0000') as [string, string]; return cellRow(bucket, kind, scores); });
-  const byBucket = new Map<string, BlankScore[]>();
-  for (const [key, scores] of cells) byBucket.set(key.split('\u0000')[0] as string, [...(byBucket.get(key.split('\u0000')[0] as string) ?? []), ...scores]);
-  rows.push(...[...byBucket].map(([bucket, scores]) => cellRow(bucket, 'all', scores)));
-  rows.sort((a, b) => a.bucket.localeCompare(b.bucket) || (a.kind === 'all' ? 1 : b.kind === 'all' ? -1 : a.kind.localeCompare(b.kind)));
-  const ratios = [...ratioRuns].sort(([a], [b]) => a - b).map(([ratio, r]) => ({
-    ratio, n: r.filled.length, bleu: corpusBleu(r.filled, r.original), baselineBleu: corpusBleu(r.baseline, r.original),
-    similarity: mean(r.filled.map((f, i) => editSimilarity(f, r.original[i] as string))),
-    baselineSimilarity: mean(r.baseline.map((f, i) => editSimilarity(f, r.original[i] as string))),
-  }));
-  const seconds = (performance.now() - started) / 1000;
-  console.log(markdown(rows, ratios));
-  console.log(`\n${rows.filter((r) => r.kind !== 'all').reduce((n, r) => n + r.n, 0)} blank cases, ` +
-    `${ratios.reduce((n, r) => n + r.n, 0)} ratio paragraphs, ${skipped} skipped (marker-like text), ${seconds.toFixed(0)} s, model ${model.manifest.name} ` +
-    `(${model.manifest.weights}), greedy, repetition penalty ${repetitionPenalty}`);
-  if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ model: model.manifest.name, weights: model.manifest.weights, repetitionPenalty, cells: rows, ratios, examples, skipped, seconds }, null, 1)}\n`);
-  await model.dispose();
+  if (opts.cases === undefined || opts.model === undefined) throw new Error('--cases and --model are required (or --merge)');
+  const { repetitionPenalty, candidates, temperature, topP, select, seed } = opts;
+  decoding = { repetitionPenalty, candidates, temperature, topP, select, seed };
+  decodingOptions(decoding); // a bad value fails here, before the model loads
+  const [k, n] = (opts.shard ?? '0/1').split('/').map(Number) as [number, number];
+  if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${opts.shard}: give k/n with 0 ≤ k < n`);
+  const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
+  try {
+    const raw = await collect(model, readCases(opts.cases).filter((_, i) => i % n === k), opts.limit);
+    if (opts.raw) writeFileSync(opts.raw, `${JSON.stringify(raw)}\n`);
+    report(raw, opts.json);
+  } finally {
+    await model.dispose();
+  }
+}
+
+function describe(d: Partial<DecodingOptions>): string {
+  const how = d.temperature === 0 ? 'greedy' : `sampled at temperature ${d.temperature}, top-p ${d.topP}, seed ${d.seed}`;
+  const pick = (d.candidates ?? 1) > 1 ? `, ${d.candidates} candidates, ${d.select} chosen` : '';
+  return `${how}${pick}, repetition penalty ${d.repetitionPenalty}`;
 }
 
 main().catch((error: unknown) => {

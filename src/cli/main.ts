@@ -48,6 +48,8 @@ function program(): Command {
     .option('--max-repeats <n>', 'a piece of 1–16 tokens may repeat this many times in a row in a fill; 0 = no limit', integer, 3)
     .option('--seed <n>', 'seed for sampling', integer, 0)
     .option('--no-require-content', 'allow empty and whitespace-only fills (by default a fill holds some text)')
+    .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, or the consensus (most like the others)')
+      .choices(['likeliest', 'consensus']).default('likeliest'))
     .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, 1)
     .option('--options <a|b|…>', 'rank these fills of the single blank instead of generating')
     .option('--json', 'print JSON: spans, candidates, timings, tokens/s', false)

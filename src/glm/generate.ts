@@ -5,6 +5,7 @@ import {
   type LogitsProcessor, applyProcessors, logProbability, loopGuard, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
 } from './processors.js';
 import { type Sampler, greedy, sampler, seededRandom } from './sampler.js';
+import { editSimilarity } from './similarity.js';
 import { type StopReason, sentenceEnd, usesSentenceRule } from './stopping.js';
 
 export interface DecodingOptions {
@@ -29,6 +30,11 @@ export interface DecodingOptions {
    * model's likeliest first token is often exactly that.
    */
   requireContent: boolean;
+  /**
+   * How the span is chosen among the candidates: 'likeliest' (highest log-probability) or 'consensus' (minimum
+   * Bayes risk: the candidate most like the others by edit similarity — the fill a sampled crowd agrees on).
+   */
+  select: 'likeliest' | 'consensus';
   /** Candidates per blank; the best (by log-probability) fills the blank and is what later blanks see. */
   candidates: number;
   signal?: AbortSignal;
@@ -45,6 +51,7 @@ export const DEFAULT_DECODING: DecodingOptions = {
   maxRepeats: 3,
   seed: 0,
   requireContent: true,
+  select: 'likeliest',
   candidates: 1,
 };
 
@@ -127,8 +134,17 @@ export async function fillBlank(gen: Generator, state: DecodeState, blank: numbe
     if (c > 0 && options.signal?.aborted) break;
     candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, candidate: c, history, forcedFirst: firstTokens[c] }));
   }
-  // Stable sort: among equal scores the first generated (greedy / first draw) stays first.
-  return candidates.sort((a, b) => b.logProb - a.logProb);
+  return ranked(candidates, options.select);
+}
+
+/** Candidates best first. Stable: among equal scores the first generated (greedy / first draw) stays first. */
+export function ranked<C extends { text: string; logProb: number }>(candidates: C[], select: DecodingOptions['select']): C[] {
+  if (select === 'likeliest' || candidates.length < 3) return candidates.sort((a, b) => b.logProb - a.logProb);
+  const agreement = candidates.map((c, i) =>
+    candidates.reduce((sum, other, j) => (i === j ? sum : sum + editSimilarity(c.text, other.text)), 0));
+  const order = candidates.map((_, i) => i).sort((a, b) =>
+    (agreement[b] as number) - (agreement[a] as number) || (candidates[b] as C).logProb - (candidates[a] as C).logProb);
+  return order.map((i) => candidates[i] as C);
 }
 
 interface SpanRequest extends BlankContext {

@@ -40,3 +40,22 @@ test('the evaluation command scores cases against their baseline and writes JSON
   assert.ok(result.cells.every((c) => Number.isFinite(c.perplexity) && c.perplexity > 1));
   assert.equal(result.examples.length, 3);
 });
+
+test('two shards merged give the tables of the whole run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glm-eval-'));
+  const run = (...args: string[]): void => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'eval.js'), ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  const common = ['--cases', join(FIXTURES, 'eval-cases.jsonl'), '--model', TINY, '-c', '3', '-t', '0.9', '--select', 'consensus'];
+  run(...common, '--json', join(dir, 'whole.json'));
+  run(...common, '--shard', '0/2', '--raw', join(dir, 'a.raw'));
+  run(...common, '--shard', '1/2', '--raw', join(dir, 'b.raw'));
+  run('--merge', join(dir, 'a.raw'), join(dir, 'b.raw'), '--json', join(dir, 'merged.json'));
+  const read = (f: string): { cells: unknown[]; ratios: unknown[]; decoding: { select: string } } => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  const whole = read('whole.json');
+  const merged = read('merged.json');
+  assert.deepEqual(merged.cells, whole.cells);
+  assert.deepEqual(merged.ratios, whole.ratios);
+  assert.equal(merged.decoding.select, 'consensus');
+});

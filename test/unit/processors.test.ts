@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   applyProcessors, argmax, logProbability, loopGuard, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
 } from '../../src/glm/processors.js';
+import { ranked } from '../../src/glm/generate.js';
 import { sampler, seededRandom } from '../../src/glm/sampler.js';
 
 const row = (...values: number[]): Float32Array => Float32Array.from(values);
@@ -73,4 +74,14 @@ test('loop guard blocks the next copy of a piece repeated max times, and nothing
   assert.deepEqual(blocked([1, 2, 3, 1, 2, 4, 1, 2, 3]), []); // near-repeats pass
   assert.deepEqual(blocked([7, 7, 7], 0), []);
   assert.deepEqual(blocked([3, 3, 3, 3, 1, 2, 1, 2, 1, 2], 3), [1]); // only the piece the span ends with
+});
+
+test('consensus picks the candidate most like the others; likeliest the highest log-probability', () => {
+  const c = (text: string, logProb: number): { text: string; logProb: number } => ({ text, logProb });
+  const pool = (): { text: string; logProb: number }[] => [c(')', -1), c('items)', -3), c('items', -2.5), c('items]', -4)];
+  assert.deepEqual(ranked(pool(), 'likeliest').map((x) => x.text), [')', 'items', 'items)', 'items]']);
+  // Agreement: "items)" 0.17 + 0.83 + 0.83; "items" and "items]" 0 + 0.83 + 0.83; ")" 0.17.
+  assert.equal(ranked(pool(), 'consensus')[0]?.text, 'items)');
+  assert.equal(ranked(pool(), 'consensus').at(-1)?.text, ')');
+  assert.deepEqual(ranked([c('a', -2), c('b', -1)], 'consensus').map((x) => x.text), ['b', 'a']); // two: no majority
 });
