@@ -11,6 +11,8 @@ export type SpanCandidate = FilledSpan['candidates'][number];
 
 export interface GenerateOptions {
   candidates: number;
+  /** Which candidate fills the blank: the likeliest, or the one most like the others (see glmInfill.consensus). */
+  select: 'likeliest' | 'consensus';
   signal: AbortSignal;
   onToken?: (blank: number, text: string) => void;
 }
@@ -51,6 +53,7 @@ export class FillRun implements vscode.Disposable {
       temperature: settings.temperature,
       topP: settings.topP,
       candidates: options.candidates,
+      select: options.select,
       signal: options.signal,
       onToken: (event) => {
         if (event.candidate !== 0) return;

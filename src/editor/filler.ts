@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { InfillResult } from '../glm/index.js';
 import type { BlankStore } from './blankStore.js';
 import type { BlankTarget } from './blankTargets.js';
-import { FillRun, type SpanCandidate } from './fillRun.js';
+import { FillRun, type GenerateOptions, type SpanCandidate } from './fillRun.js';
 import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
 import { readSettings } from './settings.js';
@@ -47,13 +47,14 @@ export class Filler {
   }
 
   fill(editor: vscode.TextEditor, target: BlankTarget, hooks: FillHooks = {}): Promise<FillOutcome> {
-    return this.run(editor, target, 1, hooks, async (result) => result.spans.map((s) => s.text));
+    const { consensus } = readSettings();
+    return this.run(editor, target, { candidates: consensus, select: 'consensus' }, hooks, async (result) => result.spans.map((s) => s.text));
   }
 
   /** Several candidates per blank; `choose` picks one for each in turn (the quick pick, or a test's choice). */
   alternatives(editor: vscode.TextEditor, target: BlankTarget, choose: Chooser, hooks: FillHooks = {}): Promise<FillOutcome> {
     const count = readSettings().alternatives;
-    return this.run(editor, target, count, hooks, async (result, run) => {
+    return this.run(editor, target, { candidates: count, select: 'likeliest' }, hooks, async (result, run) => {
       const picks: string[] = [];
       for (const span of result.spans) {
         const index = await choose(span.index, result.spans.length, span.candidates, (c) => run.showChoice(span.index, c));
@@ -69,7 +70,7 @@ export class Filler {
   private async run(
     editor: vscode.TextEditor,
     target: BlankTarget,
-    candidates: number,
+    choice: Pick<GenerateOptions, 'candidates' | 'select'>,
     hooks: FillHooks,
     decide: (result: InfillResult, run: FillRun) => Promise<string[] | undefined>,
   ): Promise<FillOutcome> {
@@ -84,7 +85,7 @@ export class Filler {
         progress.report({ message: this.models.model ? 'reading the document…' : 'loading the model…' });
         const settings = readSettings();
         const result = await run.generate(this.models, settings, {
-          candidates,
+          ...choice,
           signal: controller.signal,
           onToken: (blank, text) => {
             progress.report({ message: `blank ${blank + 1} of ${n}` });

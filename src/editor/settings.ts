@@ -15,6 +15,8 @@ export interface Settings {
   minTokens: number;
   temperature: number;
   topP: number;
+  /** Candidates whose consensus fills a blank (Fill Blank); 1 = one fill. */
+  consensus: number;
   alternatives: number;
   inline: InlineSettings;
 }
@@ -54,6 +56,7 @@ export function readSettings(): Settings {
     minTokens: int(c.get('minTokens'), 0, 0, 512),
     temperature: num(c.get('temperature'), 0, 0, 2),
     topP: num(c.get('topP'), 1, 0.01, 1),
+    consensus: int(c.get('consensus'), 1, 1, 16),
     alternatives: int(c.get('alternatives'), 4, 2, 10),
     inline: {
       enabled: c.get('inline.enabled') !== false,

@@ -22,6 +22,24 @@ describe('Fill blank', () => {
     assert.equal(editor.document.getText(), await expected(TEXT, ['green']));
   });
 
+  it('with glmInfill.consensus, inserts the candidate most like the others', async () => {
+    const editor = await openDocument(TEXT);
+    select(editor, 'water', 'green');
+    await configure({ consensus: 4 });
+    try {
+      const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
+      assert.equal(outcome.status, 'applied');
+      assert.equal(outcome.result?.spans[0]?.candidates.length, 4);
+      const core = await infill(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['water', 'green'])),
+        { ...decoding(), candidates: 4, select: 'consensus' });
+      assert.equal(editor.document.getText(), core.text);
+      const likeliest = await infill(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['water', 'green'])), { ...decoding(), candidates: 4 });
+      assert.notEqual(core.text, likeliest.text, 'the fixture should make consensus and likeliest differ here');
+    } finally {
+      await configure({ consensus: BASE_SETTINGS.consensus });
+    }
+  });
+
   it('fills several selections in one Part A, each seeing the earlier fills', async () => {
     const editor = await openDocument(TEXT);
     select(editor, 'water', 'green', 'quiet');

@@ -38,6 +38,7 @@ export const BASE_SETTINGS: Record<string, unknown> = {
   minTokens: 3,
   temperature: 0,
   topP: 1,
+  consensus: 1,
   alternatives: 3,
   'inline.enabled': true,
   'inline.languages': { '*': true },
