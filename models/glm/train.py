@@ -42,7 +42,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--seq-len", type=int, default=512, help="sample length; also the model's max positions")
-    ap.add_argument("--batch-size", type=int, default=16, help="global batch (samples per step)")
+    ap.add_argument("--batch-size", type=int, default=16,
+                    help="samples per micro-batch (global, over all ranks); a step takes batch-size × grad-accum")
     ap.add_argument("--grad-accum", type=int, default=1)
     ap.add_argument("--max-steps", type=int, default=10000, help="planned total steps (the LR schedule's length)")
     ap.add_argument("--stop-after", type=float, default=0, help="stop this part after N minutes (0 = no limit)")
