@@ -41,5 +41,6 @@ test('default model: a fill is generated for each blank kind', async () => {
     const result = await infill(model, text, { maxTokens: 16 });
     assert.equal(result.spans.length, 1);
     assert.ok(result.spans[0]?.tokens.length, `no tokens for ${JSON.stringify(text)}`);
+    assert.match(result.spans[0]?.text ?? '', /\S/, `a whitespace-only fill for ${JSON.stringify(text)}`);
   }
 });
