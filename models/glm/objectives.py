@@ -11,6 +11,11 @@ The first and last tokens of a sample are [CLS]/eos or window edges and are neve
 With `word_spans` (mix "infill"), token and document spans are widened to word edges: a span never starts or ends
 inside a run of letters, digits and underscores. Users blank whole words and identifiers; spans that start inside
 one ("_SIGSEGV" → "SEGV") teach a first-token prior ("_", "ing") that is wrong for every blank a user makes.
+
+With `line_sentences` (mix "infill-lines"), sentences are split the way a reader splits them: at line breaks (the
+newline-and-indentation token stays in Part A) and after `. ? ! ; :` when whitespace follows. The faithful rule
+(§5.4: after any token holding one of those characters) cuts code at every `self.` and `a.b`, so on code `[sMASK]`
+learned to fill fragments of a few characters, while a blanked line of code is a whole line.
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ class ObjectiveMix:
     document_min_ratio: float = 0.5
     prefix_lm_prob: float = 0.5  # document level: share of the prefix-LM variant
     word_spans: bool = False  # token/document spans widened to word edges (see the module notes)
+    line_sentences: bool = False  # sentences end at line breaks and at stops followed by whitespace (module notes)
 
     @property
     def document(self) -> float:
@@ -51,7 +57,8 @@ class ObjectiveMix:
 PAPER_MIX = ObjectiveMix(token=0.5, sentence=0.0)  # GLM-Doc: token + document (the code's defaults)
 GLM10B_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25)  # 0.5 / 0.3 / 0.2
 INFILL_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25, word_spans=True)  # glm10b, whole words
-MIXES = {"paper": PAPER_MIX, "glm10b": GLM10B_MIX, "infill": INFILL_MIX}
+INFILL_LINES_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25, word_spans=True, line_sentences=True)
+MIXES = {"paper": PAPER_MIX, "glm10b": GLM10B_MIX, "infill": INFILL_MIX, "infill-lines": INFILL_LINES_MIX}
 
 
 @dataclass(frozen=True)
@@ -174,10 +181,45 @@ def sentence_spans(tokens: Sequence[int], lo: int, hi: int, ends: Callable[[int]
     return spans
 
 
+@dataclass(frozen=True)
+class LineBreaks:
+    """Ids that split text into the sentences a reader sees (the `line_sentences` rule)."""
+    breaks: frozenset  # whitespace-only tokens holding a line break: between sentences, never inside one
+    blank: frozenset  # whitespace-only tokens: indentation before a sentence stays in Part A too
+    stops: frozenset  # tokens ending in . ? ! ; : (a sentence ends there when whitespace follows)
+    spaced: frozenset  # tokens starting with whitespace
+
+    def spans(self, tokens: Sequence[int], lo: int, hi: int) -> List[Tuple[int, int]]:
+        spans, start = [], lo
+        for i in range(lo, hi):
+            if tokens[i] in self.breaks or (start == i and tokens[i] in self.blank):
+                if start < i:
+                    spans.append((start, i))
+                start = i + 1
+            elif tokens[i] in self.stops and (i + 1 == hi or tokens[i + 1] in self.spaced):
+                spans.append((start, i + 1))
+                start = i + 1
+        if start < hi:
+            spans.append((start, hi))
+        return spans
+
+
+def line_break_table(decoded: Dict[int, str]) -> LineBreaks:
+    stop_chars = tuple(".?!;:。？！；…")
+    return LineBreaks(frozenset(i for i, t in decoded.items() if "\n" in t and not t.strip()),
+                      frozenset(i for i, t in decoded.items() if t and not t.strip()),
+                      frozenset(i for i, t in decoded.items() if t.strip() and t.endswith(stop_chars)),
+                      frozenset(i for i, t in decoded.items() if t[:1].isspace()))
+
+
 def sentence_objective(tokens: Sequence[int], special: SpecialTokens, rng: random.Random,
-                       ends_sentence: Callable[[int], bool], mix: ObjectiveMix = GLM10B_MIX) -> Optional[Layout]:
+                       ends_sentence: Callable[[int], bool], mix: ObjectiveMix = GLM10B_MIX,
+                       lines: Optional[LineBreaks] = None) -> Optional[Layout]:
     lo, hi = maskable_range(tokens, special)
-    sentences = sentence_spans(tokens, lo, hi, ends_sentence)
+    if mix.line_sentences and lines is not None:
+        sentences = lines.spans(tokens, lo, hi)
+    else:
+        sentences = sentence_spans(tokens, lo, hi, ends_sentence)
     if not sentences:
         return None
     rng.shuffle(sentences)
@@ -216,16 +258,18 @@ class ObjectiveSampler:
     """Draws one objective per batch (as THUDM does) and builds each sample's layout with it."""
 
     def __init__(self, special: SpecialTokens, mix: ObjectiveMix, ends_sentence: Callable[[int], bool],
-                 edges: Optional[WordEdges] = None):
+                 edges: Optional[WordEdges] = None, lines: Optional[LineBreaks] = None):
         if mix.word_spans and edges is None:
             raise ValueError("a mix with word_spans needs the tokenizer's word edges")
-        self.special, self.mix, self.ends_sentence, self.edges = special, mix, ends_sentence, edges
+        if mix.line_sentences and lines is None:
+            raise ValueError("a mix with line_sentences needs the tokenizer's line breaks")
+        self.special, self.mix, self.ends_sentence, self.edges, self.lines = special, mix, ends_sentence, edges, lines
 
     def build(self, objective: str, tokens: Sequence[int], rng: random.Random) -> Optional[Layout]:
         if objective == "token":
             return token_objective(tokens, self.special, rng, self.mix, self.edges)
         if objective == "sentence":
-            return sentence_objective(tokens, self.special, rng, self.ends_sentence, self.mix)
+            return sentence_objective(tokens, self.special, rng, self.ends_sentence, self.mix, self.lines)
         return document_objective(tokens, self.special, rng, self.mix, self.edges)
 
     def batch(self, samples: Sequence[Sequence[int]], rng: random.Random) -> Tuple[str, List[Layout]]:

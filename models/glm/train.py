@@ -25,7 +25,7 @@ from .checkpoint import load_model, save_checkpoint
 from .data import TokenDocuments, collate
 from .layout import SpecialTokens
 from .model import GLM, GLMConfig, blank_infilling_loss
-from .objectives import MIXES, ObjectiveSampler, sentence_end_table, word_edge_table
+from .objectives import MIXES, ObjectiveSampler, line_break_table, sentence_end_table, word_edge_table
 from .tokenizer import BPETokenizer
 
 # glibc settings that cut page-fault cost about 3x on these VMs (shared/docs/toolchain.md).
@@ -163,7 +163,8 @@ def train(args) -> dict:
     tokenizer = BPETokenizer.load(os.path.join(args.data, "tokenizer.json"))
     special = tokenizer.special()
     decoded = {i: tokenizer.decode([i]) for i in range(len(tokenizer.symbols))}
-    sampler = ObjectiveSampler(special, MIXES[args.mix], sentence_end_table(decoded), word_edge_table(decoded))
+    sampler = ObjectiveSampler(special, MIXES[args.mix], sentence_end_table(decoded), word_edge_table(decoded),
+                               line_break_table(decoded))
     train_docs = TokenDocuments(os.path.join(args.data, "train"))
     val_docs = TokenDocuments(os.path.join(args.data, "val"))
 

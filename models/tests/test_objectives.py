@@ -3,8 +3,9 @@ import statistics
 
 import pytest
 
-from models.glm.objectives import (GLM10B_MIX, INFILL_MIX, PAPER_MIX, ObjectiveMix, ObjectiveSampler,
-                                   document_objective, sentence_objective, token_objective, word_edge_table)
+from models.glm.objectives import (GLM10B_MIX, INFILL_LINES_MIX, INFILL_MIX, PAPER_MIX, ObjectiveMix, ObjectiveSampler,
+                                   document_objective, line_break_table, sentence_end_table, sentence_objective,
+                                   token_objective, word_edge_table)
 
 N = 500
 SAMPLES = 400
@@ -155,3 +156,27 @@ def spans_by_position(layout, special):
         out[layout.position_ids[0][i]] = ids[i + 1:j]
         i = j
     return out
+
+
+def test_line_sentences_are_whole_lines_of_code_and_whole_prose_sentences(special, tiny_tokenizer):
+    tokens = [special.cls] + tiny_tokenizer.encode(CODE_AND_PROSE) + [special.eos]
+    decoded = {i: tiny_tokenizer.decode([i]) for i in range(len(tiny_tokenizer.symbols))}
+    lines = line_break_table(decoded)
+    expected = {"def parse_config(path):", "with open(path) as handle:", "return json.load(handle)",
+                "The quick brown fox jumps over the lazy dog.", "_SIGSEGV handlers run on the signal stack;",
+                "readConfigFile(settingsPath) returns undefined when the file is missing."}
+    faithful = ObjectiveSampler(special, GLM10B_MIX, sentence_end_table(decoded))
+    sampler = ObjectiveSampler(special, INFILL_LINES_MIX, sentence_end_table(decoded), word_edge_table(decoded), lines)
+    rng = random.Random(7)
+    seen, faithful_fills = set(), set()
+    for _ in range(100):
+        layout = sampler.build("sentence", tokens, rng)
+        for fill in spans_by_position(layout, special).values():
+            text = tiny_tokenizer.decode(fill)
+            assert text.strip() in expected and not text.startswith(("\n", "\t")), text  # no indentation, no break
+            seen.add(text.strip())
+        faithful_fills |= {tiny_tokenizer.decode(f).strip()
+                           for f in spans_by_position(faithful.build("sentence", tokens, rng), special).values()}
+    assert seen == expected
+    # The faithful rule cuts "json.load(handle)" after "json." and "open(path)" lines at their newline only.
+    assert "return json." in faithful_fills and "return json.load(handle)" not in faithful_fills
