@@ -12,10 +12,11 @@ With `word_spans` (mix "infill"), token and document spans are widened to word e
 inside a run of letters, digits and underscores. Users blank whole words and identifiers; spans that start inside
 one ("_SIGSEGV" → "SEGV") teach a first-token prior ("_", "ing") that is wrong for every blank a user makes.
 
-With `line_sentences` (mix "infill-lines"), sentences are split the way a reader splits them: at line breaks (the
-newline-and-indentation token stays in Part A) and after `. ? ! ; :` when whitespace follows. The faithful rule
-(§5.4: after any token holding one of those characters) cuts code at every `self.` and `a.b`, so on code `[sMASK]`
-learned to fill fragments of a few characters, while a blanked line of code is a whole line.
+With `line_sentences` (mix "infill-lines"), sentences are split the way a reader, and the extension's stop rule
+(src/glm/stopping.ts), splits them: at line breaks (the newline-and-indentation token stays in Part A), after
+`. ! ? …` (and closing quotes or brackets) when whitespace follows, and right after `。！？`. The faithful rule (§5.4:
+after any token holding one of `. ? ! ; : \n`) cuts code at every `a.b`, `x: int` and `for (;;`, so on code
+`[sMASK]` learned to fill fragments of a few characters, while a blanked line of code is a whole line.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class ObjectiveMix:
     document_min_ratio: float = 0.5
     prefix_lm_prob: float = 0.5  # document level: share of the prefix-LM variant
     word_spans: bool = False  # token/document spans widened to word edges (see the module notes)
-    line_sentences: bool = False  # sentences end at line breaks and at stops followed by whitespace (module notes)
+    line_sentences: bool = False  # sentences end at line breaks and at full stops (module notes)
 
     @property
     def document(self) -> float:
@@ -181,12 +182,16 @@ def sentence_spans(tokens: Sequence[int], lo: int, hi: int, ends: Callable[[int]
     return spans
 
 
+CLOSERS = ")\"']”’»」』"  # may follow a full stop before the whitespace that ends the sentence
+
+
 @dataclass(frozen=True)
 class LineBreaks:
     """Ids that split text into the sentences a reader sees (the `line_sentences` rule)."""
     breaks: frozenset  # whitespace-only tokens holding a line break: between sentences, never inside one
     blank: frozenset  # whitespace-only tokens: indentation before a sentence stays in Part A too
-    stops: frozenset  # tokens ending in . ? ! ; : (a sentence ends there when whitespace follows)
+    stops: frozenset  # tokens ending in . ! ? … (and closers): a sentence ends there when whitespace follows
+    cjk_stops: frozenset  # tokens ending in 。！？ (and closers): a sentence ends there
     spaced: frozenset  # tokens starting with whitespace
 
     def spans(self, tokens: Sequence[int], lo: int, hi: int) -> List[Tuple[int, int]]:
@@ -196,7 +201,7 @@ class LineBreaks:
                 if start < i:
                     spans.append((start, i))
                 start = i + 1
-            elif tokens[i] in self.stops and (i + 1 == hi or tokens[i + 1] in self.spaced):
+            elif tokens[i] in self.cjk_stops or (tokens[i] in self.stops and (i + 1 == hi or tokens[i + 1] in self.spaced)):
                 spans.append((start, i + 1))
                 start = i + 1
         if start < hi:
@@ -205,10 +210,11 @@ class LineBreaks:
 
 
 def line_break_table(decoded: Dict[int, str]) -> LineBreaks:
-    stop_chars = tuple(".?!;:。？！；…")
+    def ends_in(chars: str) -> frozenset:
+        return frozenset(i for i, t in decoded.items() if t.rstrip(CLOSERS).endswith(tuple(chars)))
     return LineBreaks(frozenset(i for i, t in decoded.items() if "\n" in t and not t.strip()),
                       frozenset(i for i, t in decoded.items() if t and not t.strip()),
-                      frozenset(i for i, t in decoded.items() if t.strip() and t.endswith(stop_chars)),
+                      ends_in(".!?…"), ends_in("。！？"),
                       frozenset(i for i, t in decoded.items() if t[:1].isspace()))
 
 

@@ -163,8 +163,9 @@ def test_line_sentences_are_whole_lines_of_code_and_whole_prose_sentences(specia
     decoded = {i: tiny_tokenizer.decode([i]) for i in range(len(tiny_tokenizer.symbols))}
     lines = line_break_table(decoded)
     expected = {"def parse_config(path):", "with open(path) as handle:", "return json.load(handle)",
-                "The quick brown fox jumps over the lazy dog.", "_SIGSEGV handlers run on the signal stack;",
-                "readConfigFile(settingsPath) returns undefined when the file is missing."}
+                "The quick brown fox jumps over the lazy dog.",
+                "_SIGSEGV handlers run on the signal stack; readConfigFile(settingsPath) returns undefined when the "
+                "file is missing."}
     faithful = ObjectiveSampler(special, GLM10B_MIX, sentence_end_table(decoded))
     sampler = ObjectiveSampler(special, INFILL_LINES_MIX, sentence_end_table(decoded), word_edge_table(decoded), lines)
     rng = random.Random(7)
