@@ -12,13 +12,14 @@
 # command trains on the GPU; raise HIDDEN/LAYERS/HEADS there for a bigger model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=/usr/bin/python3
+PY=${PY:-/usr/bin/python3}     # on a leased GPU machine: the python3 that has CUDA PyTorch
 DATA=${DATA:-data}
 RUN=${RUN:-runs/default}
 STAGE=${STAGE:-all}              # all | corpus | tokens | train | export | eval
 HIDDEN=${HIDDEN:-256} LAYERS=${LAYERS:-4} HEADS=${HEADS:-4} SEQ=${SEQ:-512} VOCAB=${VOCAB:-8192}
 BATCH=${BATCH:-16} STEPS=${STEPS:-3000} LR=${LR:-1.5e-3} WARMUP=${WARMUP:-150} MINUTES=${MINUTES:-0}
-THREADS=${THREADS:-1} MIX=${MIX:-glm10b} GRAD_ACCUM=${GRAD_ACCUM:-1}
+THREADS=${THREADS:-1} MIX=${MIX:-glm10b} GRAD_ACCUM=${GRAD_ACCUM:-1} WORKERS=${WORKERS:-0}
+SCHEDULE_MINUTES=${SCHEDULE_MINUTES:-0}  # a part of fixed wall time (a leased GPU): cosine over these minutes
 SCHEDULE_START=${SCHEDULE_START:-0}  # a resumed part past its schedule's end: warm restart (warmup + cosine) here
 RESUME=${RESUME:-}
 
@@ -34,7 +35,8 @@ fi
 train_part() {
   $PY -m models.glm.train --data "$DATA/tokens" --out "$RUN" --hidden "$HIDDEN" --layers "$LAYERS" --heads "$HEADS" \
     --seq-len "$SEQ" --batch-size "$BATCH" --max-steps "$STEPS" --lr "$LR" --warmup "$WARMUP" --mix "$MIX" \
-    --grad-accum "$GRAD_ACCUM" --schedule-start "$SCHEDULE_START" --threads "$THREADS" --stop-after "$MINUTES" ${RESUME:+--resume "$RESUME"}
+    --grad-accum "$GRAD_ACCUM" --schedule-start "$SCHEDULE_START" --threads "$THREADS" --stop-after "$MINUTES" \
+    --schedule-minutes "$SCHEDULE_MINUTES" --workers "$WORKERS" ${RESUME:+--resume "$RESUME"}
 }
 if [[ $STAGE == all ]]; then
   MIX=glm10b BATCH=16 GRAD_ACCUM=1 LR=1.5e-3 WARMUP=150 SCHEDULE_START=0 STEPS=4634 RESUME= train_part

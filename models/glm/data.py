@@ -49,21 +49,41 @@ def write_documents(prefix: str, documents: Sequence[Sequence[int]]) -> None:
     offsets.tofile(prefix + ".idx")
 
 
-def collate(layouts: Sequence[Layout], pad: int, device: str = "cpu") -> Dict[str, torch.Tensor]:
-    """Right-pad to the longest layout. Pad rows and columns are masked out (pad rows attend to nothing)."""
+def attention_masks(sep: torch.Tensor, lengths: torch.Tensor, t: int) -> torch.Tensor:
+    """[B,1,T,T] of 0/1, built where `sep` lives: each sample's `attention_mask(sep, n)` (layout.py), padded with 0."""
+    i = torch.arange(t, device=sep.device)
+    row, col = i.view(1, t, 1), i.view(1, 1, t)
+    sep, n = sep.view(-1, 1, 1), lengths.view(-1, 1, 1)
+    part_a_row = row < sep
+    allowed = torch.where(part_a_row, col < sep, (col <= row) | (col < sep)) & (row < n) & (col < n)
+    return allowed.unsqueeze(1).float()
+
+
+def collate_compact(layouts: Sequence[Layout], pad: int) -> Dict[str, torch.Tensor]:
+    """Right-pad to the longest layout; the attention masks travel as Part A and total lengths (see `on_device`)."""
     b, t = len(layouts), max(len(l) for l in layouts)
     input_ids = torch.full((b, t), pad, dtype=torch.long)
     targets = torch.full((b, t), IGNORE, dtype=torch.long)
     loss_mask = torch.zeros(b, t)
     position_ids = torch.zeros(b, 2, t, dtype=torch.long)
-    attention = torch.zeros(b, 1, t, t)
     for i, l in enumerate(layouts):
         n = len(l)
         input_ids[i, :n] = torch.tensor(l.input_ids)
         targets[i, :n] = torch.tensor(l.targets)
         loss_mask[i, :n] = torch.tensor(l.loss_mask, dtype=torch.float)
         position_ids[i, :, :n] = torch.tensor(l.position_ids)
-        attention[i, 0, :n, :n] = torch.from_numpy(l.attention_mask())
-    batch = {"input_ids": input_ids, "targets": targets.clamp(min=0), "loss_mask": loss_mask,
-             "position_ids": position_ids, "attention_mask": attention}
-    return {k: v.to(device) for k, v in batch.items()}
+    return {"input_ids": input_ids, "targets": targets.clamp(min=0), "loss_mask": loss_mask,
+            "position_ids": position_ids, "sep": torch.tensor([l.sep for l in layouts]),
+            "lengths": torch.tensor([len(l) for l in layouts])}
+
+
+def on_device(compact: Dict[str, torch.Tensor], device: str) -> Dict[str, torch.Tensor]:
+    """A compact batch moved to `device`, with its attention masks built there (pad rows attend to nothing)."""
+    batch = {k: v.to(device, non_blocking=True) for k, v in compact.items()}
+    batch["attention_mask"] = attention_masks(batch["sep"], batch["lengths"], batch["input_ids"].shape[1])
+    return batch
+
+
+def collate(layouts: Sequence[Layout], pad: int, device: str = "cpu") -> Dict[str, torch.Tensor]:
+    """Right-pad to the longest layout. Pad rows and columns are masked out (pad rows attend to nothing)."""
+    return on_device(collate_compact(layouts, pad), device)

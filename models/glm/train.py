@@ -22,7 +22,7 @@ from typing import Dict, List, Optional
 import torch
 
 from .checkpoint import load_model, save_checkpoint
-from .data import TokenDocuments, collate
+from .data import TokenDocuments, collate, collate_compact, on_device
 from .layout import SpecialTokens
 from .model import GLM, GLMConfig, blank_infilling_loss
 from .objectives import MIXES, ObjectiveSampler, line_break_table, sentence_end_table, word_edge_table
@@ -47,6 +47,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     ap.add_argument("--grad-accum", type=int, default=1)
     ap.add_argument("--max-steps", type=int, default=10000, help="planned total steps (the LR schedule's length)")
     ap.add_argument("--stop-after", type=float, default=0, help="stop this part after N minutes (0 = no limit)")
+    ap.add_argument("--schedule-minutes", type=float, default=0,
+                    help="a part of fixed wall time (a leased GPU): the cosine runs over N minutes instead of to "
+                         "--max-steps, and the part stops then (0 = by steps)")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="processes that build batches ahead of the training step (0 = in the training process)")
     ap.add_argument("--schedule-start", type=int, default=0,
                     help="step where warmup + cosine (to --max-steps) begin: a warm restart when a resumed run "
                          "continues past the end of its earlier schedule")
@@ -67,11 +72,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def lr_at(step: int, args) -> float:
+def lr_at(step: int, args, elapsed: float = 0.0) -> float:
+    """Warmup then cosine; with --schedule-minutes the cosine follows `elapsed` seconds, not steps."""
     step -= args.schedule_start
     if step < args.warmup:
         return args.lr * (max(step, 0) + 1) / args.warmup
-    progress = min(1.0, (step - args.warmup) / max(1, args.max_steps - args.schedule_start - args.warmup))
+    if args.schedule_minutes:
+        progress = min(1.0, elapsed / (args.schedule_minutes * 60))
+    else:
+        progress = min(1.0, (step - args.warmup) / max(1, args.max_steps - args.schedule_start - args.warmup))
     return args.lr * (args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
@@ -106,15 +115,45 @@ def autocast(args, device: str):
     return torch.autocast(device_type="cuda" if device.startswith("cuda") else "cpu", dtype=torch.bfloat16)
 
 
-def draw_batch(docs: TokenDocuments, sampler: ObjectiveSampler, special: SpecialTokens, args, seed: int,
-               dist: Distributed, device: str, objective: Optional[str] = None):
-    """The global batch of one step (same on every rank); this rank keeps samples rank::world."""
+def draw_layouts(docs: TokenDocuments, sampler: ObjectiveSampler, special: SpecialTokens, args, seed: int,
+                 dist: Distributed, objective: Optional[str] = None):
+    """The global batch of one micro-step (same on every rank); this rank keeps samples rank::world."""
     rng = random.Random(seed)
     samples = [docs.sample(rng, args.seq_len, special) for _ in range(args.batch_size)]
     chosen = objective or sampler.mix.choose(rng)
     layouts = [sampler.build(chosen, s, rng) for s in samples]
-    layouts = [l for l in layouts if l is not None][dist.rank::dist.world]
+    return chosen, [l for l in layouts if l is not None][dist.rank::dist.world]
+
+
+def draw_batch(docs: TokenDocuments, sampler: ObjectiveSampler, special: SpecialTokens, args, seed: int,
+               dist: Distributed, device: str, objective: Optional[str] = None):
+    chosen, layouts = draw_layouts(docs, sampler, special, args, seed, dist, objective)
     return chosen, collate(layouts, special.pad, device)
+
+
+class MicroBatches(torch.utils.data.Dataset):
+    """Micro-batch i of the run (seeded by i, so resuming and DDP ranks agree), compact for the trip to a device."""
+
+    def __init__(self, docs: TokenDocuments, sampler: ObjectiveSampler, special: SpecialTokens, args,
+                 dist: Distributed):
+        self.docs, self.sampler, self.special, self.args, self.dist = docs, sampler, special, args, dist
+
+    def __len__(self) -> int:
+        return self.args.max_steps * self.args.grad_accum
+
+    def __getitem__(self, i: int):
+        chosen, layouts = draw_layouts(self.docs, self.sampler, self.special, self.args,
+                                       self.args.seed * 1_000_003 + i, self.dist)
+        return chosen, collate_compact(layouts, self.special.pad)
+
+
+def micro_batches(dataset: MicroBatches, first: int, args, device: str):
+    """(objective, compact batch) from micro-batch `first` on, built by --workers processes when there are any."""
+    if args.workers == 0:
+        return (dataset[i] for i in range(first, len(dataset)))
+    return iter(torch.utils.data.DataLoader(dataset, batch_size=None, sampler=range(first, len(dataset)),
+                                            num_workers=args.workers, prefetch_factor=4,
+                                            pin_memory=device.startswith("cuda")))
 
 
 def step_loss(model, batch, dist: Distributed, args, device: str):
@@ -176,7 +215,8 @@ def train(args) -> dict:
         optimizer.load_state_dict(extra["optimizer"])
     start_step = int(extra.get("step", 0))
     totals = {"tokens": int(extra.get("tokens", 0)), "cpu_seconds": float(extra.get("cpu_seconds", 0.0)),
-              "wall_seconds": float(extra.get("wall_seconds", 0.0)), "parts": earlier_parts(extra, start_step)}
+              "wall_seconds": float(extra.get("wall_seconds", 0.0)), "parts": earlier_parts(extra, start_step),
+              "device": torch.cuda.get_device_name(device) if device.startswith("cuda") else "cpu"}
     ddp_model = model
     if dist.world > 1:
         ddp_model = torch.nn.parallel.DistributedDataParallel(model)
@@ -190,15 +230,20 @@ def train(args) -> dict:
     window = {"loss": {}, "tokens": 0, "time": time.time()}
     last_val: dict = {}
     step = start_step
+    batches = micro_batches(MicroBatches(train_docs, sampler, special, args, dist), step * args.grad_accum, args,
+                            device)
+    evaluated_at = -1
     while step < args.max_steps:
-        if args.stop_after and time.time() - started > args.stop_after * 60:
+        elapsed = time.time() - started
+        if (args.stop_after and elapsed > args.stop_after * 60) or \
+                (args.schedule_minutes and elapsed > args.schedule_minutes * 60):
             break
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, args)
+            group["lr"] = lr_at(step, args, elapsed)
         loss_sum, count = 0.0, 0.0
         for micro in range(args.grad_accum):
-            objective, batch = draw_batch(train_docs, sampler, special, args,
-                                          args.seed * 1_000_003 + step * args.grad_accum + micro, dist, device)
+            objective, compact = next(batches)
+            batch = on_device(compact, device)
             loss, local_sum, global_count = step_loss(ddp_model, batch, dist, args, device)
             (loss / args.grad_accum).backward()
             loss_sum += float(dist.sum(local_sum.float()))
@@ -211,7 +256,7 @@ def train(args) -> dict:
         step += 1
         if dist.rank == 0 and step % args.log_interval == 0:
             elapsed = time.time() - window["time"]
-            record = {"step": step, "lr": lr_at(step - 1, args), "loss": loss_sum / max(count, 1),
+            record = {"step": step, "lr": optimizer.param_groups[0]["lr"], "loss": loss_sum / max(count, 1),
                       "grad_norm": float(grad_norm), "tokens_per_s": window["tokens"] / max(elapsed, 1e-9),
                       "loss_by_objective": {k: sum(v) / len(v) for k, v in window["loss"].items()}}
             totals["tokens"] += window["tokens"]
@@ -220,18 +265,25 @@ def train(args) -> dict:
             log.write(json.dumps(record) + "\n")
             log.flush()
         if step % args.eval_interval == 0 or step == args.max_steps:
-            last_val = evaluate(model, val_docs, sampler, special, args, dist, device)
-            if dist.rank == 0:
-                print(json.dumps({"step": step, "val_loss": last_val}), flush=True)
-                log.write(json.dumps({"step": step, "val_loss": last_val}) + "\n")
+            last_val, evaluated_at = validate(model, val_docs, sampler, special, args, dist, device, step, log), step
         if dist.rank == 0 and (step % args.ckpt_interval == 0 or step == args.max_steps):
             save_run(args, model, optimizer, step, totals, started, cpu_started, last_val)
+    if evaluated_at != step and step > start_step:  # a part stopped by time still reports its final loss
+        last_val = validate(model, val_docs, sampler, special, args, dist, device, step, log)
     totals["tokens"] += window["tokens"]
     if dist.rank == 0:
         summary = save_run(args, model, optimizer, step, totals, started, cpu_started, last_val)
         print(json.dumps({"done": summary}), flush=True)
         return summary
     return {}
+
+
+def validate(model, val_docs, sampler, special, args, dist, device, step: int, log) -> Dict[str, float]:
+    val = evaluate(model, val_docs, sampler, special, args, dist, device)
+    if dist.rank == 0:
+        print(json.dumps({"step": step, "val_loss": val}), flush=True)
+        log.write(json.dumps({"step": step, "val_loss": val}) + "\n")
+    return val
 
 
 def earlier_parts(extra: dict, start_step: int) -> list:
@@ -242,14 +294,17 @@ def earlier_parts(extra: dict, start_step: int) -> list:
     return parts
 
 
-def part_record(args, start_step: int, step: int) -> dict:
-    keys = ("mix", "batch_size", "grad_accum", "lr", "warmup", "schedule_start", "max_steps", "threads", "seq_len")
-    return {"steps": [start_step, step], "settings": {k: getattr(args, k) for k in keys}}
+def part_record(args, start_step: int, step: int, device: str, wall_seconds: float) -> dict:
+    keys = ("mix", "batch_size", "grad_accum", "lr", "warmup", "schedule_start", "max_steps", "schedule_minutes",
+            "threads", "seq_len")
+    return {"steps": [start_step, step], "settings": {k: getattr(args, k) for k in keys}, "device": device,
+            "wall_seconds": round(wall_seconds)}
 
 
 def save_run(args, model, optimizer, step, totals, started, cpu_started, val) -> dict:
     first = totals["parts"][-1]["steps"][1] if totals["parts"] else 0
-    summary = {"step": step, "tokens": totals["tokens"], "parts": totals["parts"] + [part_record(args, first, step)],
+    part = part_record(args, first, step, totals["device"], time.time() - started)
+    summary = {"step": step, "tokens": totals["tokens"], "parts": totals["parts"] + [part],
                "cpu_seconds": totals["cpu_seconds"] + time.process_time() - cpu_started,
                "wall_seconds": totals["wall_seconds"] + time.time() - started,
                "val_loss": val, "mix": args.mix, "args": vars(args)}

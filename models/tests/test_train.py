@@ -60,6 +60,41 @@ def test_lr_schedule_warm_restart_at_schedule_start():
     assert train_mod.lr_at(1110, a) == pytest.approx(1e-4)
 
 
+def test_lr_schedule_by_wall_time():
+    a = train_mod.parse_args(["--data", "x", "--out", "y", "--lr", "1e-3", "--warmup", "10", "--max-steps", "99999",
+                              "--schedule-minutes", "10"])
+    assert train_mod.lr_at(0, a, 0.0) == pytest.approx(1e-4)
+    assert train_mod.lr_at(500, a, 300.0) == pytest.approx(0.55e-3)
+    assert train_mod.lr_at(20, a, 600.0) == pytest.approx(1e-4)
+
+
+def test_batched_attention_masks_match_each_layout(special):
+    from models.glm.data import attention_masks
+    from models.glm.layout import attention_mask
+    rng = random.Random(3)
+    cases = [(rng.randint(1, 30), rng.randint(0, 20)) for _ in range(20)] + [(5, 0), (1, 0)]
+    t = max(a + b for a, b in cases) + 3
+    masks = attention_masks(torch.tensor([a for a, _ in cases]), torch.tensor([a + b for a, b in cases]), t)
+    for i, (sep, part_b) in enumerate(cases):
+        expected = torch.zeros(t, t)
+        expected[:sep + part_b, :sep + part_b] = torch.from_numpy(attention_mask(sep, sep + part_b))
+        assert torch.equal(masks[i, 0], expected), (sep, part_b)
+
+
+def test_batch_workers_train_exactly_like_the_training_process(data_dir, tmp_path):
+    inline = train_mod.train(args_for(data_dir, tmp_path / "inline", "--max-steps", "6", "--grad-accum", "2"))
+    workers = train_mod.train(args_for(data_dir, tmp_path / "workers", "--max-steps", "6", "--grad-accum", "2",
+                                       "--workers", "2"))
+    assert workers["tokens"] == inline["tokens"]
+    assert workers["val_loss"]["mean"] == pytest.approx(inline["val_loss"]["mean"], rel=1e-5)
+
+
+def test_part_stopped_by_its_wall_time_reports_validation_loss(data_dir, tmp_path):
+    summary = train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "100000", "--schedule-minutes", "0.03"))
+    assert 0 < summary["step"] < 100000 and set(summary["val_loss"]) == {"token", "sentence", "document", "mean"}
+    assert summary["parts"][-1]["settings"]["schedule_minutes"] == 0.03
+
+
 def test_training_lowers_loss_and_resumes(data_dir, tmp_path):
     first = train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "60", "--lr", "3e-3"))
     val = first["val_loss"]
