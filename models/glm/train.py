@@ -54,7 +54,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                     help="processes that build batches ahead of the training step (0 = in the training process)")
     ap.add_argument("--schedule-start", type=int, default=0,
                     help="step where warmup + cosine (to --max-steps) begin: a warm restart when a resumed run "
-                         "continues past the end of its earlier schedule")
+                         "continues past the end of its earlier schedule; -1 = the step the run resumes from")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--min-lr-ratio", type=float, default=0.1)
     ap.add_argument("--warmup", type=int, default=300)
@@ -214,6 +214,8 @@ def train(args) -> dict:
     if extra.get("optimizer"):
         optimizer.load_state_dict(extra["optimizer"])
     start_step = int(extra.get("step", 0))
+    if args.schedule_start < 0:
+        args.schedule_start = start_step
     totals = {"tokens": int(extra.get("tokens", 0)), "cpu_seconds": float(extra.get("cpu_seconds", 0.0)),
               "wall_seconds": float(extra.get("wall_seconds", 0.0)), "parts": earlier_parts(extra, start_step),
               "device": torch.cuda.get_device_name(device) if device.startswith("cuda") else "cpu"}

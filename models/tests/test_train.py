@@ -105,9 +105,10 @@ def test_training_lowers_loss_and_resumes(data_dir, tmp_path):
     losses = [json.loads(l)["loss"] for l in log if '"loss"' in l]
     assert losses[-1] < losses[0] - 0.5
     resumed = train_mod.train(args_for(data_dir, tmp_path, "--max-steps", "70", "--lr", "3e-3",
-                                       "--resume", str(tmp_path / "ckpt.pt")))
+                                       "--resume", str(tmp_path / "ckpt.pt"), "--schedule-start", "-1"))
     assert resumed["step"] == 70 and resumed["tokens"] > first["tokens"]
     assert [p["steps"] for p in resumed["parts"]] == [[0, 60], [60, 70]]
+    assert resumed["parts"][1]["settings"]["schedule_start"] == 60  # -1: a warm restart where the run resumed
     assert resumed["parts"][0]["settings"]["lr"] == 3e-3
 
 

@@ -199,19 +199,20 @@ async function main(): Promise<void> {
     .option('--top-p <p>', 'nucleus sampling mass', Number.parseFloat, 1)
     .option('--select <how>', 'likeliest | consensus: which candidate fills the blank', 'likeliest')
     .option('--seed <n>', 'sampling seed', (v) => Number.parseInt(v, 10), 2022)
+    .option('--no-stop-at-echo', 'let fills repeat the text after their blank (the decoding rule off, to measure it)')
     .option('--shard <k/n>', 'evaluate only every n-th case from the k-th (0-based), to run shards side by side')
     .option('--raw <file>', 'write the unaveraged results (for --merge)')
     .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating')
     .parse();
   const opts = cli.opts<{ cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[] } &
-    Pick<DecodingOptions, 'repetitionPenalty' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed'>>();
+    Pick<DecodingOptions, 'repetitionPenalty' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho'>>();
   if (opts.merge) {
     report(merge(opts.merge.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), opts.json);
     return;
   }
   if (opts.cases === undefined || opts.model === undefined) throw new Error('--cases and --model are required (or --merge)');
-  const { repetitionPenalty, candidates, temperature, topP, select, seed } = opts;
-  decoding = { repetitionPenalty, candidates, temperature, topP, select, seed };
+  const { repetitionPenalty, candidates, temperature, topP, select, seed, stopAtEcho } = opts;
+  decoding = { repetitionPenalty, candidates, temperature, topP, select, seed, stopAtEcho };
   decodingOptions(decoding); // a bad value fails here, before the model loads
   const [k, n] = (opts.shard ?? '0/1').split('/').map(Number) as [number, number];
   if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${opts.shard}: give k/n with 0 ≤ k < n`);
@@ -228,7 +229,7 @@ async function main(): Promise<void> {
 function describe(d: Partial<DecodingOptions>): string {
   const how = d.temperature === 0 ? 'greedy' : `sampled at temperature ${d.temperature}, top-p ${d.topP}, seed ${d.seed}`;
   const pick = (d.candidates ?? 1) > 1 ? `, ${d.candidates} candidates, ${d.select} chosen` : '';
-  return `${how}${pick}, repetition penalty ${d.repetitionPenalty}`;
+  return `${how}${pick}, repetition penalty ${d.repetitionPenalty}${d.stopAtEcho === false ? ', echo stop off' : ''}`;
 }
 
 main().catch((error: unknown) => {

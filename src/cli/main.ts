@@ -48,6 +48,7 @@ function program(): Command {
     .option('--max-repeats <n>', 'a piece of 1–16 tokens may repeat this many times in a row in a fill; 0 = no limit', integer, 3)
     .option('--seed <n>', 'seed for sampling', integer, 0)
     .option('--no-require-content', 'allow empty and whitespace-only fills (by default a fill holds some text)')
+    .option('--no-stop-at-echo', 'let a fill go on repeating the text after its blank (by default it stops there)')
     .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, or the consensus (most like the others)')
       .choices(['likeliest', 'consensus']).default('likeliest'))
     .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, 1)

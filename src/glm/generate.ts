@@ -6,7 +6,7 @@ import {
 } from './processors.js';
 import { type Sampler, greedy, sampler, seededRandom } from './sampler.js';
 import { editSimilarity } from './similarity.js';
-import { type StopReason, sentenceEnd, usesSentenceRule } from './stopping.js';
+import { EchoWatch, type StopReason, sentenceEnd, usesSentenceRule } from './stopping.js';
 
 export interface DecodingOptions {
   /** Tokens per blank at most (the sop and the end token do not count). */
@@ -31,6 +31,12 @@ export interface DecodingOptions {
    */
   requireContent: boolean;
   /**
+   * A fill stops where it starts to repeat the text after its blank, and the repeat is dropped (stop reason 'echo'):
+   * the model often writes the fill and then what already follows it (`count += 1` before ` += 1`), which would
+   * leave the user with the text twice.
+   */
+  stopAtEcho: boolean;
+  /**
    * How the span is chosen among the candidates: 'likeliest' (highest log-probability) or 'consensus' (minimum
    * Bayes risk: the candidate most like the others by edit similarity — the fill a sampled crowd agrees on).
    */
@@ -51,6 +57,7 @@ export const DEFAULT_DECODING: DecodingOptions = {
   maxRepeats: 3,
   seed: 0,
   requireContent: true,
+  stopAtEcho: true,
   select: 'likeliest',
   candidates: 1,
 };
@@ -114,6 +121,8 @@ export interface BlankContext {
   kind: BlankKind;
   /** The text before the blank ends with a line break (or the blank starts the text): indentation may open the fill. */
   startsLine: boolean;
+  /** The text after the blank, up to the next blank: what a fill must not repeat (stopAtEcho). */
+  after: string;
 }
 
 /**
@@ -122,7 +131,7 @@ export interface BlankContext {
  */
 export async function fillBlank(gen: Generator, state: DecodeState, blank: number, context: BlankContext, history: readonly number[]): Promise<Candidate[]> {
   const { model, options } = gen;
-  const { kind, startsLine } = context;
+  const { kind, startsLine, after } = context;
   const start = state.push(blank, 0, model.manifest.specialTokens.sop);
   if (start.length > model.manifest.architecture.maxSequenceLength) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
@@ -132,7 +141,7 @@ export async function fillBlank(gen: Generator, state: DecodeState, blank: numbe
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
-    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, candidate: c, history, forcedFirst: firstTokens[c] }));
+    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, after, candidate: c, history, forcedFirst: firstTokens[c] }));
   }
   return ranked(candidates, options.select);
 }
@@ -164,6 +173,8 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   let emitted = '';
   let hasContent = false;
   const blankIds = model.tokenizer.whitespace();
+  const echo = options.stopAtEcho && req.after.trim() !== '' ? new EchoWatch<Kept>(req.after) : undefined;
+  let textLength = 0;
   for (;;) {
     if (options.signal?.aborted) return finish('cancelled');
     const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine };
@@ -177,11 +188,18 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
     }
     const sentence = usesSentenceRule(req.kind) ? sentenceStop(gen, tokens, next) : 'continue';
     if (sentence === 'before') return finish('sentence');
+    const boundary: Kept = { tokens: tokens.length, logProb, state };
     tokens.push(next);
     hasContent ||= !blankIds.inline.has(next) && !blankIds.lineBreak.has(next);
     logProb += tokenLogProb;
     state = state.push(req.blank, tokens.length, next);
     emitted = emit(gen, req, tokens, next, emitted);
+    if (echo) {
+      const text = model.tokenizer.decode(tokens);
+      const cut = echo.next(text, textLength, boundary);
+      if (cut) return finishAt(cut, 'echo');
+      textLength = text.length;
+    }
     if (sentence === 'after') return finish('sentence');
     if (tokens.length >= options.maxTokens) return finish('limit');
     if (state.length >= model.manifest.architecture.maxSequenceLength) return finish('context');
@@ -191,6 +209,19 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   function finish(stopReason: StopReason): Candidate {
     return { tokens, text: model.tokenizer.decode(tokens), logProb, stopReason, state };
   }
+
+  /** The candidate cut back to where it stood at `at`. */
+  function finishAt(at: Kept, stopReason: StopReason): Candidate {
+    const head = tokens.slice(0, at.tokens);
+    return { tokens: head, text: model.tokenizer.decode(head), logProb: at.logProb, stopReason, state: at.state };
+  }
+}
+
+/** A span as it stood before one of its tokens, kept while an echo could start there. */
+interface Kept {
+  tokens: number;
+  logProb: number;
+  state: DecodeState;
 }
 
 /** Where a span stands: tokens so far, whether any holds non-whitespace text, whether the blank starts a line. */

@@ -68,7 +68,8 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
   const history: number[] = [];
   let generatedTokens = 0;
   for (let k = 0; k < kinds.length && !decoding.signal?.aborted; k++) {
-    const candidates = await fillBlank(gen, state, k, { kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k) }, history);
+    const context = { kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k), after: marked.segments[k + 1] ?? '' };
+    const candidates = await fillBlank(gen, state, k, context, history);
     const best = candidates[0] as Candidate;
     if (best.stopReason === 'cancelled') break;
     generatedTokens += candidates.reduce((n, c) => n + c.tokens.length, 0);

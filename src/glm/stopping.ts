@@ -3,6 +3,7 @@ import type { BlankKind } from './blank.js';
 export type StopReason =
   | 'end' // the model produced <|endofpiece|> or end of text
   | 'sentence' // sentence blank reached the end of its sentence
+  | 'echo' // the fill began to repeat the text after its blank; that part was dropped
   | 'limit' // max tokens for the blank
   | 'context' // the model's positions are used up
   | 'cancelled';
@@ -40,4 +41,49 @@ export function sentenceEnd(text: string): number {
 /** Whether a kind of blank uses the sentence rule on top of eop / eos / limits. */
 export function usesSentenceRule(kind: BlankKind): boolean {
   return kind === 'sentence';
+}
+
+/** Non-whitespace characters a fill must repeat of the text after its blank before the repeat counts as an echo. */
+export const MIN_ECHO_CHARS = 3;
+
+/**
+ * Watches a fill grow, token by token, for an echo of the text right after its blank: a token boundary from which the
+ * fill's text is a prefix of `after` holding at least MIN_ECHO_CHARS non-whitespace characters, with some
+ * non-whitespace text before the boundary. Only boundaries whose text since still matches `after` are kept, with the
+ * caller's payload (a decode state, say), so watching costs nothing while the fill does not echo.
+ */
+export class EchoWatch<T> {
+  private live: { textLength: number; payload: T }[] = [];
+
+  constructor(private readonly after: string) {}
+
+  /**
+   * The fill's `text` after one more token, and the text length and payload of the boundary before that token.
+   * Returns the payload of the earliest boundary where an echo now starts, or undefined.
+   */
+  next(text: string, boundaryTextLength: number, payload: T): T | undefined {
+    if (boundaryTextLength > 0) this.live.push({ textLength: boundaryTextLength, payload });
+    this.live = this.live.filter((b) => text.length - b.textLength <= this.after.length && this.after.startsWith(text.slice(b.textLength)));
+    const echo = this.live.find((b) => nonSpaceCount(text, b.textLength) >= MIN_ECHO_CHARS && text.slice(0, b.textLength).trim() !== '');
+    return echo?.payload;
+  }
+}
+
+/**
+ * Where a whole fill starts to echo `after`, as EchoWatch finds it token by token: the number of tokens to keep, or -1.
+ * `prefixLengths[i]` is the length of the text of the first i + 1 tokens; `text` is the text of all of them.
+ */
+export function echoStart(text: string, prefixLengths: readonly number[], after: string): number {
+  const watch = new EchoWatch<number>(after);
+  for (let i = 0; i < prefixLengths.length; i++) {
+    const kept = watch.next(text.slice(0, prefixLengths[i]), i === 0 ? 0 : (prefixLengths[i - 1] as number), i);
+    if (kept !== undefined) return kept;
+  }
+  return -1;
+}
+
+function nonSpaceCount(text: string, from: number): number {
+  let n = 0;
+  for (let i = from; i < text.length; i++) if (!/\s/u.test(text[i] as string)) n++;
+  return n;
 }

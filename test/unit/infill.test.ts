@@ -202,3 +202,35 @@ test('a fill holds no piece of 1–16 tokens more than maxRepeats times in a row
     assert.ok(repeatsOf(guarded.spans[0]?.tokens ?? []) <= maxRepeats, JSON.stringify(guarded.spans[0]?.text));
   }
 });
+
+/** The model with its logits overwritten so that greedy decoding writes `script` (by block position) in every span. */
+function scripted(base: GlmModel, script: readonly number[]): GlmModel {
+  const forward: GlmModel['engine']['forward'] = async (input, cache) => {
+    const out = await base.engine.forward(input, cache);
+    const block = input.positions[1][input.positions[1].length - 1] ?? 0;
+    const next = script[block - 1];
+    if (next !== undefined) for (const logits of out.logits) logits.fill(-10)[next] = 10;
+    return out;
+  };
+  return { ...base, engine: Object.assign(Object.create(base.engine) as GlmModel['engine'], { forward }) };
+}
+
+test('a fill stops where it starts to repeat the text after its blank, and drops the repeat (stopAtEcho)', async () => {
+  const eop = model.manifest.specialTokens.eop;
+  const writer = scripted(model, [...model.tokenizer.encode('count += 1\nprint'), eop]);
+  const text = 'self.[MASK] += 1\nprint(self.count)\n';
+  const cut = (await infill(writer, text, { maxTokens: 16, mode: 'span' })).spans[0];
+  assert.equal(cut?.text, 'count');
+  assert.equal(cut?.stopReason, 'echo');
+  assert.deepEqual(cut?.tokens, model.tokenizer.encode('count'));
+  const whole = (await infill(writer, text, { maxTokens: 16, mode: 'span', stopAtEcho: false })).spans[0];
+  assert.equal(whole?.text, 'count += 1\nprint');
+  assert.equal(whole?.stopReason, 'end');
+  assert.ok((cut?.logProb ?? 0) > (whole?.logProb ?? 0), 'the cut fill scores only the tokens it keeps');
+  // A later blank decodes on from the cut fill's state.
+  const two = await infill(writer, 'self.[MASK] += 1\nprint(self.count)\n[MASK]', { maxTokens: 16, mode: 'span' });
+  assert.deepEqual(two.spans.map((s) => s.text), ['count', 'count += 1\nprint']); // nothing follows the second
+  // A text after the blank that the fill does not repeat leaves it whole.
+  const other = (await infill(writer, 'self.[MASK] -= 1\n', { maxTokens: 16, mode: 'span' })).spans[0];
+  assert.equal(other?.text, 'count += 1\nprint');
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ensureBlank, fillText, parseMarkers } from '../../src/glm/markers.js';
 import { windowSegments, precutText } from '../../src/glm/window.js';
-import { sentenceEnd } from '../../src/glm/stopping.js';
+import { echoStart, sentenceEnd } from '../../src/glm/stopping.js';
 
 test('markers become blanks of their kind; one space before a marker goes into the blank', () => {
   const text = 'a [MASK] b[sMASK]  c [gMASK]';
@@ -64,4 +64,14 @@ test('sentence end: a terminator followed by whitespace, a CJK full stop, or a l
   assert.equal(sentenceEnd(' He said "go." Then'), 14);
   assert.equal(sentenceEnd('下雨了。'), 4);
   assert.equal(sentenceEnd('. x'), -1); // no content before the stop
+});
+
+test('echo: where a fill starts to repeat the text after its blank, at a token boundary, after some content', () => {
+  // Tokens "count", " +=", " 1": text lengths after each token 5, 8, 10.
+  assert.equal(echoStart('count += 1', [5, 8, 10], ' += 1\nprint(x)'), 1);
+  assert.equal(echoStart('count +=', [5, 8], ' += 1'), -1); // two characters of " += 1" repeated are not yet an echo
+  assert.equal(echoStart('count -= 1', [5, 8, 10], ' += 1'), -1); // not the text after the blank
+  assert.equal(echoStart(' += 1', [3, 5], ' += 1'), -1); // nothing would be left of the fill
+  assert.equal(echoStart('a\n}\n}', [1, 3, 5], '\n}\n}\n'), -1); // whitespace and one bracket: too short to be sure
+  assert.equal(echoStart('x) {\n  y', [1, 4, 9], ') {\n  y;\n}'), 1);
 });
