@@ -56,7 +56,7 @@ export function readSettings(): Settings {
     minTokens: int(c.get('minTokens'), 0, 0, 512),
     temperature: num(c.get('temperature'), 0, 0, 2),
     topP: num(c.get('topP'), 1, 0.01, 1),
-    consensus: int(c.get('consensus'), 8, 1, 16),
+    consensus: int(c.get('consensus'), 1, 1, 16),
     alternatives: int(c.get('alternatives'), 4, 2, 10),
     inline: {
       enabled: c.get('inline.enabled') !== false,
