@@ -45,7 +45,8 @@ async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Pro
   const expected = absorbed + blank.original;
   const fill = span?.text ?? '';
   const baseline = absorbed + c.baseline;
-  const ranked = await rankOptions(model, marked, [blank.original, `${c.baseline}`]);
+  // Perplexity of the original span as written, without token healing, so the column keeps one meaning.
+  const ranked = await rankOptions(model, marked, [blank.original, `${c.baseline}`], undefined, false);
   const original = ranked.options.find((o) => o.option === blank.original);
   const base = ranked.options.find((o) => o.option === c.baseline && o !== original) ?? original;
   return {
@@ -200,19 +201,20 @@ async function main(): Promise<void> {
     .option('--select <how>', 'likeliest | consensus: which candidate fills the blank', 'likeliest')
     .option('--seed <n>', 'sampling seed', (v) => Number.parseInt(v, 10), 2022)
     .option('--no-stop-at-echo', 'let fills repeat the text after their blank (the decoding rule off, to measure it)')
+    .option('--token-healing', 'token healing at blanks that touch a word (off by default, as in Fill Blank)', false)
     .option('--shard <k/n>', 'evaluate only every n-th case from the k-th (0-based), to run shards side by side')
     .option('--raw <file>', 'write the unaveraged results (for --merge)')
     .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating')
     .parse();
   const opts = cli.opts<{ cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[] } &
-    Pick<DecodingOptions, 'repetitionPenalty' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho'>>();
+    Pick<DecodingOptions, 'repetitionPenalty' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing'>>();
   if (opts.merge) {
     report(merge(opts.merge.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), opts.json);
     return;
   }
   if (opts.cases === undefined || opts.model === undefined) throw new Error('--cases and --model are required (or --merge)');
-  const { repetitionPenalty, candidates, temperature, topP, select, seed, stopAtEcho } = opts;
-  decoding = { repetitionPenalty, candidates, temperature, topP, select, seed, stopAtEcho };
+  const { repetitionPenalty, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing } = opts;
+  decoding = { repetitionPenalty, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing };
   decodingOptions(decoding); // a bad value fails here, before the model loads
   const [k, n] = (opts.shard ?? '0/1').split('/').map(Number) as [number, number];
   if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${opts.shard}: give k/n with 0 ≤ k < n`);
@@ -229,7 +231,8 @@ async function main(): Promise<void> {
 function describe(d: Partial<DecodingOptions>): string {
   const how = d.temperature === 0 ? 'greedy' : `sampled at temperature ${d.temperature}, top-p ${d.topP}, seed ${d.seed}`;
   const pick = (d.candidates ?? 1) > 1 ? `, ${d.candidates} candidates, ${d.select} chosen` : '';
-  return `${how}${pick}, repetition penalty ${d.repetitionPenalty}${d.stopAtEcho === false ? ', echo stop off' : ''}`;
+  const off = [d.stopAtEcho === false && 'echo stop off', d.tokenHealing === true && 'token healing on'].filter(Boolean);
+  return `${how}${pick}, repetition penalty ${d.repetitionPenalty}${off.map((o) => `, ${o}`).join('')}`;
 }
 
 main().catch((error: unknown) => {

@@ -49,6 +49,7 @@ function program(): Command {
     .option('--seed <n>', 'seed for sampling', integer, 0)
     .option('--no-require-content', 'allow empty and whitespace-only fills (by default a fill holds some text)')
     .option('--no-stop-at-echo', 'let a fill go on repeating the text after its blank (by default it stops there)')
+    .option('--token-healing', 're-generate the last token of a word the blank touches (for a blank inside a word)', false)
     .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, or the consensus (most like the others)')
       .choices(['likeliest', 'consensus']).default('likeliest'))
     .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, 1)

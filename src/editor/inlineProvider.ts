@@ -83,6 +83,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       const result = await this.models.useIfReady((model) => infill(model, marked.text, {
         maxTokens: settings.inline.maxTokens,
         minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
+        tokenHealing: true, // the cursor is often inside a word being typed (see DecodingOptions.tokenHealing)
         temperature: settings.temperature,
         topP: settings.topP,
         signal: controller.signal,

@@ -1,5 +1,6 @@
 import type { BlankKind } from './blank.js';
 import type { DecodeState } from './decoder.js';
+import type { Healing } from './healing.js';
 import type { GlmModel } from './model.js';
 import {
   type LogitsProcessor, applyProcessors, logProbability, loopGuard, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
@@ -37,6 +38,12 @@ export interface DecodingOptions {
    */
   stopAtEcho: boolean;
   /**
+   * Token healing for a blank that touches a word on its left (healing.ts): the word's last token goes into the fill,
+   * so "ite[MASK]" can become "items" instead of anything that cannot follow a whole word. Off by default: measured,
+   * it helps a blank inside a word (a cursor while typing) and hurts one after a whole word ("name[MASK]" for "(").
+   */
+  tokenHealing: boolean;
+  /**
    * How the span is chosen among the candidates: 'likeliest' (highest log-probability) or 'consensus' (minimum
    * Bayes risk: the candidate most like the others by edit similarity — the fill a sampled crowd agrees on).
    */
@@ -58,6 +65,7 @@ export const DEFAULT_DECODING: DecodingOptions = {
   seed: 0,
   requireContent: true,
   stopAtEcho: true,
+  tokenHealing: false,
   select: 'likeliest',
   candidates: 1,
 };
@@ -123,6 +131,8 @@ export interface BlankContext {
   startsLine: boolean;
   /** The text after the blank, up to the next blank: what a fill must not repeat (stopAtEcho). */
   after: string;
+  /** Token healing: the first token must start with `heal.prefix`, which is not part of the fill's text. */
+  heal?: Healing;
 }
 
 /**
@@ -131,17 +141,17 @@ export interface BlankContext {
  */
 export async function fillBlank(gen: Generator, state: DecodeState, blank: number, context: BlankContext, history: readonly number[]): Promise<Candidate[]> {
   const { model, options } = gen;
-  const { kind, startsLine, after } = context;
+  const { kind, startsLine, after, heal } = context;
   const start = state.push(blank, 0, model.manifest.specialTokens.sop);
   if (start.length > model.manifest.architecture.maxSequenceLength) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
   const first = await start.run(model.engine);
-  const opening = { length: 0, hasContent: false, startsLine };
+  const opening = { length: 0, hasContent: false, startsLine, allowed: heal?.allowed };
   const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history, opening), options.candidates) : [];
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
-    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, after, candidate: c, history, forcedFirst: firstTokens[c] }));
+    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, after, heal, candidate: c, history, forcedFirst: firstTokens[c] }));
   }
   return ranked(candidates, options.select);
 }
@@ -173,11 +183,14 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   let emitted = '';
   let hasContent = false;
   const blankIds = model.tokenizer.whitespace();
+  // What the fill adds to the text: the healed prefix (see healing.ts) is already there.
+  const healed = req.heal?.prefix.length ?? 0;
+  const shown = (ids: readonly number[]): string => model.tokenizer.decode(ids).slice(healed);
   const echo = options.stopAtEcho && req.after.trim() !== '' ? new EchoWatch<Kept>(req.after) : undefined;
   let textLength = 0;
   for (;;) {
     if (options.signal?.aborted) return finish('cancelled');
-    const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine };
+    const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine, allowed: req.heal?.allowed };
     const next = tokens.length === 0 && req.forcedFirst !== undefined
       ? req.forcedFirst
       : gen.sample(processed(gen, logits, [...req.history, ...tokens], soFar));
@@ -186,16 +199,16 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
       logProb += tokenLogProb;
       return finish('end');
     }
-    const sentence = usesSentenceRule(req.kind) ? sentenceStop(gen, tokens, next) : 'continue';
+    const sentence = usesSentenceRule(req.kind) ? sentenceStop(shown, tokens, next) : 'continue';
     if (sentence === 'before') return finish('sentence');
     const boundary: Kept = { tokens: tokens.length, logProb, state };
     tokens.push(next);
-    hasContent ||= !blankIds.inline.has(next) && !blankIds.lineBreak.has(next);
+    hasContent ||= req.heal ? /\S/u.test(shown(tokens)) : !blankIds.inline.has(next) && !blankIds.lineBreak.has(next);
     logProb += tokenLogProb;
     state = state.push(req.blank, tokens.length, next);
-    emitted = emit(gen, req, tokens, next, emitted);
+    emitted = emit(gen, req, () => shown(tokens), next, emitted);
     if (echo) {
-      const text = model.tokenizer.decode(tokens);
+      const text = shown(tokens);
       const cut = echo.next(text, textLength, boundary);
       if (cut) return finishAt(cut, 'echo');
       textLength = text.length;
@@ -207,13 +220,13 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   }
 
   function finish(stopReason: StopReason): Candidate {
-    return { tokens, text: model.tokenizer.decode(tokens), logProb, stopReason, state };
+    return { tokens, text: shown(tokens), logProb, stopReason, state };
   }
 
   /** The candidate cut back to where it stood at `at`. */
   function finishAt(at: Kept, stopReason: StopReason): Candidate {
     const head = tokens.slice(0, at.tokens);
-    return { tokens: head, text: model.tokenizer.decode(head), logProb: at.logProb, stopReason, state: at.state };
+    return { tokens: head, text: shown(head), logProb: at.logProb, stopReason, state: at.state };
   }
 }
 
@@ -224,11 +237,15 @@ interface Kept {
   state: DecodeState;
 }
 
-/** Where a span stands: tokens so far, whether any holds non-whitespace text, whether the blank starts a line. */
+/**
+ * Where a span stands: tokens so far, whether any holds non-whitespace text, whether the blank starts a line, and
+ * the ids its first token may be (token healing).
+ */
 interface SpanSoFar {
   length: number;
   hasContent: boolean;
   startsLine: boolean;
+  allowed?: ReadonlySet<number> | undefined;
 }
 
 /** A copy of raw logits with the processors applied (raw logits stay intact for log-probabilities). */
@@ -239,20 +256,21 @@ function processed(gen: Generator, logits: Float32Array, generated: readonly num
   const blankTokens = span.hasContent ? undefined : gen.blankTokens;
   if (span.length < gen.options.minTokens || blankTokens) gen.endTokens(copy, generated);
   if (blankTokens) (span.length === 0 && span.startsLine ? blankTokens.lineBreak : blankTokens.all)(copy, generated);
+  if (span.length === 0 && span.allowed) copy.forEach((_, id) => span.allowed?.has(id) || (copy[id] = -Infinity));
   return copy;
 }
 
 /** Whether `next` ends a sentence blank: before it (it starts the next sentence) or after it (it holds the stop). */
-function sentenceStop(gen: Generator, tokens: readonly number[], next: number): 'before' | 'after' | 'continue' {
-  const before = gen.model.tokenizer.decode(tokens);
-  const end = sentenceEnd(gen.model.tokenizer.decode([...tokens, next]));
+function sentenceStop(shown: (ids: readonly number[]) => string, tokens: readonly number[], next: number): 'before' | 'after' | 'continue' {
+  const before = shown(tokens);
+  const end = sentenceEnd(shown([...tokens, next]));
   if (end < 0) return 'continue';
   return end <= before.length ? 'before' : 'after';
 }
 
-function emit(gen: Generator, req: SpanRequest, tokens: readonly number[], token: number, emitted: string): string {
+function emit(gen: Generator, req: SpanRequest, shownText: () => string, token: number, emitted: string): string {
   if (gen.options.onToken === undefined) return emitted;
-  const text = gen.model.tokenizer.decode(tokens);
+  const text = shownText();
   // A byte-level token can end inside a UTF-8 character: its text waits for the rest rather than stream U+FFFD.
   const complete = !text.endsWith('\uFFFD');
   gen.options.onToken({ blank: req.blank, candidate: req.candidate, token, text: complete ? text.slice(emitted.length) : '' });

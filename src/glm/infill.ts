@@ -58,7 +58,7 @@ export interface InfillResult {
 export async function infill(model: GlmModel, text: string, options: InfillOptions = {}): Promise<InfillResult> {
   const t0 = performance.now();
   const decoding = decodingOptions(options);
-  const prepared = prepare(model, text, options.mode ?? 'document', decoding.maxTokens + 1);
+  const prepared = prepare(model, text, options.mode ?? 'document', decoding.maxTokens + 1, decoding.tokenHealing);
   const { marked, kinds, partA } = prepared;
   const t1 = performance.now();
   let state = await DecodeState.prefill(model.engine, partA);
@@ -68,7 +68,9 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
   const history: number[] = [];
   let generatedTokens = 0;
   for (let k = 0; k < kinds.length && !decoding.signal?.aborted; k++) {
-    const context = { kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k), after: marked.segments[k + 1] ?? '' };
+    const context = {
+      kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k), after: marked.segments[k + 1] ?? '', heal: prepared.healing[k],
+    };
     const candidates = await fillBlank(gen, state, k, context, history);
     const best = candidates[0] as Candidate;
     if (best.stopReason === 'cancelled') break;

@@ -1,5 +1,6 @@
 import type { BlankKind } from './blank.js';
 import { GlmError } from './errors.js';
+import { type Healing, healingFor } from './healing.js';
 import { type PartA, buildPartA, defaultPartAOptions } from './layout.js';
 import { type MarkedText, ensureBlank, parseMarkers } from './markers.js';
 import type { GlmModel } from './model.js';
@@ -11,6 +12,8 @@ export interface Prepared {
   kinds: BlankKind[];
   partA: PartA;
   window: WindowReport;
+  /** Per blank: the token moved from Part A into the fill (token healing), if any. */
+  healing: (Healing | undefined)[];
 }
 
 // Characters kept on each side of a blank before tokenizing: far above what S tokens can hold.
@@ -21,7 +24,7 @@ const CHARS_PER_TOKEN_BOUND = 16;
  * against the model, and builds a Part A that leaves room for `perBlank` Part B tokens per blank (at most half of
  * the positions: context matters more than a long span limit that is rarely reached).
  */
-export function prepare(model: GlmModel, text: string, mode: BlankKind, perBlank: number): Prepared {
+export function prepare(model: GlmModel, text: string, mode: BlankKind, perBlank: number, heal = true): Prepared {
   if (text.trim() === '') throw new GlmError('input', 'The text is empty: give some text, with [MASK], [sMASK] or [gMASK] where blanks go.');
   const marked = ensureBlank(parseMarkers(text), text, mode);
   const kinds = marked.blanks.map((b) => b.kind);
@@ -39,8 +42,12 @@ export function prepare(model: GlmModel, text: string, mode: BlankKind, perBlank
       `(each needs a mask, a start token and at least one generated token); fill them in smaller groups.`);
   }
   const reserve = Math.max(minimumPartB, Math.min(perBlank * kinds.length, Math.floor(s / 2)));
-  const segments = precutText(marked.segments, s * CHARS_PER_TOKEN_BOUND).map((seg) => tokenizer.encode(seg));
+  const texts = precutText(marked.segments, s * CHARS_PER_TOKEN_BOUND);
+  const segments = texts.map((seg) => tokenizer.encode(seg));
+  const healing = marked.blanks.map((blank, k) =>
+    (heal ? healingFor(tokenizer, texts[k] as string, segments[k] as number[], text[blank.start] === ' ') : undefined));
+  healing.forEach((h, k) => h && (segments[k] as number[]).pop());
   const { segments: kept, report } = windowSegments(segments, s - fixed - reserve);
   const partA = buildPartA(kept, kinds, manifest.specialTokens, defaultPartAOptions(kept, kinds));
-  return { marked, kinds, partA, window: report };
+  return { marked, kinds, partA, window: report, healing };
 }

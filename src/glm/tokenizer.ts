@@ -67,6 +67,16 @@ export class GlmTokenizer {
 
   private whitespaceIds: WhitespaceIds | undefined;
 
+  /** Ids whose text starts with `prefix` (the texts of all ids are decoded once, on first use). */
+  idsStartingWith(prefix: string): Set<number> {
+    this.idTexts ??= Array.from({ length: this.size }, (_, id) => this.decode([id]));
+    const ids = new Set<number>();
+    this.idTexts.forEach((text, id) => text.startsWith(prefix) && ids.add(id));
+    return ids;
+  }
+
+  private idTexts: string[] | undefined;
+
   /** Text of ids; special tokens are rendered by name. The empty list decodes to the empty string. */
   decode(ids: readonly number[]): string {
     return ids.length === 0 ? '' : this.full.decode([...ids], DECODE_OPTIONS);

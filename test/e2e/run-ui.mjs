@@ -239,8 +239,8 @@ function expectations() {
     fill: cli(fill.join('\n')),
     sentence: cli(asKind('[sMASK]')),
     span: cli(asKind('[MASK]')),
-    // Inline: a zero-width blank of the mode at the cursor, glmInfill.inline.maxTokens (16) at most.
-    inline: cli(`${draft.slice(0, -1)}[MASK]\n`, ['-n', '16']),
+    // Inline: a zero-width blank of the mode at the cursor, glmInfill.inline.maxTokens (16) at most, token healing on.
+    inline: cli(`${draft.slice(0, -1)}[MASK]\n`, ['-n', '16', '--token-healing']), // inline suggestions heal
   };
   if (out.sentence === out.span) {
     throw new Error('mode.md fills the same as a span and as a sentence with this model: flow 4 could not tell the modes apart');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { rankOptions } from '../../src/glm/cloze.js';
 import { DecodeState } from '../../src/glm/decoder.js';
+import { healingFor } from '../../src/glm/healing.js';
 import { buildPartA } from '../../src/glm/layout.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { logProbability } from '../../src/glm/processors.js';
@@ -38,4 +39,14 @@ test('options are ranked by log p(option, eop | Part A), normalised over the opt
 test('ranking needs one blank and two options', async () => {
   await assert.rejects(rankOptions(model, 'a [MASK] b [MASK]', ['x', 'y']), /exactly one blank in the text; it has 2/);
   await assert.rejects(rankOptions(model, 'a [MASK]', ['x']), /at least two options/);
+});
+
+test('options of a blank touching a word are scored with the word\'s last token, as generation would write them', async () => {
+  const before = 'x=th';
+  const healing = healingFor(model.tokenizer, before, model.tokenizer.encode(before), false);
+  assert.ok(healing, 'the fixture tokenizer extends the last token of "x=th"');
+  const result = await rankOptions(model, `${before}[MASK]+1`, ['is', 'at'], undefined, true);
+  for (const o of result.options) assert.deepEqual(o.tokens, model.tokenizer.encode(`${healing.prefix}${o.option}`));
+  const plain = await rankOptions(model, `${before}[MASK]+1`, ['is', 'at']); // off by default
+  for (const o of plain.options) assert.deepEqual(o.tokens, model.tokenizer.encode(o.option));
 });

@@ -234,3 +234,37 @@ test('a fill stops where it starts to repeat the text after its blank, and drops
   const other = (await infill(writer, 'self.[MASK] -= 1\n', { maxTokens: 16, mode: 'span' })).spans[0];
   assert.equal(other?.text, 'count += 1\nprint');
 });
+
+/** A word of the fixture tokenizer that is one token and the start of a longer token: what token healing works on. */
+function healableWord(): { word: string; id: number; longer: number } {
+  for (let id = 0; id < model.tokenizer.size; id++) {
+    const word = model.tokenizer.decode([id]);
+    if (!/^[a-z]{2,}$/.test(word) || model.tokenizer.encode(word).join() !== String(id)) continue;
+    const longer = [...model.tokenizer.idsStartingWith(word)].find((other) => other !== id && /^[a-z]+$/.test(model.tokenizer.decode([other])));
+    if (longer !== undefined) return { word, id, longer };
+  }
+  throw new Error('the fixture tokenizer has no healable word');
+}
+
+test('token healing: a blank touching a word re-generates the word\'s last token and shows only what it adds', async () => {
+  const { word, longer } = healableWord();
+  const longerText = model.tokenizer.decode([longer]);
+  const eop = model.manifest.specialTokens.eop;
+  const writer = scripted(model, [longer, eop]);
+  const text = `x=${word}[MASK]+1`;
+  const healed = await infill(writer, text, { maxTokens: 4, mode: 'span', tokenHealing: true });
+  assert.equal(healed.spans[0]?.text, longerText.slice(word.length));
+  assert.equal(healed.text, `x=${longerText}+1`);
+  const plain = await infill(writer, text, { maxTokens: 4, mode: 'span' }); // off by default
+  assert.equal(plain.spans[0]?.text, longerText); // the word stays in Part A and the fill repeats it
+  // The first token is always one that continues the word, whatever the model prefers.
+  for (let seed = 0; seed < 20; seed++) {
+    const sampled = (await infill(model, text, { temperature: 2, maxTokens: 2, seed, mode: 'span', tokenHealing: true })).spans[0];
+    assert.ok(model.tokenizer.decode(sampled?.tokens.slice(0, 1) ?? []).startsWith(word), `seed ${seed}`);
+  }
+  // No healing after a space, punctuation or at the start of the text.
+  for (const other of [`x=${word} [MASK]+1`, `x=${word}.[MASK]+1`, `[MASK] ${word}`]) {
+    const result = await infill(writer, other, { maxTokens: 4, mode: 'span', tokenHealing: true });
+    assert.equal(result.spans[0]?.text.trimStart(), longerText, other);
+  }
+});
