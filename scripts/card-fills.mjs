@@ -4,6 +4,7 @@
 //   node scripts/card-fills.mjs [model folder]      (after npm run build)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
 
 const model = process.argv[2] ?? 'models/default';
 const jobs = JSON.parse(readFileSync(new URL('../models/card-fills.json', import.meta.url), 'utf8'));

@@ -186,6 +186,12 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   // What the fill adds to the text: the healed prefix (see healing.ts) is already there.
   const healed = req.heal?.prefix.length ?? 0;
   const shown = (ids: readonly number[]): string => model.tokenizer.decode(ids).slice(healed);
+  // The fill's text, decoded at most once per token and only when a rule or a listener asks for it.
+  let known = { count: 0, text: '' };
+  const textOf = (): string => {
+    if (known.count !== tokens.length) known = { count: tokens.length, text: shown(tokens) };
+    return known.text;
+  };
   const echo = options.stopAtEcho && req.after.trim() !== '' ? new EchoWatch<Kept>(req.after) : undefined;
   let textLength = 0;
   for (;;) {
@@ -199,19 +205,20 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
       logProb += tokenLogProb;
       return finish('end');
     }
-    const sentence = usesSentenceRule(req.kind) ? sentenceStop(shown, tokens, next) : 'continue';
+    const withNext = usesSentenceRule(req.kind) ? shown([...tokens, next]) : undefined;
+    const sentence = withNext === undefined ? 'continue' : sentenceStop(textOf(), withNext);
     if (sentence === 'before') return finish('sentence');
     const boundary: Kept = { tokens: tokens.length, logProb, state };
     tokens.push(next);
-    hasContent ||= req.heal ? /\S/u.test(shown(tokens)) : !blankIds.inline.has(next) && !blankIds.lineBreak.has(next);
+    if (withNext !== undefined) known = { count: tokens.length, text: withNext };
+    hasContent ||= req.heal ? /\S/u.test(textOf()) : !blankIds.inline.has(next) && !blankIds.lineBreak.has(next);
     logProb += tokenLogProb;
     state = state.push(req.blank, tokens.length, next);
-    emitted = emit(gen, req, () => shown(tokens), next, emitted);
+    emitted = emit(gen, req, textOf, next, emitted);
     if (echo) {
-      const text = shown(tokens);
-      const cut = echo.next(text, textLength, boundary);
+      const cut = echo.next(textOf(), textLength, boundary);
       if (cut) return finishAt(cut, 'echo');
-      textLength = text.length;
+      textLength = textOf().length;
     }
     if (sentence === 'after') return finish('sentence');
     if (tokens.length >= options.maxTokens) return finish('limit');
@@ -220,7 +227,7 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   }
 
   function finish(stopReason: StopReason): Candidate {
-    return { tokens, text: shown(tokens), logProb, stopReason, state };
+    return { tokens, text: textOf(), logProb, stopReason, state };
   }
 
   /** The candidate cut back to where it stood at `at`. */
@@ -256,14 +263,14 @@ function processed(gen: Generator, logits: Float32Array, generated: readonly num
   const blankTokens = span.hasContent ? undefined : gen.blankTokens;
   if (span.length < gen.options.minTokens || blankTokens) gen.endTokens(copy, generated);
   if (blankTokens) (span.length === 0 && span.startsLine ? blankTokens.lineBreak : blankTokens.all)(copy, generated);
-  if (span.length === 0 && span.allowed) copy.forEach((_, id) => span.allowed?.has(id) || (copy[id] = -Infinity));
+  const allowed = span.length === 0 ? span.allowed : undefined;
+  if (allowed) for (let id = 0; id < copy.length; id++) if (!allowed.has(id)) copy[id] = -Infinity;
   return copy;
 }
 
-/** Whether `next` ends a sentence blank: before it (it starts the next sentence) or after it (it holds the stop). */
-function sentenceStop(shown: (ids: readonly number[]) => string, tokens: readonly number[], next: number): 'before' | 'after' | 'continue' {
-  const before = shown(tokens);
-  const end = sentenceEnd(shown([...tokens, next]));
+/** Whether the next token ends a sentence blank (`withNext`: the fill with it): before it (it starts the next sentence) or after it (it holds the stop). */
+function sentenceStop(before: string, withNext: string): 'before' | 'after' | 'continue' {
+  const end = sentenceEnd(withNext);
   if (end < 0) return 'continue';
   return end <= before.length ? 'before' : 'after';
 }

@@ -69,19 +69,6 @@ export class EchoWatch<T> {
   }
 }
 
-/**
- * Where a whole fill starts to echo `after`, as EchoWatch finds it token by token: the number of tokens to keep, or -1.
- * `prefixLengths[i]` is the length of the text of the first i + 1 tokens; `text` is the text of all of them.
- */
-export function echoStart(text: string, prefixLengths: readonly number[], after: string): number {
-  const watch = new EchoWatch<number>(after);
-  for (let i = 0; i < prefixLengths.length; i++) {
-    const kept = watch.next(text.slice(0, prefixLengths[i]), i === 0 ? 0 : (prefixLengths[i - 1] as number), i);
-    if (kept !== undefined) return kept;
-  }
-  return -1;
-}
-
 function nonSpaceCount(text: string, from: number): number {
   let n = 0;
   for (let i = from; i < text.length; i++) if (!/\s/u.test(text[i] as string)) n++;

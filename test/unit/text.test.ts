@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ensureBlank, fillText, parseMarkers } from '../../src/glm/markers.js';
 import { windowSegments, precutText } from '../../src/glm/window.js';
-import { echoStart, sentenceEnd } from '../../src/glm/stopping.js';
+import { EchoWatch, sentenceEnd } from '../../src/glm/stopping.js';
 
 test('markers become blanks of their kind; one space before a marker goes into the blank', () => {
   const text = 'a [MASK] b[sMASK]  c [gMASK]';
@@ -65,6 +65,16 @@ test('sentence end: a terminator followed by whitespace, a CJK full stop, or a l
   assert.equal(sentenceEnd('下雨了。'), 4);
   assert.equal(sentenceEnd('. x'), -1); // no content before the stop
 });
+
+/** Feeds a whole fill to an EchoWatch token by token (`prefixLengths[i]`: text length after token i): tokens to keep, or -1. */
+function echoStart(text: string, prefixLengths: readonly number[], after: string): number {
+  const watch = new EchoWatch<number>(after);
+  for (let i = 0; i < prefixLengths.length; i++) {
+    const kept = watch.next(text.slice(0, prefixLengths[i]), i === 0 ? 0 : (prefixLengths[i - 1] as number), i);
+    if (kept !== undefined) return kept;
+  }
+  return -1;
+}
 
 test('echo: where a fill starts to repeat the text after its blank, at a token boundary, after some content', () => {
   // Tokens "count", " +=", " 1": text lengths after each token 5, 8, 10.
