@@ -8,8 +8,11 @@
 #
 # The recipe of the shipped model (RECIPE=gpu): hidden 384, 6 layers, 6 heads (14.2 M parameters), mix infill-lines,
 # 128 samples × 512 a step built by 14 processes; part A peak LR 2e-3, warmup 200, cosine over 7.5 minutes of wall
-# time; part B warm restart to 4e-4, warmup 50, cosine over 3 minutes. Parts of fixed wall time fit a leased GPU; the
-# number of steps they reach depends on the machine (the shipped run: 4,183 + 1,670 steps on one H200).
+# time; then warm restarts: part B to 4e-4 (warmup 50, cosine over 3 minutes), part C to 6e-4 (warmup 100, 7.4
+# minutes), part D to 3e-4 (warmup 50, 3.7 minutes). Parts of fixed wall time fit a leased GPU; the number of steps
+# they reach depends on the machine (the shipped run: 4,183 + 1,670 + 3,905 + 1,943 steps on one H200). The shipped
+# part C started from the int8 weights shipped after part B (dequantized, fresh optimizer): the fp32 checkpoint did not
+# fit the lease's transfer limit beside the token files. This script resumes from the fp32 checkpoint instead.
 # RECIPE=cpu: part A, mix glm10b, 16 samples a step, peak LR 1.5e-3, cosine to step 4,634; part B, mix infill,
 # 64 samples a step (2 micro-batches of 32), warm restart to 8e-4, cosine to step 5,740 (d256 L4).
 # STAGE=train runs one part with the settings below, which are environment variables.
@@ -49,6 +52,8 @@ if [[ $STAGE == all && $RECIPE == gpu ]]; then
        "EXTRA=--eval-interval 1000000 --eval-batches 2 --ckpt-interval 200 --log-interval 50")
   (export "${GPU[@]}" LR=2e-3 WARMUP=200 SCHEDULE_START=0 SCHEDULE_MINUTES=7.5 RESUME=; train_part)
   (export "${GPU[@]}" LR=4e-4 WARMUP=50 SCHEDULE_START=-1 SCHEDULE_MINUTES=3 RESUME="$RUN/ckpt.pt"; train_part)
+  (export "${GPU[@]}" LR=6e-4 WARMUP=100 SCHEDULE_START=-1 SCHEDULE_MINUTES=7.4 RESUME="$RUN/ckpt.pt"; train_part)
+  (export "${GPU[@]}" LR=3e-4 WARMUP=50 SCHEDULE_START=-1 SCHEDULE_MINUTES=3.7 RESUME="$RUN/ckpt.pt"; train_part)
 elif [[ $STAGE == all ]]; then
   MIX=glm10b BATCH=16 GRAD_ACCUM=1 LR=1.5e-3 WARMUP=150 SCHEDULE_START=0 STEPS=4634 RESUME= train_part
   MIX=infill BATCH=32 GRAD_ACCUM=2 LR=8e-4 WARMUP=100 SCHEDULE_START=4634 STEPS=5740 RESUME="$RUN/ckpt.pt" train_part

@@ -7,6 +7,9 @@ identifiers, brackets, operators: span mode), `line` (a line of code or a senten
 block of lines or a paragraph: document mode) — a window of held-out text with one blank; and `ratio` cases
 (paper Table 5 style): whitespace words masked at 10–50%, consecutive masked words merged into one blank.
 Every case carries the trivial baseline: the most frequent span of its bucket and kind on the *train* split.
+
+A development split for decoding choices (`--dev-of data/eval/cases.jsonl --out data/dev --seed 7`): blank cases
+from held-out documents that no test case was drawn from and that hold none of the test's ratio paragraphs.
 """
 from __future__ import annotations
 
@@ -109,6 +112,15 @@ def docs_by_bucket(path: str, limit_per_bucket: int) -> Dict[str, List[dict]]:
     return out
 
 
+def docs_outside(heldout: Dict[str, List[dict]], test_cases: List[dict]) -> Dict[str, List[dict]]:
+    """Held-out documents untouched by the test cases: not the source of a blank case, holding no ratio paragraph."""
+    used = {c["source"] for c in test_cases if c["bucket"] != "ratio"}
+    paragraphs = [c["text"] for c in test_cases if c["bucket"] == "ratio"]
+    return {bucket: kept for bucket, docs in heldout.items()
+            if (kept := [d for d in docs if f"{d['src']}:{d['path']}" not in used
+                         and not any(p in d["text"] for p in paragraphs)])}
+
+
 def blank_cases(heldout: Dict[str, List[dict]], per_cell: int, rng: random.Random) -> List[dict]:
     cases = []
     for bucket in sorted(heldout):
@@ -186,10 +198,15 @@ def main() -> None:
     ap.add_argument("--per-cell", type=int, default=40, help="cases per bucket and blank kind")
     ap.add_argument("--per-ratio", type=int, default=30, help="paragraphs per mask ratio")
     ap.add_argument("--seed", type=int, default=2022)
+    ap.add_argument("--dev-of", metavar="CASES", help="write a development split instead: blank cases from held-out "
+                    "documents these test cases do not touch (use another --seed and --out)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     heldout = docs_by_bucket(os.path.join(args.corpus, "heldout.jsonl"), 400)
-    cases = blank_cases(heldout, args.per_cell, rng) + ratio_cases(heldout, args.per_ratio, rng)
+    if args.dev_of:
+        cases = blank_cases(docs_outside(heldout, list(read_jsonl(args.dev_of))), args.per_cell, rng)
+    else:
+        cases = blank_cases(heldout, args.per_cell, rng) + ratio_cases(heldout, args.per_ratio, rng)
     base = baselines(os.path.join(args.corpus, "train.jsonl"), sorted(heldout), rng)
     for case in cases:
         case["baseline"] = base["ratio"] if case["bucket"] == "ratio" else base[f"{case['bucket']}/{case['kind']}"]

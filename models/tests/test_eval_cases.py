@@ -66,3 +66,25 @@ def test_cases_file_is_deterministic(tmp_path, monkeypatch):
             assert c["text"][b["start"]:b["end"]] == b["original"]
         assert c["baseline"]
     assert {c["kind"] for c in cases if c["bucket"] == "prose"} == {"short", "line", "long"}
+
+
+def test_development_cases_come_from_documents_the_test_cases_do_not_touch(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    other_prose = PROSE.replace("model", "reader")
+    with open(corpus / "train.jsonl", "w") as f:
+        f.write(json.dumps({"text": CODE, "src": "t", "path": "a.py", "bucket": "code-python"}) + "\n")
+    with open(corpus / "heldout.jsonl", "w") as f:
+        for path, text in (("a.py", CODE), ("b.py", CODE.replace("value", "item")), ("c.md", PROSE), ("d.md", other_prose)):
+            bucket = "code-python" if path.endswith(".py") else "prose"
+            f.write(json.dumps({"text": text, "src": "h", "path": path, "bucket": bucket}) + "\n")
+    test_cases = [{"bucket": "code-python", "source": "h:a.py", "text": ""},
+                  {"bucket": "ratio", "source": "prose+markdown held out", "text": PROSE.split("\n\n")[0]}]
+    (tmp_path / "test.jsonl").write_text("".join(json.dumps(c) + "\n" for c in test_cases))
+    monkeypatch.setattr("sys.argv", ["eval_cases", "--corpus", str(corpus), "--out", str(tmp_path / "dev"),
+                                     "--per-cell", "4", "--dev-of", str(tmp_path / "test.jsonl"), "--seed", "7"])
+    eval_cases.main()
+    cases = [json.loads(l) for l in (tmp_path / "dev" / "cases.jsonl").read_text().splitlines()]
+    assert {c["source"] for c in cases} == {"h:b.py", "h:d.md"}  # a.py was a test source, c.md holds a test paragraph
+    assert not any(c["bucket"] == "ratio" for c in cases)
+    assert len(cases) == 2 * 3 * 4

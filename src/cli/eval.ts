@@ -195,6 +195,7 @@ async function main(): Promise<void> {
     .option('--limit <n>', 'cases per bucket and kind at most', (v) => Number.parseInt(v, 10), Infinity)
     .option('--threads <n>', 'intra-op threads', (v) => Number.parseInt(v, 10), 1)
     .option('--repetition-penalty <r>', 'repetition penalty (1 = none)', Number.parseFloat, 1)
+    .option('--max-repeats <n>', 'a piece of 1–16 tokens may repeat this many times in a row in a fill (0 = no limit)', (v) => Number.parseInt(v, 10), 3)
     .option('-c, --candidates <n>', 'candidates per blank', (v) => Number.parseInt(v, 10), 1)
     .option('-t, --temperature <t>', 'sampling temperature of the candidates (0 = greedy)', Number.parseFloat, 0)
     .option('--top-p <p>', 'nucleus sampling mass', Number.parseFloat, 1)
@@ -207,14 +208,14 @@ async function main(): Promise<void> {
     .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating')
     .parse();
   const opts = cli.opts<{ cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[] } &
-    Pick<DecodingOptions, 'repetitionPenalty' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing'>>();
+    Pick<DecodingOptions, 'repetitionPenalty' | 'maxRepeats' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing'>>();
   if (opts.merge) {
     report(merge(opts.merge.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), opts.json);
     return;
   }
   if (opts.cases === undefined || opts.model === undefined) throw new Error('--cases and --model are required (or --merge)');
-  const { repetitionPenalty, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing } = opts;
-  decoding = { repetitionPenalty, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing };
+  const { repetitionPenalty, maxRepeats, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing } = opts;
+  decoding = { repetitionPenalty, maxRepeats, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing };
   decodingOptions(decoding); // a bad value fails here, before the model loads
   const [k, n] = (opts.shard ?? '0/1').split('/').map(Number) as [number, number];
   if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${opts.shard}: give k/n with 0 ≤ k < n`);
@@ -232,7 +233,8 @@ function describe(d: Partial<DecodingOptions>): string {
   const how = d.temperature === 0 ? 'greedy' : `sampled at temperature ${d.temperature}, top-p ${d.topP}, seed ${d.seed}`;
   const pick = (d.candidates ?? 1) > 1 ? `, ${d.candidates} candidates, ${d.select} chosen` : '';
   const off = [d.stopAtEcho === false && 'echo stop off', d.tokenHealing === true && 'token healing on'].filter(Boolean);
-  return `${how}${pick}, repetition penalty ${d.repetitionPenalty}${off.map((o) => `, ${o}`).join('')}`;
+  const repeats = d.maxRepeats !== undefined && d.maxRepeats !== 3 ? `, max repeats ${d.maxRepeats}` : '';
+  return `${how}${pick}, repetition penalty ${d.repetitionPenalty}${repeats}${off.map((o) => `, ${o}`).join('')}`;
 }
 
 main().catch((error: unknown) => {

@@ -36,13 +36,18 @@ test('default model: ranking options does the everyday jobs its model card shows
   assert.equal(await best('items = [3, 1, 2]\nfor i in range(len([MASK])):\n    print(items[i])\n', ['items', 'len', 'range']), 'items');
   const config = 'def parse_config(path):\n    with open(path) as f:\n        return json.load(f)\n\nsettings = [MASK]("settings.json")\n';
   assert.equal(await best(config, ['parse_config', 'open', 'print']), 'parse_config');
-  assert.equal(await best('f, err := os.Open(name)\nif err != nil {\n\treturn nil, [MASK]\n}\n', ['err', 'nil', 'name']), 'err');
+  assert.equal(await best('let name = "world";\nprintln!("Hello, {}!", [MASK]);\n', ['name', 'world']), 'name');
   assert.equal(await best('## Install\n\nRun `npm [MASK]` to install the dependencies.\n', ['install', 'test', 'start']), 'install');
 });
 
 test('default model: a greedy fill names the attribute the class defines, and stops before the text after it', async () => {
   const text = 'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self.[MASK] += 1\n';
   assert.equal((await infill(model, text, { maxTokens: 16 })).spans[0]?.text, 'count');
+});
+
+test('default model: a greedy fill calls the function defined above', async () => {
+  const text = 'def parse_config(path):\n    with open(path) as f:\n        return json.load(f)\n\nsettings = [MASK]("settings.json")\n';
+  assert.equal((await infill(model, text, { maxTokens: 16 })).spans[0]?.text, ' parse_config');
 });
 
 test('default model: a fill is generated for each blank kind', async () => {
