@@ -3,7 +3,7 @@ import type { DecodeState } from './decoder.js';
 import type { Healing } from './healing.js';
 import type { GlmModel } from './model.js';
 import {
-  type LogitsProcessor, applyProcessors, logProbability, loopGuard, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
+  type LogitsProcessor, applyProcessors, logProbability, loopGuard, repeatedNgramBlock, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
 } from './processors.js';
 import { type Sampler, greedy, sampler, seededRandom } from './sampler.js';
 import { editSimilarity } from './similarity.js';
@@ -24,6 +24,8 @@ export interface DecodingOptions {
   repetitionPenalty: number;
   /** A piece of 1–16 tokens may come this many times in a row within a span, not once more; 0 = no limit. */
   maxRepeats: number;
+  /** No n-gram of this many tokens comes twice within a span; 0 = off. */
+  blockRepeatedNgrams: number;
   seed: number;
   /**
    * A fill has some non-whitespace text: the end tokens wait for it, and before it only one indentation token may
@@ -44,6 +46,12 @@ export interface DecodingOptions {
    */
   tokenHealing: boolean;
   /**
+   * A span fill (`[MASK]`) that ran on (ended later, or hit maxTokens) is cut back to where ending was likeliest along its own path:
+   * the prefix with the highest log p(prefix) + log p(end | prefix). A small model that has written the right word
+   * often goes on (`items` → `items[i`, `install` → `install install install`) although ending there was likelier.
+   */
+  endAtLikeliest: boolean;
+  /**
    * How the span is chosen among the candidates: 'likeliest' (highest log-probability) or 'consensus' (minimum
    * Bayes risk: the candidate most like the others by edit similarity — the fill a sampled crowd agrees on).
    */
@@ -62,10 +70,12 @@ export const DEFAULT_DECODING: DecodingOptions = {
   topP: 1,
   repetitionPenalty: 1,
   maxRepeats: 3,
+  blockRepeatedNgrams: 0,
   seed: 0,
   requireContent: true,
   stopAtEcho: true,
   tokenHealing: false,
+  endAtLikeliest: true,
   select: 'likeliest',
   candidates: 1,
 };
@@ -97,6 +107,8 @@ export interface Generator {
   sampling: boolean;
   /** Blocks the next copy of a piece the span ends with maxRepeats times (applied to the span's own tokens). */
   loops: LogitsProcessor;
+  /** Blocks the token that would repeat an n-gram of the span (blockRepeatedNgrams; applied to the span's own tokens). */
+  ngrams: LogitsProcessor;
   /** Blocks eop and eos (while a span is shorter than minTokens, or has no content yet). */
   endTokens: LogitsProcessor;
   /** Blocks whitespace-only tokens, all of them or those with a line break (requireContent). */
@@ -120,7 +132,7 @@ export function createGenerator(model: GlmModel, options: DecodingOptions): Gene
   const ws = options.requireContent ? model.tokenizer.whitespace() : undefined;
   const blankTokens = ws && { all: suppress([...ws.inline, ...ws.lineBreak]), lineBreak: suppress(ws.lineBreak) };
   return {
-    model, options, processors, sample, sampling, loops: loopGuard(options.maxRepeats), endTokens: suppress([special.eop, special.eos]), blankTokens,
+    model, options, processors, sample, sampling, loops: loopGuard(options.maxRepeats), ngrams: repeatedNgramBlock(options.blockRepeatedNgrams), endTokens: suppress([special.eop, special.eos]), blankTokens,
   };
 }
 
@@ -194,8 +206,16 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   };
   const echo = options.stopAtEcho && req.after.trim() !== '' ? new EchoWatch<Kept>(req.after) : undefined;
   let textLength = 0;
+  // endAtLikeliest (span blanks: a sentence or document blank asks for the whole sentence or text): the prefix where
+  // ending scores highest so far (its logProb includes the end token).
+  const endsAtLikeliest = options.endAtLikeliest && req.kind === 'span';
+  let likeliestEnd: Kept | undefined;
   for (;;) {
     if (options.signal?.aborted) return finish('cancelled');
+    if (endsAtLikeliest && hasContent && tokens.length >= options.minTokens) {
+      const ending = logProb + logProbability(logits, special.eop);
+      if (likeliestEnd === undefined || ending > likeliestEnd.logProb) likeliestEnd = { tokens: tokens.length, logProb: ending, state };
+    }
     const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine, allowed: req.heal?.allowed };
     const next = tokens.length === 0 && req.forcedFirst !== undefined
       ? req.forcedFirst
@@ -227,6 +247,8 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   }
 
   function finish(stopReason: StopReason): Candidate {
+    const ranOn = (stopReason === 'end' || stopReason === 'limit') && likeliestEnd !== undefined && likeliestEnd.tokens < tokens.length;
+    if (ranOn) return finishAt(likeliestEnd as Kept, 'end');
     return { tokens, text: textOf(), logProb, stopReason, state };
   }
 
@@ -259,7 +281,9 @@ interface SpanSoFar {
 function processed(gen: Generator, logits: Float32Array, generated: readonly number[], span: SpanSoFar): Float32Array {
   const copy = Float32Array.from(logits);
   applyProcessors(gen.processors, copy, generated);
-  gen.loops(copy, generated.slice(generated.length - span.length));
+  const own = generated.slice(generated.length - span.length);
+  gen.loops(copy, own);
+  gen.ngrams(copy, own);
   const blankTokens = span.hasContent ? undefined : gen.blankTokens;
   if (span.length < gen.options.minTokens || blankTokens) gen.endTokens(copy, generated);
   if (blankTokens) (span.length === 0 && span.startsLine ? blankTokens.lineBreak : blankTokens.all)(copy, generated);

@@ -117,6 +117,9 @@ export function decodingOptions(options: Partial<DecodingOptions>): DecodingOpti
   if (!(merged.topP > 0 && merged.topP <= 1)) problems.push('top-p must be in (0, 1]');
   if (!(merged.repetitionPenalty > 0)) problems.push('repetition penalty must be > 0');
   if (!Number.isInteger(merged.maxRepeats) || merged.maxRepeats < 0) problems.push('max repeats must be an integer ≥ 0');
+  if (!Number.isInteger(merged.blockRepeatedNgrams) || merged.blockRepeatedNgrams < 0 || merged.blockRepeatedNgrams === 1) {
+    problems.push('blocked repeated n-grams must be 0 (off) or an integer ≥ 2');
+  }
   if (!Number.isInteger(merged.candidates) || merged.candidates < 1) problems.push('candidates must be an integer ≥ 1');
   if (!Number.isInteger(merged.seed)) problems.push('seed must be an integer');
   if (merged.select !== 'likeliest' && merged.select !== 'consensus') problems.push('select must be likeliest or consensus');

@@ -47,6 +47,23 @@ export function loopGuard(maxRepeats: number, longestPiece = 16): LogitsProcesso
   };
 }
 
+/**
+ * Blocks every token that would complete an n-gram the span already holds (fairseq's and transformers'
+ * no_repeat_ngram_size). Catches the loops loopGuard cannot: "of the whale of the sea of the whale", where the
+ * repeats are not back to back. `span` must be the current span's tokens only.
+ */
+export function repeatedNgramBlock(n: number): LogitsProcessor {
+  return (logits, span) => {
+    if (n < 1 || span.length < n - 1) return;
+    const prefix = span.length - (n - 1); // start of the n-1 tokens the next one would extend
+    for (let i = 0; i + n - 1 < span.length; i++) {
+      let same = true;
+      for (let j = 0; j < n - 1 && same; j++) same = span[i + j] === span[prefix + j];
+      if (same) logits[span[i + n - 1] as number] = -Infinity;
+    }
+  };
+}
+
 /** Whether the last p·k items are one piece of p items k times over. */
 function endsWithRepeats(items: readonly number[], p: number, k: number): boolean {
   for (let i = items.length - p * k; i < items.length - p; i++) if (items[i] !== items[i + p]) return false;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  applyProcessors, argmax, logProbability, loopGuard, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
+  applyProcessors, argmax, logProbability, loopGuard, repeatedNgramBlock, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
 } from '../../src/glm/processors.js';
 import { ranked } from '../../src/glm/generate.js';
 import { sampler, seededRandom } from '../../src/glm/sampler.js';
@@ -74,6 +74,20 @@ test('loop guard blocks the next copy of a piece repeated max times, and nothing
   assert.deepEqual(blocked([1, 2, 3, 1, 2, 4, 1, 2, 3]), []); // near-repeats pass
   assert.deepEqual(blocked([7, 7, 7], 0), []);
   assert.deepEqual(blocked([3, 3, 3, 3, 1, 2, 1, 2, 1, 2], 3), [1]); // only the piece the span ends with
+});
+
+test('the n-gram block bans the token that would repeat an n-gram of the span, near or far', () => {
+  const blocked = (span: number[], n: number): number[] => {
+    const l = new Float32Array(10);
+    repeatedNgramBlock(n)(l, span);
+    return [...l].flatMap((v, i) => (v === -Infinity ? [i] : []));
+  };
+  assert.deepEqual(blocked([1, 2, 3, 4, 5, 1, 2], 3), [3]); // "1 2 3" is there: "1 2" may not go on with 3
+  assert.deepEqual(blocked([1, 2, 3, 1, 2, 4, 6, 1, 2], 3), [3, 4]); // every earlier continuation of "1 2"
+  assert.deepEqual(blocked([1, 2, 3, 4, 5, 1, 2], 4), []); // "5 1 2" never came before
+  assert.deepEqual(blocked([7, 7], 2), [7]); // "7 7" is there: a third 7 would repeat it
+  assert.deepEqual(blocked([1, 2], 3), []); // nothing to repeat yet
+  assert.deepEqual(blocked([1, 2, 3, 1, 2], 0), []); // off
 });
 
 test('consensus picks the candidate most like the others; likeliest the highest log-probability', () => {
