@@ -204,21 +204,20 @@ async function main(): Promise<void> {
     .option('--no-stop-at-echo', 'let fills repeat the text after their blank (the decoding rule off, to measure it)')
     .option('--token-healing', 'token healing at blanks that touch a word (off by default, as in Fill Blank)', false)
     .option('--block-repeated-ngrams <n>', 'no n-gram of n tokens comes twice in a fill (0 = off)', (v) => Number.parseInt(v, 10), 0)
-    .option('--no-match-indentation', 'let a fill open with any whitespace where its blank starts a line (the rule off, to measure it)')
     .option('--no-end-at-likeliest', 'keep span fills whole where they run on past their likeliest end (the rule off, to measure it)')
     .option('--shard <k/n>', 'evaluate only every n-th case from the k-th (0-based), to run shards side by side')
     .option('--raw <file>', 'write the unaveraged results (for --merge)')
     .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating')
     .parse();
   const opts = cli.opts<{ cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[] } &
-    Pick<DecodingOptions, 'repetitionPenalty' | 'maxRepeats' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing' | 'endAtLikeliest' | 'blockRepeatedNgrams' | 'matchIndentation'>>();
+    Pick<DecodingOptions, 'repetitionPenalty' | 'maxRepeats' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing' | 'endAtLikeliest' | 'blockRepeatedNgrams'>>();
   if (opts.merge) {
     report(merge(opts.merge.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), opts.json);
     return;
   }
   if (opts.cases === undefined || opts.model === undefined) throw new Error('--cases and --model are required (or --merge)');
-  const { repetitionPenalty, maxRepeats, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing, endAtLikeliest, blockRepeatedNgrams, matchIndentation } = opts;
-  decoding = { repetitionPenalty, maxRepeats, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing, endAtLikeliest, blockRepeatedNgrams, matchIndentation };
+  const { repetitionPenalty, maxRepeats, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing, endAtLikeliest, blockRepeatedNgrams } = opts;
+  decoding = { repetitionPenalty, maxRepeats, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing, endAtLikeliest, blockRepeatedNgrams };
   decodingOptions(decoding); // a bad value fails here, before the model loads
   const [k, n] = (opts.shard ?? '0/1').split('/').map(Number) as [number, number];
   if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${opts.shard}: give k/n with 0 ≤ k < n`);
@@ -236,8 +235,7 @@ function describe(d: Partial<DecodingOptions>): string {
   const how = d.temperature === 0 ? 'greedy' : `sampled at temperature ${d.temperature}, top-p ${d.topP}, seed ${d.seed}`;
   const pick = (d.candidates ?? 1) > 1 ? `, ${d.candidates} candidates, ${d.select} chosen` : '';
   const off = [d.stopAtEcho === false && 'echo stop off', d.tokenHealing === true && 'token healing on',
-    d.endAtLikeliest === false && 'end at likeliest off',
-    d.matchIndentation === false && 'indentation unmatched'].filter(Boolean);
+    d.endAtLikeliest === false && 'end at likeliest off'].filter(Boolean);
   const repeats = (d.maxRepeats !== undefined && d.maxRepeats !== 3 ? `, max repeats ${d.maxRepeats}` : '') +
     (d.blockRepeatedNgrams ? `, no repeated ${d.blockRepeatedNgrams}-grams` : '');
   return `${how}${pick}, repetition penalty ${d.repetitionPenalty}${repeats}${off.map((o) => `, ${o}`).join('')}`;

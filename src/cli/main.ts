@@ -51,7 +51,6 @@ function program(): Command {
     .option('--no-require-content', 'allow empty and whitespace-only fills (by default a fill holds some text)')
     .option('--no-stop-at-echo', 'let a fill go on repeating the text after its blank (by default it stops there)')
     .option('--token-healing', 're-generate the last token of a word the blank touches (for a blank inside a word)', false)
-    .option('--no-match-indentation', 'let a fill open with any whitespace where its blank starts a line (by default only indentation the text uses)')
     .option('--no-end-at-likeliest', 'keep a span fill whole where it runs on past its likeliest end (by default it is cut back there)')
     .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, or the consensus (most like the others)')
       .choices(['likeliest', 'consensus']).default('likeliest'))

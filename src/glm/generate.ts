@@ -34,12 +34,6 @@ export interface DecodingOptions {
    */
   requireContent: boolean;
   /**
-   * With requireContent, the one whitespace token a fill may open with when its blank starts a line must be a piece
-   * of an indentation the text's own lines use: no tab opening a paragraph of prose (the model, denied the blank line
-   * it learned document spans start with, reaches for the next whitespace, and a tab leads it into code).
-   */
-  matchIndentation: boolean;
-  /**
    * A fill stops where it starts to repeat the text after its blank, and the repeat is dropped (stop reason 'echo'):
    * the model often writes the fill and then what already follows it (`count += 1` before ` += 1`), which would
    * leave the user with the text twice.
@@ -79,7 +73,6 @@ export const DEFAULT_DECODING: DecodingOptions = {
   blockRepeatedNgrams: 0,
   seed: 0,
   requireContent: true,
-  matchIndentation: true,
   stopAtEcho: true,
   tokenHealing: false,
   endAtLikeliest: true,
@@ -119,7 +112,7 @@ export interface Generator {
   /** Blocks eop and eos (while a span is shorter than minTokens, or has no content yet). */
   endTokens: LogitsProcessor;
   /** Blocks whitespace-only tokens, all of them or those with a line break (requireContent). */
-  blankTokens: { all: LogitsProcessor; lineBreak: LogitsProcessor; inline: ReadonlySet<number> } | undefined;
+  blankTokens: { all: LogitsProcessor; lineBreak: LogitsProcessor } | undefined;
 }
 
 export function createGenerator(model: GlmModel, options: DecodingOptions): Generator {
@@ -137,7 +130,7 @@ export function createGenerator(model: GlmModel, options: DecodingOptions): Gene
   }
   const sample = sampling ? sampler(seededRandom(options.seed)) : greedy;
   const ws = options.requireContent ? model.tokenizer.whitespace() : undefined;
-  const blankTokens = ws && { all: suppress([...ws.inline, ...ws.lineBreak]), lineBreak: suppress(ws.lineBreak), inline: ws.inline };
+  const blankTokens = ws && { all: suppress([...ws.inline, ...ws.lineBreak]), lineBreak: suppress(ws.lineBreak) };
   return {
     model, options, processors, sample, sampling, loops: loopGuard(options.maxRepeats), ngrams: repeatedNgramBlock(options.blockRepeatedNgrams), endTokens: suppress([special.eop, special.eos]), blankTokens,
   };
@@ -148,8 +141,6 @@ export interface BlankContext {
   kind: BlankKind;
   /** The text before the blank ends with a line break (or the blank starts the text): indentation may open the fill. */
   startsLine: boolean;
-  /** The whitespace ids that indentation may be (matchIndentation); undefined: any whitespace without a line break. */
-  indents?: ReadonlySet<number> | undefined;
   /** The text after the blank, up to the next blank: what a fill must not repeat (stopAtEcho). */
   after: string;
   /** Token healing: the first token must start with `heal.prefix`, which is not part of the fill's text. */
@@ -162,17 +153,17 @@ export interface BlankContext {
  */
 export async function fillBlank(gen: Generator, state: DecodeState, blank: number, context: BlankContext, history: readonly number[]): Promise<Candidate[]> {
   const { model, options } = gen;
-  const { kind, startsLine, indents, after, heal } = context;
+  const { kind, startsLine, after, heal } = context;
   const start = state.push(blank, 0, model.manifest.specialTokens.sop);
   if (start.length > model.manifest.architecture.maxSequenceLength) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
   const first = await start.run(model.engine);
-  const opening = { length: 0, hasContent: false, startsLine, indents, allowed: heal?.allowed };
+  const opening = { length: 0, hasContent: false, startsLine, allowed: heal?.allowed };
   const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history, opening), options.candidates) : [];
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
-    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, indents, after, heal, candidate: c, history, forcedFirst: firstTokens[c] }));
+    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, after, heal, candidate: c, history, forcedFirst: firstTokens[c] }));
   }
   return ranked(candidates, options.select);
 }
@@ -225,7 +216,7 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
       const ending = logProb + logProbability(logits, special.eop);
       if (likeliestEnd === undefined || ending > likeliestEnd.logProb) likeliestEnd = { tokens: tokens.length, logProb: ending, state };
     }
-    const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine, indents: req.indents, allowed: req.heal?.allowed };
+    const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine, allowed: req.heal?.allowed };
     const next = tokens.length === 0 && req.forcedFirst !== undefined
       ? req.forcedFirst
       : gen.sample(processed(gen, logits, [...req.history, ...tokens], soFar));
@@ -283,7 +274,6 @@ interface SpanSoFar {
   length: number;
   hasContent: boolean;
   startsLine: boolean;
-  indents?: ReadonlySet<number> | undefined;
   allowed?: ReadonlySet<number> | undefined;
 }
 
@@ -297,9 +287,6 @@ function processed(gen: Generator, logits: Float32Array, generated: readonly num
   const blankTokens = span.hasContent ? undefined : gen.blankTokens;
   if (span.length < gen.options.minTokens || blankTokens) gen.endTokens(copy, generated);
   if (blankTokens) (span.length === 0 && span.startsLine ? blankTokens.lineBreak : blankTokens.all)(copy, generated);
-  if (blankTokens && span.length === 0 && span.startsLine && span.indents) {
-    for (const id of blankTokens.inline) if (!span.indents.has(id)) copy[id] = -Infinity;
-  }
   const allowed = span.length === 0 ? span.allowed : undefined;
   if (allowed) for (let id = 0; id < copy.length; id++) if (!allowed.has(id)) copy[id] = -Infinity;
   return copy;

@@ -67,10 +67,9 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
   const spans: FilledSpan[] = [];
   const history: number[] = [];
   let generatedTokens = 0;
-  const indents = decoding.matchIndentation ? indentationIds(model, marked.segments) : undefined;
   for (let k = 0; k < kinds.length && !decoding.signal?.aborted; k++) {
     const context = {
-      kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k), indents, after: marked.segments[k + 1] ?? '', heal: prepared.healing[k],
+      kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k), after: marked.segments[k + 1] ?? '', heal: prepared.healing[k],
     };
     const candidates = await fillBlank(gen, state, k, context, history);
     const best = candidates[0] as Candidate;
@@ -98,21 +97,6 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
       tokensPerSecond: t3 > t2 ? (generatedTokens * 1000) / (t3 - t2) : 0,
     },
   };
-}
-
-/** Whitespace ids (no line break) that are a piece of the indentation some line of the text starts with. */
-function indentationIds(model: GlmModel, segments: readonly string[]): Set<number> {
-  const indents = new Set<string>();
-  for (const line of segments.join('\n').split(/\r?\n/)) {
-    const indent = /^[^\S\r\n]+/.exec(line)?.[0];
-    if (indent !== undefined && line.trim() !== '') indents.add(indent);
-  }
-  const ids = new Set<number>();
-  for (const id of model.tokenizer.whitespace().inline) {
-    const text = model.tokenizer.decode([id]);
-    for (const indent of indents) if (indent.startsWith(text)) { ids.add(id); break; }
-  }
-  return ids;
 }
 
 /** Whether blank k opens a line: the text before it ends with a line break, or it is the text's very start. */

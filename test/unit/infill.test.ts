@@ -183,20 +183,6 @@ test('a fill has content: the end tokens and whitespace-only openings wait for i
   assert.ok(lineStart.includes('inline') && !lineStart.includes('line break'), [...new Set(lineStart)].join());
 });
 
-test('a fill that starts a line opens with whitespace only as indentation the text uses (matchIndentation)', async () => {
-  const ws = model.tokenizer.whitespace();
-  const openers = async (text: string, matchIndentation = true): Promise<string[]> =>
-    ((await infill(model, text, { candidates: 377, maxTokens: 1, mode: 'span', matchIndentation })).spans[0]?.candidates ?? [])
-      .map((c) => c.tokens[0] ?? -1).filter((t) => ws.inline.has(t)).map((t) => model.tokenizer.decode([t]));
-  const prose = 'The whale swam.\n\n[MASK]\n\nThe sea was calm.';
-  assert.deepEqual(await openers(prose), []); // no line of the text is indented
-  assert.ok((await openers(prose, false)).length > 0, 'without the rule any indentation may open the fill');
-  const tabs = await openers('func f() {\n\treturn 1\n}\n[MASK]\n');
-  assert.ok(tabs.length > 0 && tabs.every((t) => '\t'.startsWith(t)), JSON.stringify(tabs));
-  const spaces = await openers('def f():\n        return 1\n[MASK]\n');
-  assert.ok(spaces.length > 0 && spaces.every((t) => /^ +$/.test(t) && t.length <= 8), JSON.stringify(spaces));
-});
-
 test('a fill holds no piece of 1–16 tokens more than maxRepeats times in a row', async () => {
   const repeatsOf = (t: readonly number[]): number => {
     let most = 1;
