@@ -1,5 +1,5 @@
 // Prints the model card's "real fills" table: each job of models/card-fills.json through the CLI, greedy (the CLI's
-// default) and as the consensus of the 8 greedy candidates (what the extension's Fill Blank inserts by default).
+// default) and as the consensus of the 8 greedy candidates (Fill Blank with glmInfill.consensus 8).
 //
 //   node scripts/card-fills.mjs [model folder]      (after npm run build)
 import { spawnSync } from 'node:child_process';

@@ -204,13 +204,20 @@ test('a fill holds no piece of 1–16 tokens more than maxRepeats times in a row
   }
 });
 
-/** The model with its logits overwritten so that greedy decoding writes `script` (by block position) in every span. */
-function scripted(base: GlmModel, script: readonly number[]): GlmModel {
+/**
+ * The model with its logits overwritten so that greedy decoding writes `script` (by block position) in every span;
+ * `rivals` give other ids a logit of their own at some block positions, so they compete with the scripted token.
+ */
+function scripted(base: GlmModel, script: readonly number[], rivals: ReadonlyArray<Record<number, number>> = []): GlmModel {
   const forward: GlmModel['engine']['forward'] = async (input, cache) => {
     const out = await base.engine.forward(input, cache);
     const block = input.positions[1][input.positions[1].length - 1] ?? 0;
     const next = script[block - 1];
-    if (next !== undefined) for (const logits of out.logits) logits.fill(-10)[next] = 10;
+    if (next === undefined) return out;
+    for (const logits of out.logits) {
+      logits.fill(-10)[next] = 10;
+      for (const [id, logit] of Object.entries(rivals[block - 1] ?? {})) logits[Number(id)] = logit;
+    }
     return out;
   };
   return { ...base, engine: Object.assign(Object.create(base.engine) as GlmModel['engine'], { forward }) };
@@ -236,29 +243,13 @@ test('a fill stops where it starts to repeat the text after its blank, and drops
   assert.equal(other?.text, 'count += 1\nprint');
 });
 
-/** Like `scripted`, and at some block positions a second token (id → logit) competes with the scripted one. */
-function scriptedWithRivals(base: GlmModel, script: readonly number[], rivals: ReadonlyArray<Record<number, number>>): GlmModel {
-  const forward: GlmModel['engine']['forward'] = async (input, cache) => {
-    const out = await base.engine.forward(input, cache);
-    const block = input.positions[1][input.positions[1].length - 1] ?? 0;
-    const next = script[block - 1];
-    if (next === undefined) return out;
-    for (const logits of out.logits) {
-      logits.fill(-10)[next] = 10;
-      for (const [id, logit] of Object.entries(rivals[block - 1] ?? {})) logits[Number(id)] = logit;
-    }
-    return out;
-  };
-  return { ...base, engine: Object.assign(Object.create(base.engine) as GlmModel['engine'], { forward }) };
-}
-
 test('endAtLikeliest: a span fill that ran on is cut back to where ending was likeliest', async () => {
   const eop = model.manifest.specialTokens.eop;
   const [a, b, c] = model.tokenizer.encode('count += 1') as [number, number, number];
   const rival = model.tokenizer.encode('zebra')[0] as number;
   // After `a` the end token gets p ≈ 0.38; `c` then wins only narrowly over a rival: a+eop beats a b c + eop.
   const rivals = [{}, { [eop]: 9.5 }, { [rival]: 9.9 }];
-  const writer = scriptedWithRivals(model, [a, b, c, eop], rivals);
+  const writer = scripted(model, [a, b, c, eop], rivals);
   const text = 'x = [MASK]\n';
   const whole = (await infill(writer, text, { maxTokens: 8, mode: 'span', endAtLikeliest: false })).spans[0];
   assert.deepEqual(whole?.tokens, [a, b, c]);
@@ -268,7 +259,7 @@ test('endAtLikeliest: a span fill that ran on is cut back to where ending was li
   assert.ok((cut?.logProb ?? -Infinity) > (whole?.logProb ?? 0), 'the cut fill scores its tokens and the end token');
   assert.ok(Math.abs((cut?.logProb ?? 0) - Math.log(Math.exp(9.5) / (Math.exp(10) + Math.exp(9.5)))) < 0.01);
   // Too unlikely an end after `a` leaves the fill whole; so does a sentence blank, which asks for the whole sentence.
-  const sure = scriptedWithRivals(model, [a, b, c, eop], [{}, { [eop]: 5 }, { [rival]: 9.9 }]);
+  const sure = scripted(model, [a, b, c, eop], [{}, { [eop]: 5 }, { [rival]: 9.9 }]);
   assert.deepEqual((await infill(sure, text, { maxTokens: 8, mode: 'span', endAtLikeliest: true })).spans[0]?.tokens, [a, b, c]);
   const sentence = (await infill(writer, 'x = [sMASK]\n', { maxTokens: 8, endAtLikeliest: true })).spans[0];
   assert.deepEqual(sentence?.tokens, [a, b, c]);
