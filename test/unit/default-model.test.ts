@@ -50,6 +50,16 @@ test('default model: a greedy fill calls the function defined above', async () =
   assert.equal((await infill(model, text, { maxTokens: 16 })).spans[0]?.text, ' parse_config');
 });
 
+test('default model: greedy span fills end where ending was likeliest, not where the model ran on to', async () => {
+  const alias = 'import numpy as [MASK]\n\nx = np.zeros(3)\n';
+  const command = '## Install\n\nRun `npm [MASK]` to install the dependencies.\n';
+  assert.equal((await infill(model, alias, { maxTokens: 16 })).spans[0]?.text, ' np');
+  assert.equal((await infill(model, command, { maxTokens: 16 })).spans[0]?.text, ' install');
+  // The run-ons the rule cuts back (the model card's fills before it).
+  assert.equal((await infill(model, alias, { maxTokens: 16, endAtLikeliest: false })).spans[0]?.text, ' np.zeros(3))');
+  assert.equal((await infill(model, command, { maxTokens: 16, endAtLikeliest: false })).spans[0]?.text, ' install install install');
+});
+
 test('default model: a fill is generated for each blank kind', async () => {
   for (const text of ['const total = items.reduce((sum, x) => sum + x, [MASK]);', 'Python is a language. [sMASK] It is popular.', 'def f(x):\n[gMASK]']) {
     const result = await infill(model, text, { maxTokens: 16 });
