@@ -3,7 +3,7 @@ import type { DecodeState } from './decoder.js';
 import type { Healing } from './healing.js';
 import type { GlmModel } from './model.js';
 import {
-  type LogitsProcessor, applyProcessors, logProbability, loopGuard, repeatedNgramBlock, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
+  type LogitsProcessor, applyProcessors, logNormalizer, loopGuard, repeatedNgramBlock, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
 } from './processors.js';
 import { type Sampler, greedy, sampler, seededRandom } from './sampler.js';
 import { editSimilarity } from './similarity.js';
@@ -213,15 +213,16 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   let likeliestEnd: Kept | undefined;
   for (;;) {
     if (options.signal?.aborted) return finish('cancelled');
+    const normalizer = logNormalizer(logits); // shared by the token's and the end's log-probabilities
     if (endsAtLikeliest && hasContent && tokens.length >= options.minTokens) {
-      const ending = logProb + logProbability(logits, special.eop);
+      const ending = logProb + (logits[special.eop] as number) - normalizer;
       if (likeliestEnd === undefined || ending > likeliestEnd.logProb) likeliestEnd = { tokens: tokens.length, logProb: ending, state };
     }
     const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine, allowed: req.heal?.allowed };
     const next = tokens.length === 0 && req.forcedFirst !== undefined
       ? req.forcedFirst
       : gen.sample(processed(gen, logits, [...req.history, ...tokens], soFar));
-    const tokenLogProb = logProbability(logits, next);
+    const tokenLogProb = (logits[next] as number) - normalizer;
     if (next === special.eop || next === special.eos) {
       logProb += tokenLogProb;
       return finish('end');

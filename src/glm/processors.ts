@@ -110,11 +110,16 @@ export function softmax(logits: Float32Array): Float64Array {
 
 /** log p(id) under the row's distribution, computed stably. */
 export function logProbability(logits: Float32Array, id: number): number {
+  return (logits[id] as number) - logNormalizer(logits);
+}
+
+/** log Σ exp(logits): log p(id) = logits[id] − this. One pass of exp over the row, so compute it once per step. */
+export function logNormalizer(logits: Float32Array): number {
   let max = -Infinity;
   for (const v of logits) if (v > max) max = v;
   let sum = 0;
   for (const v of logits) sum += Math.exp(v - max);
-  return (logits[id] as number) - max - Math.log(sum);
+  return max + Math.log(sum);
 }
 
 export function argmax(logits: Float32Array): number {
