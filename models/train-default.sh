@@ -67,6 +67,8 @@ if stage eval; then
   $PY -m models.glm.eval_cases --corpus "$DATA/corpus" --out "$DATA/eval"
   # The development split (decoding choices are made there, not on the test cases above).
   $PY -m models.glm.eval_cases --corpus "$DATA/corpus" --dev-of "$DATA/eval/cases.jsonl" --out "$DATA/dev" --seed 7 --per-cell 30
+  $PY -m models.glm.eval_cases --corpus "$DATA/corpus" --jobs --out "$DATA/jobs"
   npm run build --silent
   node dist/eval.js --cases "$DATA/eval/cases.jsonl" --model models/default --json "$RUN/eval.json" | tee "$RUN/eval.md"
+  node dist/eval.js --cases "$DATA/jobs/cases.jsonl" --model models/default --json "$RUN/jobs.json" | tee "$RUN/jobs.md"
 fi

@@ -8,6 +8,11 @@ block of lines or a paragraph: document mode) — a window of held-out text with
 (paper Table 5 style): whitespace words masked at 10–50%, consecutive masked words merged into one blank.
 Every case carries the trivial baseline: the most frequent span of its bucket and kind on the *train* split.
 
+Everyday jobs (`--jobs --out data/jobs`): one-token-ish blanks of four kinds a user meets daily, each a `[MASK]`
+span — `bracket` (a closing `)`, `]` or `}` in code), `identifier` (an identifier that occurs elsewhere in the
+window the model sees; keywords and common English words excluded), `argument` (the single identifier argument of a call, `len(items)`), and
+`word` (a common English word in Markdown or prose) — with the same baseline rule.
+
 A development split for decoding choices (`--dev-of data/eval/cases.jsonl --out data/dev --seed 7`): blank cases
 from held-out documents that no test case was drawn from and that hold none of the test's ratio paragraphs.
 """
@@ -22,7 +27,8 @@ from collections import Counter, defaultdict
 from typing import Dict, Iterator, List, Optional, Tuple
 
 KINDS = ("short", "line", "long")
-MODE = {"short": "span", "line": "sentence", "long": "document"}
+JOB_KINDS = ("bracket", "identifier", "argument", "word")
+MODE = {"short": "span", "line": "sentence", "long": "document", **{job: "span" for job in JOB_KINDS}}
 RATIOS = (0.1, 0.2, 0.3, 0.4, 0.5)
 BEFORE, AFTER = 1200, 500  # context characters around a blank (the model sees at most 512 tokens)
 PIECE = re.compile(r"\w+|[^\w\s]+")
@@ -83,7 +89,44 @@ def long_blank(text: str, bucket: str, rng: random.Random) -> Optional[Tuple[int
     return m.start(), m.end()
 
 
+CLOSING_BRACKET = re.compile(r"[)\]}]")
+IDENTIFIER = re.compile(r"(?<![\w$])[A-Za-z_][A-Za-z0-9_]{2,}(?![\w$])")
+ARGUMENT = re.compile(r"\w\(([A-Za-z_]\w*)\)")
+COMMON_WORD = re.compile(r"(?<![\w-])(?:the|of|and|to|in|is|it|that|for|as|with|was|on|be|by|this|are|or|from|at"
+                         r"|an|not|which|but|have|his|he|you|can|will|all|if|has|one|they|we|when|there|so)(?![\w-])")
+KEYWORDS = frozenset("""and as assert async await break case catch class const continue def default del defer elif else enum
+    except export extends false final finally fn for from func function go if impl import in interface is let loop match mod
+    mut new nil none not null or package pass pub raise return self static struct super switch this throw true try type
+    typeof use var void where while with yield""".split())
+
+
+def job_blank(kind: str, text: str, bucket: str, rng: random.Random) -> Optional[Tuple[int, int]]:
+    """An everyday-job blank (JOB_KINDS) in `text`, or None when the bucket has no such job or the draw misses."""
+    if is_code(bucket) == (kind == "word"):
+        return None
+    if kind == "bracket":
+        spans = [m.span() for m in CLOSING_BRACKET.finditer(text)]
+    elif kind == "argument":
+        spans = [m.span(1) for m in ARGUMENT.finditer(text)]
+    elif kind == "word":
+        spans = [m.span() for m in COMMON_WORD.finditer(text)]
+    else:
+        spans = [m.span() for m in IDENTIFIER.finditer(text)
+                 if m.group().lower() not in KEYWORDS and not COMMON_WORD.fullmatch(m.group().lower())]
+    if not spans:
+        return None
+    start, end = rng.choice(spans)
+    if kind == "identifier":  # it must occur elsewhere in what the model sees
+        shown, s, e = window(text, start, end)
+        others = [m for m in IDENTIFIER.finditer(shown) if m.group() == text[start:end] and m.start() != s]
+        if not others:
+            return None
+    return start, end
+
+
 def pick_blank(kind: str, text: str, bucket: str, rng: random.Random) -> Optional[Tuple[int, int]]:
+    if kind in JOB_KINDS:
+        return job_blank(kind, text, bucket, rng)
     if kind == "short":
         return short_blank(text, rng)
     if kind == "line":
@@ -121,11 +164,12 @@ def docs_outside(heldout: Dict[str, List[dict]], test_cases: List[dict]) -> Dict
                          and not any(p in d["text"] for p in paragraphs)])}
 
 
-def blank_cases(heldout: Dict[str, List[dict]], per_cell: int, rng: random.Random) -> List[dict]:
+def blank_cases(heldout: Dict[str, List[dict]], per_cell: int, rng: random.Random,
+                kinds: Tuple[str, ...] = KINDS) -> List[dict]:
     cases = []
     for bucket in sorted(heldout):
         docs = heldout[bucket]
-        for kind in KINDS:
+        for kind in kinds:
             made, tries = 0, 0
             while made < per_cell and tries < per_cell * 50:
                 tries += 1
@@ -170,12 +214,13 @@ def ratio_cases(heldout: Dict[str, List[dict]], per_ratio: int, rng: random.Rand
     return cases
 
 
-def baselines(train_path: str, buckets: List[str], rng: random.Random, per_bucket_docs: int = 300) -> Dict[str, str]:
+def baselines(train_path: str, buckets: List[str], rng: random.Random, per_bucket_docs: int = 300,
+              kinds: Tuple[str, ...] = KINDS) -> Dict[str, str]:
     """Most frequent original span per bucket and kind, sampled the same way from the train split."""
     docs = docs_by_bucket(train_path, per_bucket_docs)
     result = {}
     for bucket in buckets:
-        for kind in KINDS:
+        for kind in kinds:
             counts: Counter = Counter()
             for doc in docs.get(bucket, []):
                 for _ in range(5):
@@ -200,14 +245,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--dev-of", metavar="CASES", help="write a development split instead: blank cases from held-out "
                     "documents these test cases do not touch (use another --seed and --out)")
+    ap.add_argument("--jobs", action="store_true", help="write everyday-job cases instead (JOB_KINDS; use another --out)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     heldout = docs_by_bucket(os.path.join(args.corpus, "heldout.jsonl"), 400)
+    kinds = JOB_KINDS if args.jobs else KINDS
     if args.dev_of:
-        cases = blank_cases(docs_outside(heldout, list(read_jsonl(args.dev_of))), args.per_cell, rng)
+        cases = blank_cases(docs_outside(heldout, list(read_jsonl(args.dev_of))), args.per_cell, rng, kinds)
+    elif args.jobs:
+        cases = blank_cases(heldout, args.per_cell, rng, kinds)
     else:
         cases = blank_cases(heldout, args.per_cell, rng) + ratio_cases(heldout, args.per_ratio, rng)
-    base = baselines(os.path.join(args.corpus, "train.jsonl"), sorted(heldout), rng)
+    base = baselines(os.path.join(args.corpus, "train.jsonl"), sorted(heldout), rng, kinds=kinds)
     for case in cases:
         case["baseline"] = base["ratio"] if case["bucket"] == "ratio" else base[f"{case['bucket']}/{case['kind']}"]
     os.makedirs(args.out, exist_ok=True)

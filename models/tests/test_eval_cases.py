@@ -88,3 +88,27 @@ def test_development_cases_come_from_documents_the_test_cases_do_not_touch(tmp_p
     assert {c["source"] for c in cases} == {"h:b.py", "h:d.md"}  # a.py was a test source, c.md holds a test paragraph
     assert not any(c["bucket"] == "ratio" for c in cases)
     assert len(cases) == 2 * 3 * 4
+
+
+def test_everyday_job_blanks_are_what_their_kind_names():
+    code = ("def load(path):\n    with open(path) as f:\n        return parse(f)\n\n"
+            "config = load(path)\nitems = sorted(config)\n")
+    prose = "The whale rose out of the sea, and the men cheered as it dived again."
+    rng = random.Random(3)
+    for kind in eval_cases.JOB_KINDS:
+        assert eval_cases.MODE[kind] == "span"
+    seen = {kind: set() for kind in eval_cases.JOB_KINDS}
+    for _ in range(200):
+        for kind in ("bracket", "identifier", "argument"):
+            blank = eval_cases.job_blank(kind, code, "code-python", rng)
+            if blank is not None:  # an identifier drawn that occurs once is refused
+                seen[kind].add(code[blank[0]:blank[1]])
+        s, e = eval_cases.job_blank("word", prose, "prose", rng)
+        seen["word"].add(prose[s:e])
+    assert seen["bracket"] == {")"}
+    assert seen["argument"] == {"path", "f", "config"}  # a call's single identifier argument
+    assert seen["identifier"] <= {"load", "path", "parse", "config"} and "path" in seen["identifier"]  # occurs twice+
+    assert "open" not in seen["identifier"] and "items" not in seen["identifier"]  # once only, so never
+    assert seen["word"] <= {"the", "of", "and", "as", "it"} and "the" in seen["word"]
+    assert eval_cases.job_blank("word", code, "code-python", rng) is None  # jobs belong to their buckets
+    assert eval_cases.job_blank("bracket", prose, "prose", rng) is None

@@ -15,7 +15,8 @@ interface EvalCase { id: string; bucket: string; kind: string; mode: BlankKind; 
 interface BlankScore { exact: number; similarity: number; baselineExact: number; baselineSimilarity: number; logProb?: number; tokens?: number; baselineLogProb?: number }
 interface Example { id: string; before: string; original: string; fill: string; after: string }
 
-const MAX_TOKENS: Record<string, number> = { short: 12, line: 48, long: 160 };
+// Short blanks and the everyday jobs (bracket, identifier, argument, word) get the same short budget.
+const MAX_TOKENS: Record<string, number> = { short: 12, line: 48, long: 160, bracket: 12, identifier: 12, argument: 12, word: 12 };
 // Decoding of every fill: greedy by default; --candidates/--temperature/--select change it for the whole run.
 let decoding: Partial<DecodingOptions> = { temperature: 0, repetitionPenalty: 1 };
 const CONTEXT_SHOWN = 120;
