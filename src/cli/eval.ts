@@ -212,21 +212,22 @@ async function main(): Promise<void> {
     .parse();
   const opts = cli.opts<{ cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[] } &
     Pick<DecodingOptions, 'repetitionPenalty' | 'maxRepeats' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing' | 'endAtLikeliest' | 'blockRepeatedNgrams'>>();
-  if (opts.merge) {
-    report(merge(opts.merge.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), opts.json);
+  // Every option that is not about the run itself is a decoding option.
+  const { cases, model: folder, json, limit, threads, shard, raw: rawPath, merge: shards, ...chosen } = opts;
+  if (shards) {
+    report(merge(shards.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), json);
     return;
   }
-  if (opts.cases === undefined || opts.model === undefined) throw new Error('--cases and --model are required (or --merge)');
-  const { repetitionPenalty, maxRepeats, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing, endAtLikeliest, blockRepeatedNgrams } = opts;
-  decoding = { repetitionPenalty, maxRepeats, candidates, temperature, topP, select, seed, stopAtEcho, tokenHealing, endAtLikeliest, blockRepeatedNgrams };
+  if (cases === undefined || folder === undefined) throw new Error('--cases and --model are required (or --merge)');
+  decoding = chosen;
   decodingOptions(decoding); // a bad value fails here, before the model loads
-  const [k, n] = (opts.shard ?? '0/1').split('/').map(Number) as [number, number];
-  if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${opts.shard}: give k/n with 0 ≤ k < n`);
-  const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
+  const [k, n] = (shard ?? '0/1').split('/').map(Number) as [number, number];
+  if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${shard}: give k/n with 0 ≤ k < n`);
+  const model = await loadModel(folder, { device: 'cpu', threads });
   try {
-    const raw = await collect(model, readCases(opts.cases).filter((_, i) => i % n === k), opts.limit);
-    if (opts.raw) writeFileSync(opts.raw, `${JSON.stringify(raw)}\n`);
-    report(raw, opts.json);
+    const raw = await collect(model, readCases(cases).filter((_, i) => i % n === k), limit);
+    if (rawPath) writeFileSync(rawPath, `${JSON.stringify(raw)}\n`);
+    report(raw, json);
   } finally {
     await model.dispose();
   }

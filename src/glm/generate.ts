@@ -261,7 +261,10 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   }
 }
 
-/** A span as it stood before one of its tokens, kept while an echo could start there. */
+/**
+ * A span as it stood before one of its tokens: where an echo could start (logProb of the tokens so far), or the
+ * likeliest end so far (logProb including the end token).
+ */
 interface Kept {
   tokens: number;
   logProb: number;

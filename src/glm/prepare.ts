@@ -24,7 +24,7 @@ const CHARS_PER_TOKEN_BOUND = 16;
  * against the model, and builds a Part A that leaves room for `perBlank` Part B tokens per blank (at most half of
  * the positions: context matters more than a long span limit that is rarely reached).
  */
-export function prepare(model: GlmModel, text: string, mode: BlankKind, perBlank: number, heal = true): Prepared {
+export function prepare(model: GlmModel, text: string, mode: BlankKind, perBlank: number, heal: boolean): Prepared {
   if (text.trim() === '') throw new GlmError('input', 'The text is empty: give some text, with [MASK], [sMASK] or [gMASK] where blanks go.');
   const marked = ensureBlank(parseMarkers(text), text, mode);
   const kinds = marked.blanks.map((b) => b.kind);

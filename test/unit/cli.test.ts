@@ -53,11 +53,29 @@ test('--options ranks fills', () => {
   assert.deepEqual(lines.map((l) => l.split('\t')[2]).sort(), ['no', 'yes']);
 });
 
+test('the loop rules as a user sets them: --block-repeated-ngrams and --no-end-at-likeliest', () => {
+  // Without the guards the fixture model writes one token over and over.
+  const fill = (...args: string[]): { tokens: number[]; stopReason: string } => {
+    const r = cli(['--json', '--max-repeats', '0', '-n', '32', ...args, 'Hello [MASK] world']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).spans[0];
+  };
+  const bigrams = (t: number[]): string[] => t.slice(1).map((id, i) => `${t[i]} ${id}`);
+  const loose = fill('--no-end-at-likeliest');
+  assert.equal(loose.tokens.length, 32);
+  assert.ok(new Set(bigrams(loose.tokens)).size < bigrams(loose.tokens).length, 'the fixture loops');
+  const blocked = fill('--no-end-at-likeliest', '--block-repeated-ngrams', '2').tokens;
+  assert.equal(new Set(bigrams(blocked)).size, bigrams(blocked).length, `a bigram repeats: ${blocked.join(' ')}`);
+  const cut = fill(); // end at the likeliest end (default) cuts the loop back
+  assert.ok(cut.tokens.length < loose.tokens.length && cut.stopReason === 'end', JSON.stringify(cut));
+});
+
 test('usage errors exit 2 with a message on stderr', () => {
   for (const [args, message] of [
     [['a [XMASK] b'], /Unknown mask marker \[XMASK\]/],
     [[''], /The text is empty/],
     [['--top-p', '2', 'x'], /top-p must be in/],
+    [['--block-repeated-ngrams', '1', 'x'], /blocked repeated n-grams must be 0 \(off\) or an integer ≥ 2/],
     [['--options', 'only', 'x [MASK]'], /at least two non-empty fills/],
     [['--bogus'], /unknown option '--bogus'/],
     [['--device', 'tpu', 'x'], /Allowed choices are auto, cpu/],
