@@ -35,6 +35,12 @@ TOKENIZATION_TEXTS = [
     "It's we're they've I'm you'll he'd",
     "",
 ]
+# Brackets against the punctuation GPT-2's rule would merge them with.
+BRACKET_TEXTS = [
+    "f(g(x));\nif (a) { b[i](); }\n",
+    "def f(self): return [x for x in (1, 2)]\n",
+    "xs = {'a': [1, 2]}, ys = ([]), () => {};",
+]
 
 TEXT_LAYOUTS = [
     # name, segments (text), blanks (kind, fill text)
@@ -130,6 +136,11 @@ def main() -> None:
     cases = layout_cases(tok)
     dump(os.path.join(args.out, "tokenization.json"),
          [{"text": t, "ids": tok.encode_plain(t)} for t in TOKENIZATION_TEXTS])
+    # The bracket-isolating pre-tokenizer (same merges): its tokenizer.json must encode alike in TypeScript.
+    brackets = BPETokenizer(tok.merges, tok.symbols, isolate_brackets=True)
+    brackets.save(os.path.join(args.out, "tokenizer-brackets.json"))
+    dump(os.path.join(args.out, "tokenization-brackets.json"),
+         [{"text": t, "ids": brackets.encode_plain(t)} for t in TOKENIZATION_TEXTS + BRACKET_TEXTS])
     dump(os.path.join(args.out, "layouts.json"), cases)
     multi = next(c for c in cases if c["name"] == "three-blanks-mixed-kinds")
     dump(os.path.join(args.out, "reference-logits.json"), reference_logits(model, multi, tok.special()))

@@ -76,6 +76,8 @@ def main() -> None:
     ap.add_argument("--sample-mb", type=float, default=24, help="text used to learn the merges")
     ap.add_argument("--sample-every", type=int, default=7)
     ap.add_argument("--tokenizer", help="reuse this tokenizer.json instead of training one")
+    ap.add_argument("--isolate-brackets", action="store_true",
+                    help="every bracket a token of its own (with --tokenizer: re-tokenize with its merges)")
     ap.add_argument("--study", type=int, nargs="+", help="only compare these vocabulary sizes, write nothing")
     args = ap.parse_args()
     if args.study:
@@ -84,10 +86,13 @@ def main() -> None:
     started = time.time()
     if args.tokenizer:
         tok = BPETokenizer.load(args.tokenizer)
+        if args.isolate_brackets:
+            tok = BPETokenizer(tok.merges, tok.symbols, isolate_brackets=True)
     else:
         sample = tokenizer_sample(os.path.join(args.corpus, "train.jsonl"), int(args.sample_mb * 1e6),
                                   args.sample_every)
-        tok = train_bpe(sample, args.vocab_size, progress=lambda n: print(f"  {n} merges", flush=True))
+        tok = train_bpe(sample, args.vocab_size, progress=lambda n: print(f"  {n} merges", flush=True),
+                        isolate_brackets=args.isolate_brackets)
         print(f"tokenizer: {tok.size} tokens from {sum(map(len, sample)) / 1e6:.1f} MB in {time.time() - started:.0f} s")
     tok.save(os.path.join(args.out, "tokenizer.json"))
     report = {"vocab_size": tok.size}

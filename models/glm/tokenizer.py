@@ -18,6 +18,13 @@ from .layout import SpecialTokens
 
 # GPT-2's pre-tokenizer, as used by Hugging Face's ByteLevel pre-tokenizer with use_regex=true.
 PRETOKENIZE = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
+# The same with every bracket a piece of its own (a space before it may stay attached): GPT-2's rule merges `)`
+# with the punctuation after it (`);`, `):`, `()`), so a blank that ends at a closing bracket followed by `;` is a
+# boundary training never shows. Written to tokenizer.json as Split(this pattern) + ByteLevel(use_regex=false).
+BRACKETS = "()\\[\\]{}"
+PRETOKENIZE_BRACKETS = regex.compile(
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[""" + BRACKETS + r"""]| ?[^\s\p{L}\p{N}""" + BRACKETS +
+    r"""]+|\s+(?!\S)|\s+""")
 
 # Order matters: ids are assigned in this order after the merges.
 SPECIAL_TOKENS = {
@@ -73,9 +80,9 @@ def symbols_from_merges(merges: Sequence[Tuple[int, int]]) -> List[bytes]:
     return symbols
 
 
-def pretokenize(text: str) -> List[bytes]:
+def pretokenize(text: str, pattern: regex.Pattern = PRETOKENIZE) -> List[bytes]:
     try:
-        return [piece.encode("utf-8") for piece in PRETOKENIZE.findall(text)]
+        return [piece.encode("utf-8") for piece in pattern.findall(text)]
     except UnicodeEncodeError:
         utf8(text)  # raises with the offending position in the whole text
         raise
@@ -84,8 +91,11 @@ def pretokenize(text: str) -> List[bytes]:
 class BPETokenizer:
     """Symbols 0..255 are the bytes; every merge (a, b) yields the symbol with bytes sym[a] + sym[b]."""
 
-    def __init__(self, merges: List[Tuple[int, int]], symbols: Optional[List[bytes]] = None):
+    def __init__(self, merges: List[Tuple[int, int]], symbols: Optional[List[bytes]] = None,
+                 isolate_brackets: bool = False):
         self.merges = merges
+        self.isolate_brackets = isolate_brackets
+        self.pattern = PRETOKENIZE_BRACKETS if isolate_brackets else PRETOKENIZE
         self.ranks = {pair: i for i, pair in enumerate(merges)}
         self.symbols: List[bytes] = symbols if symbols is not None else symbols_from_merges(merges)
         ids = {s: i for i, s in enumerate(self.symbols)}
@@ -131,7 +141,7 @@ class BPETokenizer:
 
     def encode_plain(self, text: str) -> List[int]:
         ids: List[int] = []
-        for word in pretokenize(text):
+        for word in pretokenize(text, self.pattern):
             ids.extend(self.encode_word(word))
         return ids
 
@@ -164,9 +174,15 @@ class BPETokenizer:
         added = [{"id": i, "content": SPECIAL_TOKENS[name], "single_word": False, "lstrip": False,
                   "rstrip": False, "normalized": False, "special": True} for name, i in self.special_ids.items()]
         byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+        pre_tokenizer = byte_level
+        if self.isolate_brackets:
+            pre_tokenizer = {"type": "Sequence", "pretokenizers": [
+                {"type": "Split", "pattern": {"Regex": PRETOKENIZE_BRACKETS.pattern}, "behavior": "Isolated",
+                 "invert": False},
+                {**byte_level, "use_regex": False}]}
         return {
             "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
-            "normalizer": None, "pre_tokenizer": byte_level, "post_processor": None, "decoder": byte_level,
+            "normalizer": None, "pre_tokenizer": pre_tokenizer, "post_processor": None, "decoder": byte_level,
             "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
                       "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False,
                       "ignore_merges": False, "vocab": vocab,
@@ -189,7 +205,7 @@ class BPETokenizer:
         symbols = [b""] * len(vocab)
         for text, i in vocab.items():
             symbols[i] = bytes(CHAR_BYTES[c] for c in text)
-        tok = cls(merges, symbols)
+        tok = cls(merges, symbols, isolate_brackets=brackets_isolated(data.get("pre_tokenizer"), path))
         for entry in data["added_tokens"]:
             expected = tok.special_by_text.get(entry["content"])
             if expected != entry["id"]:
@@ -199,15 +215,27 @@ class BPETokenizer:
         return tok
 
 
-def count_words(texts: Iterable[str]) -> Counter:
+def brackets_isolated(pre_tokenizer: Optional[dict], path: str) -> bool:
+    """Which of the two pre-tokenizers `to_json` writes this is; any other cannot be reproduced here."""
+    if pre_tokenizer == {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}:
+        return False
+    pieces = (pre_tokenizer or {}).get("pretokenizers") or [{}]
+    if pre_tokenizer and pre_tokenizer.get("type") == "Sequence" and \
+            pieces[0].get("pattern") == {"Regex": PRETOKENIZE_BRACKETS.pattern}:
+        return True
+    raise TokenizerError(f"{path}: pre_tokenizer {json.dumps(pre_tokenizer)[:200]} is neither GPT-2's byte-level "
+                         "rule nor the bracket-isolating one this module writes")
+
+
+def count_words(texts: Iterable[str], pattern: regex.Pattern = PRETOKENIZE) -> Counter:
     counts: Counter = Counter()
     for text in texts:
-        counts.update(PRETOKENIZE.findall(text))
+        counts.update(pattern.findall(text))
     return counts
 
 
 def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int = 2,
-              progress: Optional[callable] = None) -> BPETokenizer:
+              progress: Optional[callable] = None, isolate_brackets: bool = False) -> BPETokenizer:
     """Learn merges until 256 + merges + specials = vocab_size (or no pair occurs min_frequency times).
 
     Incremental pair counts with a lazy max-heap: each merge touches only the words that contain the pair.
@@ -216,7 +244,7 @@ def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int = 2,
     num_symbols = vocab_size - len(SPECIAL_TOKENS)
     if num_symbols < 256:
         raise TokenizerError(f"vocab_size {vocab_size} is below the 256 bytes + {len(SPECIAL_TOKENS)} specials")
-    word_counts = count_words(texts)
+    word_counts = count_words(texts, PRETOKENIZE_BRACKETS if isolate_brackets else PRETOKENIZE)
     words: List[List[int]] = []
     freqs: List[int] = []
     for w, c in sorted(word_counts.items()):
@@ -278,4 +306,4 @@ def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int = 2,
                 pair_counts.pop(p, None)
         if progress and len(merges) % 1000 == 0:
             progress(len(merges))
-    return BPETokenizer(merges, symbols)
+    return BPETokenizer(merges, symbols, isolate_brackets)

@@ -74,3 +74,29 @@ def test_fixture_tokenization_matches(root, tiny_tokenizer):
         for case in json.load(f):
             assert tiny_tokenizer.encode_plain(case["text"]) == case["ids"]
             assert tiny_tokenizer.decode(case["ids"]) == case["text"]
+
+
+def test_isolated_brackets_never_merge_with_the_punctuation_after_them(tok, tmp_path):
+    brackets = BPETokenizer(tok.merges, tok.symbols, isolate_brackets=True)
+    text = "fn main() { println!(\"{}\", 1 + 2); }"
+
+    def merged(t):  # pieces holding a bracket and something more than a leading space
+        return [p for p in (t.decode([i]).lstrip(" ") for i in t.encode(text)) if set(p) & set("()[]{}") and len(p) > 1]
+
+    assert merged(tok)  # GPT-2's rule merges them here (`()`, `);`), so the test can fail
+    assert merged(brackets) == []
+    assert brackets.decode(brackets.encode(text)) == text
+    path = tmp_path / "tokenizer.json"
+    brackets.save(str(path))
+    again = BPETokenizer.load(str(path))
+    assert again.isolate_brackets and again.encode(text) == brackets.encode(text)
+    assert json.loads(path.read_text(encoding="utf-8"))["pre_tokenizer"]["type"] == "Sequence"
+
+
+def test_a_pre_tokenizer_this_module_cannot_reproduce_is_refused(tok, tmp_path):
+    data = tok.to_json()
+    data["pre_tokenizer"] = {"type": "Whitespace"}
+    path = tmp_path / "tokenizer.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(TokenizerError, match="neither GPT-2's byte-level rule nor the bracket-isolating one"):
+        BPETokenizer.load(str(path))

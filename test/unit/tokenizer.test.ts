@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { Manifest } from '../../src/glm/manifest.js';
 import { GlmTokenizer } from '../../src/glm/tokenizer.js';
 import { GlmError } from '../../src/glm/errors.js';
-import { TINY, fixture, tinyCopy } from './helpers.js';
+import { FIXTURES, TINY, fixture, tinyCopy } from './helpers.js';
 
 const special = fixture<Manifest>('tiny/glm.json').specialTokens;
 const cases = fixture<{ text: string; ids: number[] }[]>('tokenization.json');
@@ -19,6 +19,18 @@ test('tokenizer round trip reproduces the text byte for byte', async () => {
   const tokenizer = await GlmTokenizer.load(join(TINY, 'tokenizer.json'), special);
   for (const c of cases) assert.equal(tokenizer.decode(tokenizer.encode(c.text)), c.text, JSON.stringify(c.text));
   assert.equal(tokenizer.decode([]), '');
+});
+
+test('the bracket-isolating tokenizer encodes as the Python fixtures, every bracket a token of its own', async () => {
+  const tokenizer = await GlmTokenizer.load(join(FIXTURES, 'tokenizer-brackets.json'), special);
+  for (const c of fixture<{ text: string; ids: number[] }[]>('tokenization-brackets.json')) {
+    assert.deepEqual(tokenizer.encode(c.text), c.ids, JSON.stringify(c.text));
+    assert.equal(tokenizer.decode(c.ids), c.text);
+    for (const id of c.ids) {
+      const piece = tokenizer.decode([id]).trim();
+      assert.ok(piece.length === 1 || !/[()[\]{}]/.test(piece), `${JSON.stringify(piece)} in ${JSON.stringify(c.text)}`);
+    }
+  }
 });
 
 test('special-token strings inside plain text are plain text', async () => {
