@@ -16,6 +16,11 @@
 # RECIPE=cpu: part A, mix glm10b, 16 samples a step, peak LR 1.5e-3, cosine to step 4,634; part B, mix infill,
 # 64 samples a step (2 micro-batches of 32), warm restart to 8e-4, cosine to step 5,740 (d256 L4).
 # STAGE=train runs one part with the settings below, which are environment variables.
+# Part E, measured and not shipped (MODEL_CARD.md): the same merges with every bracket a token of its own, then one
+# more part on 2 CPU cores from part D's checkpoint:
+#   $PY -m models.glm.prepare --corpus data/corpus --out data/tokens-b --tokenizer data/tokens/tokenizer.json --isolate-brackets
+#   STAGE=train TOKENS=tokens-b RUN=runs/cpu-b RESUME=<part D ckpt.pt> HIDDEN=384 LAYERS=6 HEADS=6 MIX=infill-lines \
+#     BATCH=16 THREADS=2 STEPS=1000000 LR=1.5e-4 WARMUP=50 SCHEDULE_START=-1 SCHEDULE_MINUTES=110 bash models/train-default.sh
 # Export with Debian's PyTorch (PY=/usr/bin/python3 STAGE=export): the ONNX graph is checked against that exporter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +34,7 @@ THREADS=${THREADS:-1} MIX=${MIX:-glm10b} GRAD_ACCUM=${GRAD_ACCUM:-1} WORKERS=${W
 SCHEDULE_MINUTES=${SCHEDULE_MINUTES:-0}  # a part of fixed wall time (a leased GPU): cosine over these minutes
 SCHEDULE_START=${SCHEDULE_START:-0}  # a resumed part past its schedule's end: warm restart (warmup + cosine) here
 RESUME=${RESUME:-}
+TOKENS=${TOKENS:-tokens}         # token files under $DATA (tokens-b: brackets isolated, the measured part E below)
 RECIPE=${RECIPE:-gpu}
 EXTRA=${EXTRA:-}                 # more models.glm.train options, word-split
 
@@ -42,7 +48,7 @@ if stage tokens; then
   $PY -m models.glm.prepare --corpus "$DATA/corpus" --out "$DATA/tokens" --vocab-size "$VOCAB"
 fi
 train_part() {
-  $PY -m models.glm.train --data "$DATA/tokens" --out "$RUN" --hidden "$HIDDEN" --layers "$LAYERS" --heads "$HEADS" \
+  $PY -m models.glm.train --data "$DATA/$TOKENS" --out "$RUN" --hidden "$HIDDEN" --layers "$LAYERS" --heads "$HEADS" \
     --seq-len "$SEQ" --batch-size "$BATCH" --max-steps "$STEPS" --lr "$LR" --warmup "$WARMUP" --mix "$MIX" \
     --grad-accum "$GRAD_ACCUM" --schedule-start "$SCHEDULE_START" --threads "$THREADS" --stop-after "$MINUTES" \
     --schedule-minutes "$SCHEDULE_MINUTES" --workers "$WORKERS" ${RESUME:+--resume "$RESUME"} $EXTRA
@@ -61,7 +67,7 @@ elif [[ $STAGE == train ]]; then
   train_part
 fi
 if stage export; then
-  $PY -m models.glm.ship --run "$RUN" --tokens "$DATA/tokens" --corpus "$DATA/corpus" --out models/default
+  $PY -m models.glm.ship --run "$RUN" --tokens "$DATA/$TOKENS" --corpus "$DATA/corpus" --out models/default
 fi
 if stage eval; then
   $PY -m models.glm.eval_cases --corpus "$DATA/corpus" --out "$DATA/eval"
