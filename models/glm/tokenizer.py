@@ -21,9 +21,9 @@ PRETOKENIZE = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s
 # The same with every bracket a piece of its own (a space before it may stay attached): GPT-2's rule merges `)`
 # with the punctuation after it (`);`, `):`, `()`), so a blank that ends at a closing bracket followed by `;` is a
 # boundary training never shows. Written to tokenizer.json as Split(this pattern) + ByteLevel(use_regex=false).
-BRACKETS = "()\\[\\]{}"
+BRACKET_CHARS = r"()\[\]{}"  # inside a regex character class
 PRETOKENIZE_BRACKETS = regex.compile(
-    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[""" + BRACKETS + r"""]| ?[^\s\p{L}\p{N}""" + BRACKETS +
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[""" + BRACKET_CHARS + r"""]| ?[^\s\p{L}\p{N}""" + BRACKET_CHARS +
     r"""]+|\s+(?!\S)|\s+""")
 
 # Order matters: ids are assigned in this order after the merges.
