@@ -25,6 +25,20 @@ BRACKET_CHARS = r"()\[\]{}"  # inside a regex character class
 PRETOKENIZE_BRACKETS = regex.compile(
     r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[""" + BRACKET_CHARS + r"""]| ?[^\s\p{L}\p{N}""" + BRACKET_CHARS +
     r"""]+|\s+(?!\S)|\s+""")
+BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+
+
+def pretokenizer(isolate_brackets: bool) -> regex.Pattern:
+    return PRETOKENIZE_BRACKETS if isolate_brackets else PRETOKENIZE
+
+
+def pretokenizer_json(isolate_brackets: bool) -> dict:
+    """The `pre_tokenizer` of tokenizer.json that splits as `pretokenizer(isolate_brackets)` does."""
+    if not isolate_brackets:
+        return dict(BYTE_LEVEL)
+    return {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": PRETOKENIZE_BRACKETS.pattern}, "behavior": "Isolated", "invert": False},
+        {**BYTE_LEVEL, "use_regex": False}]}
 
 # Order matters: ids are assigned in this order after the merges.
 SPECIAL_TOKENS = {
@@ -95,7 +109,7 @@ class BPETokenizer:
                  isolate_brackets: bool = False):
         self.merges = merges
         self.isolate_brackets = isolate_brackets
-        self.pattern = PRETOKENIZE_BRACKETS if isolate_brackets else PRETOKENIZE
+        self.pattern = pretokenizer(isolate_brackets)
         self.ranks = {pair: i for i, pair in enumerate(merges)}
         self.symbols: List[bytes] = symbols if symbols is not None else symbols_from_merges(merges)
         ids = {s: i for i, s in enumerate(self.symbols)}
@@ -173,16 +187,10 @@ class BPETokenizer:
         vocab = {sym(i): i for i in range(len(self.symbols))}
         added = [{"id": i, "content": SPECIAL_TOKENS[name], "single_word": False, "lstrip": False,
                   "rstrip": False, "normalized": False, "special": True} for name, i in self.special_ids.items()]
-        byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
-        pre_tokenizer = byte_level
-        if self.isolate_brackets:
-            pre_tokenizer = {"type": "Sequence", "pretokenizers": [
-                {"type": "Split", "pattern": {"Regex": PRETOKENIZE_BRACKETS.pattern}, "behavior": "Isolated",
-                 "invert": False},
-                {**byte_level, "use_regex": False}]}
         return {
             "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
-            "normalizer": None, "pre_tokenizer": pre_tokenizer, "post_processor": None, "decoder": byte_level,
+            "normalizer": None, "pre_tokenizer": pretokenizer_json(self.isolate_brackets), "post_processor": None,
+            "decoder": dict(BYTE_LEVEL),
             "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
                       "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False,
                       "ignore_merges": False, "vocab": vocab,
@@ -217,12 +225,9 @@ class BPETokenizer:
 
 def brackets_isolated(pre_tokenizer: Optional[dict], path: str) -> bool:
     """Which of the two pre-tokenizers `to_json` writes this is; any other cannot be reproduced here."""
-    if pre_tokenizer == {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}:
-        return False
-    pieces = (pre_tokenizer or {}).get("pretokenizers") or [{}]
-    if pre_tokenizer and pre_tokenizer.get("type") == "Sequence" and \
-            pieces[0].get("pattern") == {"Regex": PRETOKENIZE_BRACKETS.pattern}:
-        return True
+    for isolate in (False, True):
+        if pre_tokenizer == pretokenizer_json(isolate):
+            return isolate
     raise TokenizerError(f"{path}: pre_tokenizer {json.dumps(pre_tokenizer)[:200]} is neither GPT-2's byte-level "
                          "rule nor the bracket-isolating one this module writes")
 
@@ -244,7 +249,7 @@ def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int = 2,
     num_symbols = vocab_size - len(SPECIAL_TOKENS)
     if num_symbols < 256:
         raise TokenizerError(f"vocab_size {vocab_size} is below the 256 bytes + {len(SPECIAL_TOKENS)} specials")
-    word_counts = count_words(texts, PRETOKENIZE_BRACKETS if isolate_brackets else PRETOKENIZE)
+    word_counts = count_words(texts, pretokenizer(isolate_brackets))
     words: List[List[int]] = []
     freqs: List[int] = []
     for w, c in sorted(word_counts.items()):

@@ -1,6 +1,9 @@
 import json
 import os
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 from models.glm.tokenizer import SPECIAL_TOKENS, BPETokenizer, TokenizerError, train_bpe
@@ -15,6 +18,12 @@ MIXED = [
     " ",
     "\x00\x01 control chars \x7f",
 ]
+
+
+def joins_a_bracket(piece: bytes) -> bool:
+    """A token holding a bracket and more than a leading space: what the bracket-isolating rule never produces."""
+    rest = piece.lstrip(b" ")
+    return len(rest) > 1 and bool(set(rest) & set(b"()[]{}"))
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +89,8 @@ def test_isolated_brackets_never_merge_with_the_punctuation_after_them(tok, tmp_
     brackets = BPETokenizer(tok.merges, tok.symbols, isolate_brackets=True)
     text = "fn main() { println!(\"{}\", 1 + 2); }"
 
-    def merged(t):  # pieces holding a bracket and something more than a leading space
-        return [p for p in (t.decode([i]).lstrip(" ") for i in t.encode(text)) if set(p) & set("()[]{}") and len(p) > 1]
+    def merged(t):
+        return [t.token_bytes(i) for i in t.encode(text) if joins_a_bracket(t.token_bytes(i))]
 
     assert merged(tok)  # GPT-2's rule merges them here (`()`, `);`), so the test can fail
     assert merged(brackets) == []
@@ -100,3 +109,31 @@ def test_a_pre_tokenizer_this_module_cannot_reproduce_is_refused(tok, tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(TokenizerError, match="neither GPT-2's byte-level rule nor the bracket-isolating one"):
         BPETokenizer.load(str(path))
+
+
+def test_a_tokenizer_trained_with_isolated_brackets_learns_no_merge_across_a_bracket():
+    plain, brackets = train_bpe(MIXED * 3, 600), train_bpe(MIXED * 3, 600, isolate_brackets=True)
+
+    def joined(t):
+        return [s for s in t.symbols if joins_a_bracket(s)]
+
+    assert joined(plain)  # GPT-2's rule learns `()` and `);` from these texts, so the test can fail
+    assert joined(brackets) == [] and brackets.isolate_brackets
+    for text in MIXED:
+        assert brackets.decode(brackets.encode(text)) == text
+
+
+def test_prepare_re_tokenizes_a_corpus_with_isolated_brackets(tok, tmp_path):
+    docs = [{"text": t, "bucket": "code-rust"} for t in MIXED if t.strip()]
+    for split in ("train", "heldout"):
+        (tmp_path / f"{split}.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    tok.save(str(tmp_path / "plain.json"))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.run([sys.executable, "-m", "models.glm.prepare", "--corpus", str(tmp_path), "--out", str(tmp_path / "b"),
+                    "--tokenizer", str(tmp_path / "plain.json"), "--isolate-brackets"], cwd=root, check=True,
+                   capture_output=True)
+    again = BPETokenizer.load(str(tmp_path / "b" / "tokenizer.json"))
+    assert again.isolate_brackets and again.merges == tok.merges
+    ids = np.fromfile(tmp_path / "b" / "train.bin", dtype=np.uint16).tolist()
+    assert ids == [i for d in docs for i in again.encode_plain(d["text"])]
+    assert ids != [i for d in docs for i in tok.encode_plain(d["text"])]  # the brackets did split
