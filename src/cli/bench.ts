@@ -4,6 +4,7 @@ import { DecodeState } from '../glm/decoder.js';
 import { DEVICES, type Device, type GlmModel, defaultThreads, infill, loadModel } from '../glm/index.js';
 import { buildPartA } from '../glm/layout.js';
 import { uncachedNextLogits } from '../glm/reference.js';
+import { cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from './defaults.js';
 
 interface BenchOptions {
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     const prefill = await prefillTimes(model, opts.repeat);
     const decode = await decodeTimes(model, opts.decodeTokens);
     const multi = await multiBlankTimes(model, opts.repeat);
+    const cache = cacheTimes(model, __filename);
     const result = {
       model: model.manifest.name,
       device: model.device,
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
       prefillMs: prefill,
       decode: { ...decode, tokensPerSecond: 1000 / decode.cachedMsPerToken, cachedSpeedup: decode.recomputeMsPerToken / decode.cachedMsPerToken },
       multiBlank: { ...multi, speedup: multi.fourFillsMs / multi.oneFillMs },
+      contextCache: { ...cache, stepRatio: (decode.cachedMsPerToken + cache.stepMs) / decode.cachedMsPerToken },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
     };
     process.stdout.write(`${table([
@@ -146,6 +149,8 @@ async function main(): Promise<void> {
       ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
       ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
       ['multi-blank speed-up', `${result.multiBlank.speedup.toFixed(2)}x`],
+      [`context cache: build (${(cache.chars / 1000).toFixed(0)} K chars)`, `${fmt(cache.buildMs)}, ${fmt(cache.rebuildMs)} again (tokens memoised), ${cache.heapMiB.toFixed(1)} MiB heap`],
+      ['context cache: per decode step', `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${result.contextCache.stepRatio.toFixed(3)}x`],
       ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
     ])}\n${JSON.stringify(result)}\n`);
   } finally {

@@ -58,6 +58,7 @@ function mixed(s: TokenStat, w: number): number {
 }
 
 function emWeight(stats: readonly TokenStat[], prior: number, priorMass: number): number {
+  if (stats.length === 0) return prior;
   let w = prior > 0 ? prior : 0.1;
   for (let step = 0; step < 100; step++) {
     let share = 0;

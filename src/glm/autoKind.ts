@@ -38,3 +38,17 @@ function startsSentence(text: string, start: number): boolean {
   const before = text.slice(Math.max(0, start - 4), start);
   return /(^|[.!?]["')\]]?\s+|\n[ \t]*)$/.test(before) || start === 0;
 }
+
+/** The blank-kind setting: one kind for every blank, or 'auto' (the kind follows each selection's shape). */
+export type FillMode = 'auto' | BlankKind;
+
+export const FILL_MODES: readonly FillMode[] = ['auto', 'span', 'sentence', 'document'];
+
+export function isFillMode(value: unknown): value is FillMode {
+  return typeof value === 'string' && (FILL_MODES as readonly string[]).includes(value);
+}
+
+/** The kind of the blank [start, end) of `text` under `mode`. */
+export function blankKindFor(mode: FillMode, text: string, start: number, end: number): BlankKind {
+  return mode === 'auto' ? autoKind(text, start, end) : mode;
+}
