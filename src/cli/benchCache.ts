@@ -8,7 +8,7 @@ import type { GlmModel } from '../glm/index.js';
 export interface CacheBench {
   /** Characters indexed: the document plus the context texts. */
   chars: number;
-  /** Building the cache the first time (tokenizing included) and again with the same texts (tokens memoised). */
+  /** Building the cache the first time (tokenizing included), and again for the same texts: tokens memoised and the context texts' index reused, as for the next inline suggestion. */
   buildMs: number;
   rebuildMs: number;
   /** One decode step's cache work (query + mixture), averaged over many steps. */

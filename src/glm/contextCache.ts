@@ -23,7 +23,21 @@ export interface CachePrediction {
   counts: Map<number, number>;
 }
 
-export class ContextCache {
+/** Anything that answers a cache query: one index, or several merged (cacheSources.ts). */
+export interface CachePredictor {
+  predict(history: readonly number[]): CachePrediction | undefined;
+}
+
+/** Two indexes as one: the longer match wins; equally long matches pool their occurrences. */
+export function mergedPrediction(a: CachePrediction | undefined, b: CachePrediction | undefined): CachePrediction | undefined {
+  if (a === undefined || (b !== undefined && b.order > a.order)) return b;
+  if (b === undefined || b.order < a.order) return a;
+  const counts = new Map(a.counts);
+  for (const [id, n] of b.counts) counts.set(id, (counts.get(id) ?? 0) + n);
+  return { order: a.order, total: a.total + b.total, counts };
+}
+
+export class ContextCache implements CachePredictor {
   private constructor(
     private readonly tokens: Int32Array,
     private readonly afterPair: Map<number, number[]>,

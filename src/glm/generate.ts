@@ -1,6 +1,6 @@
 import type { BlankKind } from './blank.js';
 import { type CacheWeights, cacheWeight, mixCache } from './cacheMixture.js';
-import { type ContextCache, MAX_ORDER } from './contextCache.js';
+import { type CachePredictor, MAX_ORDER } from './contextCache.js';
 import type { DecodeState } from './decoder.js';
 import type { Healing } from './healing.js';
 import type { GlmModel } from './model.js';
@@ -122,7 +122,7 @@ export interface Generator {
 
 /** A context cache and the weights that mix it with the model. */
 export interface CacheMix {
-  cache: ContextCache;
+  cache: CachePredictor;
   weights: CacheWeights;
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cacheWeight, countBin, mixCache } from '../../src/glm/cacheMixture.js';
-import { ContextCache, MAX_ORDER } from '../../src/glm/contextCache.js';
+import { ContextCache, MAX_ORDER, mergedPrediction } from '../../src/glm/contextCache.js';
 import { readContextFiles } from '../../src/glm/contextFiles.js';
 import { logNormalizer } from '../../src/glm/processors.js';
 
@@ -90,4 +90,19 @@ test('context files that cannot be used are skipped with the reason; the others 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('two indexes answer as one: the longer match wins, equal matches pool their occurrences', () => {
+  const a = { order: 3, total: 2, counts: new Map([[7, 2]]) };
+  const b = { order: 3, total: 1, counts: new Map([[7, 1], [9, 1]]) };
+  assert.deepEqual(mergedPrediction(a, b), { order: 3, total: 3, counts: new Map([[7, 3], [9, 1]]) });
+  assert.equal(mergedPrediction(a, { ...b, order: 5 })?.order, 5);
+  assert.equal(mergedPrediction(a, { ...b, order: 2 }), a);
+  assert.equal(mergedPrediction(undefined, b), b);
+  assert.equal(mergedPrediction(a, undefined), a);
+  // The same texts split over two indexes predict what one index over all of them does.
+  const one = ContextCache.build([[1, 2, 3, 4], [5, 2, 3, 6]], VOCAB);
+  const left = ContextCache.build([[1, 2, 3, 4]], VOCAB);
+  const right = ContextCache.build([[5, 2, 3, 6]], VOCAB);
+  assert.deepEqual(mergedPrediction(left.predict([2, 3]), right.predict([2, 3])), one.predict([2, 3]));
 });
