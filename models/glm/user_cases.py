@@ -15,8 +15,9 @@ held-out document with one blank of a *shape* — what the user selected:
 first): what the other files of a user's workspace would give a context cache. TypeScript (held out: zod) is a
 bucket of its own, `code-ts`.
 
-Every case carries the floor of its group (bucket × shape): the group's most frequent answer, or — where all
-answers differ — the answer of median length (one arbitrary answer of the right kind and typical length).
+Every case carries the floor of its group (bucket × shape), computed without the case itself (leave one out, so
+the floor never knows the answer it is scored on): the most frequent answer of the other cases of its group, or —
+where those all differ — the one of median length (an arbitrary answer of the right kind and typical length).
 """
 from __future__ import annotations
 
@@ -150,9 +151,10 @@ def make_cases(docs: List[dict], per_cell: int, rng: random.Random, split: str) 
                 made += 1
     groups = defaultdict(list)
     for case in cases:
-        groups[(case["bucket"], case["shape"])].append(case["blanks"][0]["original"])
-    for case in cases:
-        case["baseline"] = floor_answer(groups[(case["bucket"], case["shape"])])
+        groups[(case["bucket"], case["shape"])].append(case)
+    for group in groups.values():
+        for case in group:
+            case["baseline"] = floor_answer([c["blanks"][0]["original"] for c in group if c is not case])
     return cases, files
 
 

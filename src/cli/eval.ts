@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
-  type BlankKind, type CacheOptions, type DecodingOptions, MARKER_OF_KIND, type GlmModel, autoKind, decodingOptions, infill, isBlankKind, loadModel, rankOptions,
+  type BlankKind, type CacheOptions, type DecodingOptions, MARKER_OF_KIND, type GlmModel, type TextKind, autoKind, decodingOptions, infill, isBlankKind, loadModel, rankOptions,
   readContextFiles,
 } from '../glm/index.js';
 import { corpusBleu, editSimilarity } from './metrics.js';
@@ -54,7 +54,11 @@ function markedText(c: EvalCase): string | null {
 
 function kindOf(c: EvalCase, b: EvalBlank): BlankKind {
   if (kindRule === 'case') return c.mode;
-  return kindRule === 'auto' ? autoKind(c.text, b.start, b.end) : kindRule;
+  return kindRule === 'auto' ? autoKind(c.text, b.start, b.end, textKindOf(c.bucket)) : kindRule;
+}
+
+function textKindOf(bucket: string): TextKind {
+  return bucket === 'markdown' || bucket === 'prose' ? 'prose' : 'code';
 }
 
 /** The case's context files, as the CLI's --context-file reads them (a file that cannot be used is skipped). */

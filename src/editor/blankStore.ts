@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { type FillMode, blankKindFor } from '../glm/index.js';
+import { textKindOf } from './textKind.js';
 import { offsetChanges } from './changes.js';
 import { mapThrough } from './offsetRange.js';
 import type { DocumentBlank } from './blankText.js';
@@ -38,7 +39,7 @@ export class BlankStore implements vscode.Disposable {
     const added = ranges.map((r) => {
       const start = document.offsetAt(r.start);
       const end = document.offsetAt(r.end);
-      return { id: this.nextId++, kind: blankKindFor(kind, text, start, end), start, end };
+      return { id: this.nextId++, kind: blankKindFor(kind, text, start, end, textKindOf(document)), start, end };
     });
     const kept = this.list(document).filter((b) => !added.some((a) => overlaps(a, b)));
     this.set(document, [...kept, ...added]);

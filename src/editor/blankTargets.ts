@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import { type FillMode, blankKindFor } from '../glm/index.js';
 import type { DocumentBlank } from './blankText.js';
 import type { BlankStore } from './blankStore.js';
+import { textKindOf } from './textKind.js';
 
 /** What "Fill blank" fills, and where those blanks came from (the messages say it). */
 export interface BlankTarget {
@@ -31,7 +32,7 @@ export function blankTarget(editor: vscode.TextEditor, store: BlankStore, mode: 
 function toBlank(document: vscode.TextDocument, range: vscode.Range, mode: FillMode): DocumentBlank {
   const start = document.offsetAt(range.start);
   const end = document.offsetAt(range.end);
-  return { start, end, kind: blankKindFor(mode, document.getText(), start, end) };
+  return { start, end, kind: blankKindFor(mode, document.getText(), start, end, textKindOf(document)) };
 }
 
 /** Sorted, with overlapping or duplicate ranges (VS Code can hold touching multi-cursor selections) merged. */

@@ -7,6 +7,7 @@ import type { ModelManager } from './modelManager.js';
 import { type Settings, inlineEnabledFor, readSettings } from './settings.js';
 import type { InlineJournal } from './silence.js';
 import type { StatusBar } from './statusBar.js';
+import { textKindOf } from './textKind.js';
 import { TypeThroughCache } from './typeThroughCache.js';
 import { errorText } from './errorText.js';
 
@@ -79,7 +80,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       controller.abort();
     }, settings.inline.timeBudgetMs);
     let partial = '';
-    const blank = { start: at.offset, end: at.offset, kind: blankKindFor(settings.mode, at.text, at.offset, at.offset) };
+    const blank = { start: at.offset, end: at.offset, kind: blankKindFor(settings.mode, at.text, at.offset, at.offset, textKindOf(document)) };
     const marked = markDocument(at.text, [blank]);
     try {
       const result = await this.models.useIfReady((model) => infill(model, marked.text, {

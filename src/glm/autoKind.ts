@@ -7,20 +7,23 @@ import type { BlankKind } from './blank.js';
  */
 export type SelectionShape = 'cursor' | 'inline' | 'sentence' | 'lines' | 'rest';
 
+/** Whether the document is prose (Markdown, plain text…) or code: the cursor's best kind differs between them. */
+export type TextKind = 'code' | 'prose';
+
 /**
- * The kind each shape gets, chosen on the development split of user-shaped cases (model card, "Blank kind from
- * the selection"): one row per shape, the kind with the higher edit similarity.
+ * The kind each shape gets, in code and in prose, chosen on the development split of user-shaped cases (model card,
+ * "Blank kind from the selection"): per shape, the kind with the higher edit similarity.
  */
-export const AUTO_KIND: Readonly<Record<SelectionShape, BlankKind>> = {
-  cursor: 'span',
-  inline: 'span',
-  sentence: 'sentence',
-  lines: 'sentence',
-  rest: 'document',
+export const AUTO_KIND: Readonly<Record<SelectionShape, Readonly<Record<TextKind, BlankKind>>>> = {
+  cursor: { code: 'span', prose: 'sentence' },
+  inline: { code: 'span', prose: 'span' },
+  sentence: { code: 'sentence', prose: 'sentence' },
+  lines: { code: 'sentence', prose: 'sentence' },
+  rest: { code: 'document', prose: 'document' },
 };
 
-export function autoKind(text: string, start: number, end: number): BlankKind {
-  return AUTO_KIND[selectionShape(text, start, end)];
+export function autoKind(text: string, start: number, end: number, textKind: TextKind = 'code'): BlankKind {
+  return AUTO_KIND[selectionShape(text, start, end)][textKind];
 }
 
 export function selectionShape(text: string, start: number, end: number): SelectionShape {
@@ -49,6 +52,6 @@ export function isFillMode(value: unknown): value is FillMode {
 }
 
 /** The kind of the blank [start, end) of `text` under `mode`. */
-export function blankKindFor(mode: FillMode, text: string, start: number, end: number): BlankKind {
-  return mode === 'auto' ? autoKind(text, start, end) : mode;
+export function blankKindFor(mode: FillMode, text: string, start: number, end: number, textKind: TextKind = 'code'): BlankKind {
+  return mode === 'auto' ? autoKind(text, start, end, textKind) : mode;
 }

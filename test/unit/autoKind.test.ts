@@ -18,6 +18,7 @@ test('a selection inside a line is a span', () => {
 
 test('an empty selection is a cursor', () => {
   assert.equal(shapeOf('const x = «»\n'), 'cursor → span');
+  assert.equal(autoKind('The valley was ', 15, 15, 'prose'), 'sentence');
 });
 
 test('whole lines, with or without their indentation, are sentence blanks', () => {
