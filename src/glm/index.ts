@@ -2,7 +2,7 @@
 export { type BlankKind, BLANK_KINDS, MARKER_OF_KIND, isBlankKind } from './blank.js';
 export { type ClozeResult, type RankedOption, rankOptions } from './cloze.js';
 export { type Device, type DeviceReport, DEVICES, isDevice } from './device.js';
-export { defaultThreads } from './engine.js';
+export { MAX_THREADS, defaultThreads, resolveThreads } from './engine.js';
 export { GlmError, type GlmErrorCode } from './errors.js';
 export { type DecodingOptions, DEFAULT_DECODING, type TokenEvent } from './generate.js';
 export { type FilledSpan, type InfillOptions, type InfillResult, decodingOptions, infill } from './infill.js';

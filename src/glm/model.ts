@@ -1,4 +1,6 @@
 import { stat } from 'node:fs/promises';
+import { KvCache } from './kvcache.js';
+import { MAX_BYTES, modelFile } from './modelFiles.js';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DeviceReport } from './device.js';
@@ -32,10 +34,10 @@ export async function loadModel(folder: string, options: LoadOptions = {}): Prom
   const manifest = await loadManifest(root);
   const tokenizer = await GlmTokenizer.load(join(root, manifest.tokenizer), manifest.specialTokens);
   checkTokenizerSize(tokenizer, manifest, join(root, manifest.tokenizer));
-  const modelFile = join(root, manifest.model);
-  await requireFile(modelFile);
+  const modelFile = await modelPath(root, manifest.model);
   const engine = await GlmEngine.create(modelFile, manifest, options);
   try {
+    await checkPositions(engine, manifest, join(root, manifest.model));
     // Warm-up also checks what only a run shows (the logits' vocabulary axis is symbolic in the graph).
     await warmUp(engine, manifest, options.warmUp ?? true);
   } catch (error) {
@@ -61,9 +63,25 @@ async function requireFolder(folder: string): Promise<void> {
   }
 }
 
-async function requireFile(file: string): Promise<void> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new GlmError('model-missing', `Model file ${file} named in glm.json is missing.`);
+/** The ONNX file, checked as every model file is (inside the folder, regular, bounded); onnxruntime reads it. */
+function modelPath(root: string, name: string): Promise<string> {
+  return modelFile(root, name, 'Model file', MAX_BYTES.model);
+}
+
+/**
+ * The position tables are not graph inputs, so only a run shows their size: one token at position and block
+ * position S (the largest the layout uses) fails in the embedding lookup when the tables are shorter than glm.json
+ * says, here with a clear message rather than at the first long text.
+ */
+async function checkPositions(engine: GlmEngine, manifest: Manifest, file: string): Promise<void> {
+  const s = manifest.architecture.maxSequenceLength;
+  const probe = { ids: [manifest.specialTokens.cls], positions: [[s], [s]] as const, mask: new Float32Array([1]), logitPositions: [] };
+  try {
+    await engine.forward(probe, KvCache.empty(engine.arch), { quiet: true });
+  } catch (error) {
+    throw new GlmError('model-invalid', `${file} cannot run at position ${s}, which glm.json allows ` +
+      `(maxSequenceLength ${s}): set maxSequenceLength to the length the model was trained with.`, { cause: error });
+  }
 }
 
 function checkTokenizerSize(tokenizer: GlmTokenizer, manifest: Manifest, file: string): void {
