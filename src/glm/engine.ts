@@ -105,7 +105,19 @@ export class GlmEngine {
   }
 }
 
+/**
+ * onnxruntime's environment start-up (the first session) gathers POSIX telemetry by matching regexes against the
+ * process command line with GCC's backtracking std::regex, one stack frame chain per character: from ~29 KB of argv
+ * (a text given as a CLI argument) the main thread's stack overflows and the process dies with SIGSEGV. Turning that
+ * telemetry off skips those regexes (600 KB of argv then load fine); nothing in this project reads it. A value the
+ * user set is kept.
+ */
+function skipCommandLineTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
+}
+
 async function openSession(file: string, requested: Device, threads: number): Promise<{ session: InferenceSession; device: DeviceReport }> {
+  skipCommandLineTelemetry();
   // onnxruntime prints a failed provider load to stderr itself; the reason is reported through DeviceReport instead.
   env.logLevel = 'fatal';
   const reasons: string[] = [];
