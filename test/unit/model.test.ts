@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GlmError } from '../../src/glm/errors.js';
+import { MAX_THREADS, defaultThreads, resolveThreads } from '../../src/glm/engine.js';
 import { loadModel } from '../../src/glm/model.js';
 import { TINY, loadTiny, tinyCopy } from './helpers.js';
 
@@ -107,5 +108,14 @@ test('auto picks an available device and says why when it is the CPU', async () 
     if (model.device.used === 'cpu') assert.ok((model.device.fallbackReason ?? '').length > 0);
   } finally {
     await model.dispose();
+  }
+});
+
+test('threads: 0 is automatic, as in the extension; outside 0–64 is a bad request, not a corrupt model', async () => {
+  assert.equal(resolveThreads(0), defaultThreads());
+  assert.equal(resolveThreads(undefined), defaultThreads());
+  assert.equal(resolveThreads(MAX_THREADS), 64);
+  for (const threads of [-1, 65, 9999, 1.5]) {
+    await assert.rejects(loadModel(TINY, { threads }), expectError('input', /Threads must be an integer from 0 to 64/));
   }
 });
