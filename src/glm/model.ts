@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { KvCache } from './kvcache.js';
-import { MAX_BYTES, modelFile } from './modelFiles.js';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DeviceReport } from './device.js';
 import { type EngineOptions, GlmEngine } from './engine.js';
 import { GlmError } from './errors.js';
+import { KvCache } from './kvcache.js';
 import { type Manifest, loadManifest } from './manifest.js';
+import { MAX_BYTES, modelFile } from './modelFiles.js';
 import { GlmTokenizer } from './tokenizer.js';
 import { DecodeState } from './decoder.js';
 
@@ -34,10 +34,12 @@ export async function loadModel(folder: string, options: LoadOptions = {}): Prom
   const manifest = await loadManifest(root);
   const tokenizer = await GlmTokenizer.load(join(root, manifest.tokenizer), manifest.specialTokens);
   checkTokenizerSize(tokenizer, manifest, join(root, manifest.tokenizer));
-  const modelFile = await modelPath(root, manifest.model);
+  // onnxruntime gets the path in the folder, not the link's target: external data is found next to it.
+  const modelFile = join(root, manifest.model);
+  await requireModelFile(root, manifest.model);
   const engine = await GlmEngine.create(modelFile, manifest, options);
   try {
-    await checkPositions(engine, manifest, join(root, manifest.model));
+    await checkPositions(engine, manifest, modelFile);
     // Warm-up also checks what only a run shows (the logits' vocabulary axis is symbolic in the graph).
     await warmUp(engine, manifest, options.warmUp ?? true);
   } catch (error) {
@@ -64,8 +66,8 @@ async function requireFolder(folder: string): Promise<void> {
 }
 
 /** The ONNX file, checked as every model file is (inside the folder, regular, bounded); onnxruntime reads it. */
-function modelPath(root: string, name: string): Promise<string> {
-  return modelFile(root, name, 'Model file', MAX_BYTES.model);
+async function requireModelFile(root: string, name: string): Promise<void> {
+  await modelFile(root, name, 'Model file', MAX_BYTES.model);
 }
 
 /**
