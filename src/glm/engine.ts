@@ -7,7 +7,7 @@ import { type Architecture, type GraphValue, type Manifest, checkGraph } from '.
 
 export interface EngineOptions {
   device?: Device;
-  /** Intra-op threads. Under contention one thread beats two (toolchain.md), so the default stays small. */
+  /** Intra-op threads, 0–MAX_THREADS; 0 = automatic. Under contention one thread beats two (toolchain.md), so automatic stays small. */
   threads?: number;
 }
 
@@ -30,6 +30,21 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
 }
 
+/**
+ * Beyond this onnxruntime spends its time creating threads (1,000 took 44 s for a 1 s fill; 9,999 aborted); no
+ * machine this runs on profits from more.
+ */
+export const MAX_THREADS = 64;
+
+/** The thread count for a session: 0 (or none given) means `defaultThreads()`, in the CLI and the extension alike. */
+export function resolveThreads(threads: number | undefined): number {
+  if (threads === undefined || threads === 0) return defaultThreads();
+  if (!Number.isInteger(threads) || threads < 0 || threads > MAX_THREADS) {
+    throw new GlmError('input', `Threads must be an integer from 0 to ${MAX_THREADS} (0 = automatic: half the cores, at most 4), not ${threads}.`);
+  }
+  return threads;
+}
+
 /** An onnxruntime session over a GLM graph (contract "ONNX graph"): one graph for prefill and decode. */
 export class GlmEngine {
   private disposed = false;
@@ -43,7 +58,7 @@ export class GlmEngine {
   /** Opens `file`, falling back to the CPU when the requested accelerator cannot start, and checks the graph. */
   static async create(file: string, manifest: Manifest, options: EngineOptions = {}): Promise<GlmEngine> {
     const requested = options.device ?? 'auto';
-    const threads = options.threads ?? defaultThreads();
+    const threads = resolveThreads(options.threads);
     const { session, device } = await openSession(file, requested, threads);
     try {
       checkGraph(manifest, graphValues(session, 'input'), graphValues(session, 'output'), file);
@@ -54,7 +69,8 @@ export class GlmEngine {
     return new GlmEngine(session, manifest.architecture, device);
   }
 
-  async forward(input: ForwardInput, cache: KvCache): Promise<ForwardOutput> {
+  /** `quiet`: a run expected to fail (a probe) must not print onnxruntime's own error line on stderr. */
+  async forward(input: ForwardInput, cache: KvCache, options: { quiet?: boolean } = {}): Promise<ForwardOutput> {
     if (this.disposed) throw new GlmError('runtime', 'The model was disposed; load it again.');
     const t = input.ids.length;
     const feeds: Record<string, Tensor> = {
@@ -66,7 +82,7 @@ export class GlmEngine {
     };
     let outputs: InferenceSession.OnnxValueMapType;
     try {
-      outputs = await this.session.run(feeds);
+      outputs = await this.session.run(feeds, options.quiet ? { logSeverityLevel: 4 } : {});
     } catch (error) {
       throw new GlmError('runtime', `onnxruntime failed on a ${t}-token step: ${errorText(error)}`, { cause: error });
     }
@@ -89,7 +105,19 @@ export class GlmEngine {
   }
 }
 
+/**
+ * onnxruntime's environment start-up (the first session) gathers POSIX telemetry by matching regexes against the
+ * process command line with GCC's backtracking std::regex, one stack frame chain per character: from ~29 KB of argv
+ * (a text given as a CLI argument) the main thread's stack overflows and the process dies with SIGSEGV. Turning that
+ * telemetry off skips those regexes (600 KB of argv then load fine); nothing in this project reads it. A value the
+ * user set is kept.
+ */
+function skipCommandLineTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
+}
+
 async function openSession(file: string, requested: Device, threads: number): Promise<{ session: InferenceSession; device: DeviceReport }> {
+  skipCommandLineTelemetry();
   // onnxruntime prints a failed provider load to stderr itself; the reason is reported through DeviceReport instead.
   env.logLevel = 'fatal';
   const reasons: string[] = [];

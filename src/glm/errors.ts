@@ -7,7 +7,8 @@ export type GlmErrorCode =
   | 'model-invalid' // a file is there but unreadable, corrupt or inconsistent with the manifest
   | 'input' // the request itself is wrong (empty text, unknown marker, bad option)
   | 'too-many-blanks' // the blanks alone do not fit the model's positions
-  | 'runtime'; // onnxruntime failed while running a valid model
+  | 'runtime' // onnxruntime failed while running a valid model
+  | 'cancelled'; // the caller's signal stopped the work (not a failure: CLI exit 130, no notification)
 
 export class GlmError extends Error {
   readonly code: GlmErrorCode;
