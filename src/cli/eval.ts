@@ -18,6 +18,8 @@ interface EvalCase {
   id: string; bucket: string; kind: string; mode: BlankKind; ratio?: number; source: string; text: string; blanks: EvalBlank[]; baseline: string;
   /** User-shaped cases (models/glm/user_cases.py): other files of the document's package, relative to the cases file. */
   contextFiles?: string[];
+  /** User-shaped cases: what the user selected (identifier, line, cursor…). */
+  shape?: string;
 }
 
 interface BlankScore { exact: number; similarity: number; baselineExact: number; baselineSimilarity: number; logProb?: number; tokens?: number; baselineLogProb?: number }
@@ -54,7 +56,11 @@ function markedText(c: EvalCase): string | null {
 
 function kindOf(c: EvalCase, b: EvalBlank): BlankKind {
   if (kindRule === 'case') return c.mode;
-  return kindRule === 'auto' ? autoKind(c.text, b.start, b.end, textKindOf(c.bucket)) : kindRule;
+  if (kindRule !== 'auto') return kindRule;
+  // A cursor case's answer is the rest of its line, which the user has not written yet: the editor sees an empty
+  // selection there, not a selected piece of a line.
+  const end = c.shape === 'cursor' ? b.start : b.end;
+  return autoKind(c.text, b.start, end, textKindOf(c.bucket));
 }
 
 function textKindOf(bucket: string): TextKind {

@@ -16,7 +16,7 @@ import type { GlmModel } from '../glm/model.js';
 import { prepare } from '../glm/prepare.js';
 import { logNormalizer } from '../glm/processors.js';
 
-interface Case { id: string; bucket: string; text: string; blanks: { start: number; end: number; original: string }[]; contextFiles?: string[] }
+interface Case { id: string; bucket: string; shape?: string; text: string; blanks: { start: number; end: number; original: string }[]; contextFiles?: string[] }
 /** One original token: the model's p, its end p, the cache's p and its bin (undefined: the cache had no match). */
 interface TokenStat { pModel: number; pEnd: number; pCache: number; bin?: { group: keyof CacheWeights; order: number; count: number } }
 
@@ -25,7 +25,9 @@ const PRIOR = 10; // pseudo-tokens pulling a sparse bin towards its group's pool
 
 async function caseStats(model: GlmModel, c: Case, folder: string): Promise<TokenStat[]> {
   const blank = c.blanks[0] as Case['blanks'][number];
-  const kind = autoKind(c.text, blank.start, blank.end, c.bucket === 'markdown' || c.bucket === 'prose' ? 'prose' : 'code');
+  // A cursor case is an empty selection in the editor (the rest of the line is not written yet), as in the eval.
+  const end = c.shape === 'cursor' ? blank.start : blank.end;
+  const kind = autoKind(c.text, blank.start, end, c.bucket === 'markdown' || c.bucket === 'prose' ? 'prose' : 'code');
   const marked = c.text.slice(0, blank.start) + MARKER_OF_KIND[kind] + c.text.slice(blank.end);
   const prepared = prepare(model, marked, kind, MAX_TOKENS + 1, false);
   const absorbed = marked[prepared.marked.blanks[0]?.start ?? 0] === ' ' ? ' ' : '';
