@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type DecodingOptions, type Device, type GlmModel, type InfillResult, decodingOptions,
-  defaultThreads, infill, loadModel, rankOptions,
+  defaultThreads, infill, loadModel, rankOptions, unfilledNote,
 } from '../glm/index.js';
 import { defaultModelFolder } from './defaults.js';
 import { EXIT, UsageError, exitCodeOf, readInputText } from './io.js';
@@ -88,7 +88,11 @@ async function run(argv: readonly string[]): Promise<number> {
     const result = await infill(model, text, { ...decoding, mode: opts.mode, signal: controller.signal });
     process.stdout.write(opts.json ? `${JSON.stringify(infillJson(model, result), null, 2)}\n` : withNewline(result.text));
     if (result.cancelled) process.stderr.write('glm-infill: interrupted; blanks not reached keep their markers\n');
-    return result.cancelled ? EXIT.interrupted : EXIT.ok;
+    // A blank that got no text keeps its marker in the output; a script must not take that for a complete fill.
+    const unfilled = unfilledNote(result.spans);
+    if (unfilled !== undefined) process.stderr.write(`glm-infill: ${unfilled}\n`);
+    if (result.cancelled) return EXIT.interrupted;
+    return unfilled === undefined ? EXIT.ok : EXIT.failure;
   } finally {
     process.off('SIGINT', onSigint);
     await model.dispose();
