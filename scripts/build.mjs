@@ -32,6 +32,7 @@ async function buildApp() {
   });
   await build({ ...common, entryPoints: ['src/cli/bench.ts'], outfile: 'dist/bench.js' });
   await build({ ...common, entryPoints: ['src/cli/eval.ts'], outfile: 'dist/eval.js' });
+  await build({ ...common, entryPoints: ['src/fuzz/main.ts'], outfile: 'dist/fuzz.js' });
 }
 
 async function buildTests() {
