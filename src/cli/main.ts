@@ -32,7 +32,8 @@ function number(value: string): number {
 function program(): Command {
   return new Command('glm-infill')
     .description('Fill the blanks of a text with a local GLM. Blanks are written [MASK] (a span), [sMASK] (a sentence) ' +
-      'or [gMASK] (the rest of the document); text without any gets a blank of --mode at its end.')
+      'or [gMASK] (the rest of the document); text without any gets a blank of --mode at its end. \\[MASK] is the text ' +
+      '"[MASK]", not a blank.')
     .argument('[text...]', 'text with blanks (else --file, else standard input)')
     .option('-f, --file <path>', 'read the text from a file ("-" for standard input)')
     .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder())

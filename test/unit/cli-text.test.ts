@@ -73,7 +73,7 @@ test('14 document blanks in one long text: every blank gets text (the positions 
 });
 
 test('a fill ends on a character boundary: no U+FFFD after CJK text, even at -n 1', () => {
-  for (const seed of ['1', '2', '3', '4']) {
+  for (const seed of ['1', '2']) {
     const r = cli(['--json', '-n', '1', '-t', '1.5', '--seed', seed, '日本語のテキスト[MASK]。絵文字 [MASK] 🎉[sMASK]']);
     assert.equal(r.code, 0, r.stderr);
     for (const span of JSON.parse(r.stdout).spans as { text: string }[]) assert.doesNotMatch(span.text, /\uFFFD/u, `seed ${seed}`);
