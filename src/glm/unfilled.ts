@@ -18,6 +18,8 @@ export function unfilledNote(spans: readonly { index: number; unfilled: boolean;
   const which = `${left.length === 1 ? 'Blank' : 'Blanks'} ${left.map((s) => s.index + 1).join(', ')}`;
   const why = left.some((s) => s.stopReason === 'context')
     ? "the model's positions ran out (too many blanks or too much text at once): fill fewer blanks at a time"
-    : 'the token limit ran out before any text: allow more tokens per blank';
+    : left.some((s) => s.stopReason === 'limit')
+      ? 'the token limit ran out before any text: allow more tokens per blank'
+      : 'the model gave only whitespace there: try again with sampling, or fill the blank by hand';
   return `${which} got no text and ${left.length === 1 ? 'keeps its' : 'keep their'} marker or text: ${why}.`;
 }

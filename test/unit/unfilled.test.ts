@@ -50,3 +50,7 @@ test('a blank that got no text keeps its marker in the text and is flagged; its 
   assert.equal(result.text.split('[MASK]').length - 1, 2);
   for (const span of left) assert.equal(span.text.trim(), '');
 });
+
+test('the note says "whitespace only" when neither positions nor tokens ran out', () => {
+  assert.match(unfilledNote([{ index: 4, unfilled: true, stopReason: 'sentence' }]) ?? '', /^Blank 5 got no text .*only whitespace/);
+});
