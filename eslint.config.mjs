@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', 'models/', 'test/fixtures/', 'test/e2e/'] },
+  { ignores: ['dist/', 'out/', 'node_modules/', 'models/', 'test/fixtures/', 'test/e2e/', 'data/', 'runs/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -33,6 +33,8 @@ async function buildApp() {
   await build({ ...common, entryPoints: ['src/cli/bench.ts'], outfile: 'dist/bench.js' });
   await build({ ...common, entryPoints: ['src/cli/eval.ts'], outfile: 'dist/eval.js' });
   await build({ ...common, entryPoints: ['src/cli/tuneCache.ts'], outfile: 'dist/tune-cache.js' });
+  await build({ ...common, entryPoints: ['src/fuzz/main.ts'], outfile: 'dist/fuzz.js' });
+  await build({ ...common, entryPoints: ['src/fuzz/soak.ts'], outfile: 'dist/soak.js' });
 }
 
 async function buildTests() {

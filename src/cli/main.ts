@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type DecodingOptions, type Device, type GlmModel, type InfillResult, decodingOptions,
-  MAX_THREADS, infill, loadModel, rankOptions, readContextFiles,
+  MAX_THREADS, infill, loadModel, rankOptions, readContextFiles, unfilledNote,
 } from '../glm/index.js';
 import { defaultModelFolder } from './defaults.js';
 import { EXIT, UsageError, endQuietlyOnClosedPipe, exitCodeOf, readInputText } from './io.js';
@@ -47,7 +47,8 @@ function number(value: string): number {
 function program(): Command {
   return new Command('glm-infill')
     .description('Fill the blanks of a text with a local GLM. Blanks are written [MASK] (a span), [sMASK] (a sentence) ' +
-      'or [gMASK] (the rest of the document); text without any gets a blank of --mode at its end.')
+      'or [gMASK] (the rest of the document); text without any gets a blank of --mode at its end. \\[MASK] is the text ' +
+      '"[MASK]", not a blank.')
     .argument('[text...]', 'text with blanks (else --file, else standard input)')
     .option('-f, --file <path>', 'read the text from a file ("-" for standard input)')
     .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder())
@@ -106,7 +107,11 @@ async function run(argv: readonly string[]): Promise<number> {
     const result = await infill(model, text, { ...decoding, ...cache, mode: opts.mode, signal: controller.signal });
     process.stdout.write(opts.json ? `${JSON.stringify(infillJson(model, result), null, 2)}\n` : withNewline(result.text));
     if (result.cancelled) process.stderr.write('glm-infill: interrupted; blanks not reached keep their markers\n');
-    return result.cancelled ? EXIT.interrupted : EXIT.ok;
+    // A blank that got no text keeps its marker in the output; a script must not take that for a complete fill.
+    const unfilled = unfilledNote(result.spans);
+    if (unfilled !== undefined) process.stderr.write(`glm-infill: ${unfilled}\n`);
+    if (result.cancelled) return EXIT.interrupted;
+    return unfilled === undefined ? EXIT.ok : EXIT.failure;
   } finally {
     process.off('SIGINT', onSigint);
     await model.dispose();

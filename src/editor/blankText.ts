@@ -26,11 +26,18 @@ export function markDocument(text: string, blanks: readonly DocumentBlank[]): Ma
   const markerOffsets: number[] = [];
   for (const blank of sorted) {
     out += neutralise(text.slice(cursor, blank.start));
+    out += trailingBackslashes(out); // the core reads "\\[MASK]" as one backslash and a blank, "\[MASK]" as text
     markerOffsets.push(out.length);
     out += MARKER_OF_KIND[blank.kind];
     cursor = blank.end;
   }
   return { text: out + neutralise(text.slice(cursor)), markerOffsets };
+}
+
+function trailingBackslashes(text: string): string {
+  let start = text.length;
+  while (text[start - 1] === '\\') start--;
+  return text.slice(start);
 }
 
 function neutralise(segment: string): string {

@@ -93,7 +93,8 @@ export class FillRun implements vscode.Disposable {
     const edits: OffsetEdit[] = [];
     const skipped: number[] = [];
     fills.forEach((fill, i) => {
-      if (fill === undefined) return;
+      // No text is never written: it would delete the blank's selected text (the filler tells the user why).
+      if (fill === undefined || fill.trim() === '') return;
       if (this.tracker.touched(i)) skipped.push(i);
       else edits.push(fillEdit(text, this.tracker.range(i), this.absorbed[i] ?? false, fill));
     });

@@ -9,6 +9,7 @@ import type { Notifier } from './notifier.js';
 import { readSettings } from './settings.js';
 import type { StatusBar } from './statusBar.js';
 import { errorText } from './errorText.js';
+import { withoutEmptyFills } from './emptyFills.js';
 
 export interface FillOutcome {
   status: 'applied' | 'cancelled' | 'failed' | 'unchanged';
@@ -50,15 +51,19 @@ export class Filler {
 
   fill(editor: vscode.TextEditor, target: BlankTarget, hooks: FillHooks = {}): Promise<FillOutcome> {
     const { consensus } = readSettings();
-    return this.run(editor, target, { candidates: consensus, select: 'consensus' }, hooks, async (result) => result.spans.map((s) => s.text));
+    return this.run(editor, target, { candidates: consensus, select: 'consensus' }, hooks, async (result) => result.spans.map((s) => (s.unfilled ? undefined : s.text)));
   }
 
   /** Several candidates per blank; `choose` picks one for each in turn (the quick pick, or a test's choice). */
   alternatives(editor: vscode.TextEditor, target: BlankTarget, choose: Chooser, hooks: FillHooks = {}): Promise<FillOutcome> {
     const count = readSettings().alternatives;
     return this.run(editor, target, { candidates: count, select: 'likeliest' }, hooks, async (result, run) => {
-      const picks: string[] = [];
+      const picks: (string | undefined)[] = [];
       for (const span of result.spans) {
+        if (span.unfilled) {
+          picks.push(undefined); // nothing to choose from: the blank keeps its text
+          continue;
+        }
         const index = await choose(span.index, result.spans.length, span.candidates, (c) => run.showChoice(span.index, c));
         const chosen = index === undefined ? undefined : span.candidates[index];
         if (chosen === undefined) return undefined;
@@ -74,7 +79,7 @@ export class Filler {
     target: BlankTarget,
     choice: Pick<GenerateOptions, 'candidates' | 'select'>,
     hooks: FillHooks,
-    decide: (result: InfillResult, run: FillRun) => Promise<string[] | undefined>,
+    decide: (result: InfillResult, run: FillRun) => Promise<(string | undefined)[] | undefined>,
   ): Promise<FillOutcome> {
     const n = target.blanks.length;
     const title = `GLM Infill: filling ${n === 1 ? 'the blank' : `${n} blanks`} (${target.source})`;
@@ -97,8 +102,10 @@ export class Filler {
         });
         this.status.setSpeed(result.timings.tokensPerSecond);
         if (result.cancelled || controller.signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
-        const fills = await decide(result, run);
-        if (fills === undefined || controller.signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
+        const decided = await decide(result, run);
+        if (decided === undefined || controller.signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
+        const { fills, note } = withoutEmptyFills(result, decided);
+        if (note !== undefined) this.notifier.warn(note);
         await hooks.beforeApply?.();
         const report = await run.apply(fills);
         this.afterApply(run, target, report.skipped);

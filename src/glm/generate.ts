@@ -10,6 +10,7 @@ import {
 import { type Sampler, greedy, sampler, seededRandom } from './sampler.js';
 import { editSimilarity } from './similarity.js';
 import { EchoWatch, type StopReason, sentenceEnd, usesSentenceRule } from './stopping.js';
+import { BOUNDARY, type Utf8State, type Utf8Vocab, utf8Vocab } from './utf8Guard.js';
 
 export interface DecodingOptions {
   /** Tokens per blank at most (the sop and the end token do not count). */
@@ -119,6 +120,8 @@ export interface Generator {
   blankTokens: { all: LogitsProcessor; lineBreak: LogitsProcessor } | undefined;
   /** The context cache mixed into every step's distribution (contextCache.ts), when the request has one. */
   cache: CacheMix | undefined;
+  /** The tokens' bytes: a span takes only tokens that keep it valid UTF-8 (utf8Guard.ts). */
+  utf8: Utf8Vocab;
 }
 
 /** A context cache and the weights that mix it with the model. */
@@ -126,6 +129,9 @@ export interface CacheMix {
   cache: CachePredictor;
   weights: CacheWeights;
 }
+
+// Tokens a span may take past maxTokens to finish a character it is in the middle of (a character has 4 bytes at most).
+const UTF8_GRACE_TOKENS = 3;
 
 export function createGenerator(model: GlmModel, options: DecodingOptions, cache?: CacheMix): Generator {
   const special = model.manifest.specialTokens;
@@ -145,6 +151,7 @@ export function createGenerator(model: GlmModel, options: DecodingOptions, cache
   const blankTokens = ws && { all: suppress([...ws.inline, ...ws.lineBreak]), lineBreak: suppress(ws.lineBreak) };
   return {
     model, options, processors, sample, sampling, loops: loopGuard(options.maxRepeats), ngrams: repeatedNgramBlock(options.blockRepeatedNgrams), endTokens: suppress([special.eop, special.eos]), blankTokens, cache,
+    utf8: utf8Vocab(model.tokenizer),
   };
 }
 
@@ -159,6 +166,8 @@ export interface BlankContext {
   heal?: Healing;
   /** The last tokens before the blank (at most MAX_ORDER): the context cache's query starts with them. */
   left?: readonly number[];
+  /** The sequence length this blank may reach: its share of the positions left, so later blanks get theirs (default S). */
+  maxLength?: number;
 }
 
 /**
@@ -167,19 +176,20 @@ export interface BlankContext {
  */
 export async function fillBlank(gen: Generator, state: DecodeState, blank: number, context: BlankContext, history: readonly number[]): Promise<Candidate[]> {
   const { model, options } = gen;
-  const { kind, startsLine, after, heal } = context;
+  const { kind, startsLine, after, heal, maxLength } = context;
   const start = state.push(blank, 0, model.manifest.specialTokens.sop);
-  if (start.length > model.manifest.architecture.maxSequenceLength) return [emptyCandidate(state, 'context')];
+  if (start.length > (maxLength ?? model.manifest.architecture.maxSequenceLength)) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
   const run = await start.run(model.engine);
   const first = { state: run.state, logits: withCache(gen, kind, context.left ?? [], [], run.logits) };
-  const opening = { length: 0, hasContent: false, startsLine, allowed: heal?.allowed };
+  const room = roomAfter(gen, maxLength ?? model.manifest.architecture.maxSequenceLength, first.state.length, heal ? 1 : 0, 0);
+  const opening = { length: 0, hasContent: false, startsLine, allowed: heal?.allowed, utf8: BOUNDARY, room };
   const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history, opening), options.candidates) : [];
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
     candidates.push(await continueSpan(gen, first.state, first.logits, {
-      blank, kind, startsLine, after, heal, left: context.left ?? [], candidate: c, history, forcedFirst: firstTokens[c],
+      blank, kind, startsLine, after, heal, maxLength, left: context.left ?? [], candidate: c, history, forcedFirst: firstTokens[c],
     }));
   }
   return ranked(candidates, options.select);
@@ -232,14 +242,20 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   // ending scores highest so far (its logProb includes the end token).
   const endsAtLikeliest = options.endAtLikeliest && req.kind === 'span';
   let likeliestEnd: Kept | undefined;
+  // The span's bytes end inside a UTF-8 character unless utf8 is BOUNDARY; lastWhole is where they last did not.
+  let utf8 = BOUNDARY;
+  let lastWhole: Kept = { tokens: 0, logProb: 0, state };
+  const maxTokens = options.maxTokens + (req.heal ? 1 : 0); // see roomAfter
+  const maxLength = req.maxLength ?? model.manifest.architecture.maxSequenceLength;
   for (;;) {
     if (options.signal?.aborted) return finish('cancelled');
     const normalizer = logNormalizer(logits); // shared by the token's and the end's log-probabilities
-    if (endsAtLikeliest && hasContent && tokens.length >= options.minTokens) {
+    if (endsAtLikeliest && hasContent && tokens.length >= options.minTokens && utf8 === BOUNDARY) {
       const ending = logProb + (logits[special.eop] as number) - normalizer;
       if (likeliestEnd === undefined || ending > likeliestEnd.logProb) likeliestEnd = { tokens: tokens.length, logProb: ending, state };
     }
-    const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine, allowed: req.heal?.allowed };
+    const room = roomAfter(gen, maxLength, state.length, req.heal ? 1 : 0, tokens.length);
+    const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine, allowed: req.heal?.allowed, utf8, room };
     const next = tokens.length === 0 && req.forcedFirst !== undefined
       ? req.forcedFirst
       : gen.sample(processed(gen, logits, [...req.history, ...tokens], soFar));
@@ -252,20 +268,26 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
     const sentence = withNext === undefined ? 'continue' : sentenceStop(textOf(), withNext);
     if (sentence === 'before') return finish('sentence');
     const boundary: Kept = { tokens: tokens.length, logProb, state };
+    const boundaryIsWhole = utf8 === BOUNDARY;
+    const nextUtf8 = gen.utf8.after(utf8, next);
+    if (nextUtf8 === undefined) return finish('end'); // every token that could finish the character was blocked
+    utf8 = nextUtf8;
     tokens.push(next);
     if (withNext !== undefined) known = { count: tokens.length, text: withNext };
     hasContent ||= req.heal ? /\S/u.test(textOf()) : !blankIds.inline.has(next) && !blankIds.lineBreak.has(next);
     logProb += tokenLogProb;
     state = state.push(req.blank, tokens.length, next);
+    if (utf8 === BOUNDARY) lastWhole = { tokens: tokens.length, logProb, state };
     emitted = emit(gen, req, textOf, next, emitted);
     if (echo) {
-      const cut = echo.next(textOf(), textLength, boundary);
+      // An echo may only be cut off where a character ends.
+      const cut = echo.next(textOf(), boundaryIsWhole ? textLength : 0, boundary);
       if (cut) return finishAt(cut, 'echo');
       textLength = textOf().length;
     }
     if (sentence === 'after') return finish('sentence');
-    if (tokens.length >= options.maxTokens) return finish('limit');
-    if (state.length >= model.manifest.architecture.maxSequenceLength) return finish('context');
+    if (tokens.length >= maxTokens && (utf8 === BOUNDARY || tokens.length >= maxTokens + UTF8_GRACE_TOKENS)) return finish('limit');
+    if (state.length >= maxLength) return finish('context');
     const step = await state.run(model.engine);
     state = step.state;
     logits = withCache(gen, req.kind, req.left, tokens, step.logits);
@@ -274,6 +296,7 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
   function finish(stopReason: StopReason): Candidate {
     const ranOn = (stopReason === 'end' || stopReason === 'limit') && likeliestEnd !== undefined && likeliestEnd.tokens < tokens.length;
     if (ranOn) return finishAt(likeliestEnd as Kept, 'end');
+    if (utf8 !== BOUNDARY) return finishAt(lastWhole, stopReason); // never half a character: U+FFFD in the text
     return { tokens, text: textOf(), logProb, stopReason, state };
   }
 
@@ -282,6 +305,15 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
     const head = tokens.slice(0, at.tokens);
     return { tokens: head, text: shown(head), logProb: at.logProb, stopReason, state: at.state };
   }
+}
+
+/**
+ * Tokens that may follow the next one, by the positions left and the token budget: a character the next token opens
+ * must be finished within them, so a span ends whole. The budget is maxTokens plus the grace for a character cut at
+ * the limit, plus the healed token, which re-generates text already there and so does not count against maxTokens.
+ */
+function roomAfter(gen: Generator, maxLength: number, length: number, healed: number, generated: number): number {
+  return Math.min(maxLength - length, gen.options.maxTokens + healed + UTF8_GRACE_TOKENS - generated) - 1;
 }
 
 /**
@@ -303,6 +335,9 @@ interface SpanSoFar {
   hasContent: boolean;
   startsLine: boolean;
   allowed?: ReadonlySet<number> | undefined;
+  utf8: Utf8State;
+  /** Tokens that may follow this one (UTF8_GRACE_TOKENS and more: no limit). */
+  room: number;
 }
 
 /**
@@ -328,7 +363,8 @@ function processed(gen: Generator, logits: Float32Array, generated: readonly num
   gen.loops(copy, own);
   gen.ngrams(copy, own);
   const blankTokens = span.hasContent ? undefined : gen.blankTokens;
-  if (span.length < gen.options.minTokens || blankTokens) gen.endTokens(copy, generated);
+  if (span.length < gen.options.minTokens || blankTokens || span.utf8 !== BOUNDARY) gen.endTokens(copy, generated);
+  for (const id of gen.utf8.blockedIn(span.utf8, span.room)) copy[id] = -Infinity;
   if (blankTokens) (span.length === 0 && span.startsLine ? blankTokens.lineBreak : blankTokens.all)(copy, generated);
   const allowed = span.length === 0 ? span.allowed : undefined;
   if (allowed) for (let id = 0; id < copy.length; id++) if (!allowed.has(id)) copy[id] = -Infinity;

@@ -11,3 +11,4 @@ export { type DecodingOptions, DEFAULT_DECODING, type TokenEvent } from './gener
 export { type FilledSpan, type InfillOptions, type InfillResult, decodingOptions, infill } from './infill.js';
 export { type GlmModel, type LoadOptions, loadModel } from './model.js';
 export type { StopReason } from './stopping.js';
+export { unfilledNote } from './unfilled.js';

@@ -9,6 +9,7 @@ import { fillText } from './markers.js';
 import type { GlmModel } from './model.js';
 import { prepare } from './prepare.js';
 import type { StopReason } from './stopping.js';
+import { unfilledSpan } from './unfilled.js';
 import type { WindowReport } from './window.js';
 
 export interface InfillOptions extends Partial<DecodingOptions>, CacheOptions {
@@ -31,6 +32,11 @@ export interface FilledSpan extends SpanCandidate {
   end: number;
   /** All candidates, best first; the first is the span itself. */
   candidates: SpanCandidate[];
+  /**
+   * The blank got no text (the positions or the tokens ran out first, see unfilledSpan): its marker stays in `text`,
+   * and a front end must not write the span into a document, where it would delete the blank's text.
+   */
+  unfilled: boolean;
 }
 
 export interface InfillTimings {
@@ -45,7 +51,7 @@ export interface InfillTimings {
 }
 
 export interface InfillResult {
-  /** The input with every filled blank replaced; blanks left unfilled by a cancel keep their marker. */
+  /** The input with every filled blank replaced; blanks left unfilled (by a cancel, or `unfilled`) keep their marker. */
   text: string;
   spans: FilledSpan[];
   cancelled: boolean;
@@ -60,7 +66,9 @@ export interface InfillResult {
 export async function infill(model: GlmModel, text: string, options: InfillOptions = {}): Promise<InfillResult> {
   const t0 = performance.now();
   const decoding = decodingOptions(options);
-  const prepared = prepare(model, text, options.mode ?? 'document', decoding.maxTokens + 1, decoding.tokenHealing);
+  // Per blank: sop, the tokens, and the healed token that does not count against maxTokens.
+  const perBlank = decoding.maxTokens + 1 + (decoding.tokenHealing ? 1 : 0);
+  const prepared = prepare(model, text, options.mode ?? 'document', perBlank, decoding.tokenHealing);
   const { marked, kinds, partA } = prepared;
   const t1 = performance.now();
   let state = await DecodeState.prefill(model.engine, partA);
@@ -73,20 +81,28 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
     const context = {
       kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k), after: marked.segments[k + 1] ?? '', heal: prepared.healing[k],
       left: [...history, ...(prepared.left[k] as number[])].slice(-MAX_ORDER),
+      maxLength: fairShare(state.length, model.manifest.architecture.maxSequenceLength, kinds.length - k),
     };
     const candidates = await fillBlank(gen, state, k, context, history);
     const best = candidates[0] as Candidate;
     if (best.stopReason === 'cancelled') break;
     generatedTokens += candidates.reduce((n, c) => n + c.tokens.length, 0);
-    state = best.state;
-    history.push(...best.tokens);
+    const unfilled = unfilledSpan(best, decoding);
+    // A blank that got no text leaves no span in Part B: its positions go to the blanks after it.
+    if (!unfilled) {
+      state = best.state;
+      history.push(...best.tokens);
+    }
     const blank = marked.blanks[k] as (typeof marked.blanks)[number];
-    spans.push({ index: k, kind: blank.kind, start: blank.start, end: blank.end, ...publicCandidate(best), candidates: candidates.map(publicCandidate) });
+    spans.push({
+      index: k, kind: blank.kind, start: blank.start, end: blank.end, ...publicCandidate(best), candidates: candidates.map(publicCandidate), unfilled,
+    });
   }
   const t3 = performance.now();
   const cancelled = decoding.signal?.aborted === true;
+  const filled = spans.filter((s) => !s.unfilled);
   return {
-    text: fillText(text, marked.blanks.slice(0, spans.length), spans.map((s) => s.text)),
+    text: fillText(text, filled, filled.map((s) => s.text)),
     spans,
     cancelled,
     window: prepared.window,
@@ -100,6 +116,16 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
       tokensPerSecond: t3 > t2 ? (generatedTokens * 1000) / (t3 - t2) : 0,
     },
   };
+}
+
+/**
+ * The sequence length blank k may reach: an equal share of the positions left for it and the `blanks` - 1 after it.
+ * First come first served, the first blanks of a long request took every position and the last got nothing; a
+ * share a blank leaves unused goes to the blanks after it. prepare() reserves at least 2 positions per blank (sop
+ * and one token), so every share holds a token.
+ */
+function fairShare(length: number, s: number, blanks: number): number {
+  return length + Math.floor((s - length) / blanks);
 }
 
 /** Whether blank k opens a line: the text before it ends with a line break, or it is the text's very start. */

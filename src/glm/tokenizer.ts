@@ -80,6 +80,11 @@ export class GlmTokenizer {
 
   private idTexts: string[] | undefined;
 
+  /** The vocabulary's string for an id (byte-level BPE: one character per byte), for utf8Guard.ts. */
+  tokenString(id: number): string | undefined {
+    return this.full.id_to_token(id);
+  }
+
   /** Text of ids; special tokens are rendered by name. The empty list decodes to the empty string. */
   decode(ids: readonly number[]): string {
     return ids.length === 0 ? '' : this.full.decode([...ids], DECODE_OPTIONS);

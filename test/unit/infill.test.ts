@@ -7,6 +7,7 @@ import { buildPartA } from '../../src/glm/layout.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { argmax } from '../../src/glm/processors.js';
 import { uncachedNextLogits } from '../../src/glm/reference.js';
+import { BOUNDARY, utf8Vocab } from '../../src/glm/utf8Guard.js';
 import { loadTiny, maxAbsDiff } from './helpers.js';
 
 let model: GlmModel;
@@ -41,12 +42,17 @@ test('cached multi-blank greedy decoding equals recomputing the whole sequence a
   const segments = ['The quick brown fox', ' over the lazy dog. It was', ' of times.'].map((t) => model.tokenizer.encode(t));
   const partA = buildPartA(segments, ['span', 'span'], special);
   const spans: number[][] = [];
+  const utf8 = utf8Vocab(model.tokenizer);
   for (const span of result.spans) {
     spans.push([special.sop]);
-    for (const token of span.tokens) {
+    let state = BOUNDARY;
+    for (const [j, token] of span.tokens.entries()) {
       const logits = await uncachedNextLogits(model.engine, partA, spans);
       for (const id of [special.eop, special.eos, special.cls, special.mask, special.smask, special.gmask, special.sop]) logits[id] = -Infinity;
+      // The span keeps its bytes UTF-8 (utf8Guard.ts), and the grace finishes a character within 3 tokens of the limit.
+      for (const id of utf8.blockedIn(state, 4 + 3 - j - 1)) logits[id] = -Infinity;
       assert.equal(token, argmax(logits));
+      state = utf8.after(state, token) as number;
       spans.at(-1)?.push(token);
     }
   }

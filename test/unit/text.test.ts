@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { markDocument } from '../../src/editor/blankText.js';
 import { ensureBlank, fillText, parseMarkers } from '../../src/glm/markers.js';
 import { windowSegments, precutText } from '../../src/glm/window.js';
 import { EchoWatch, sentenceEnd } from '../../src/glm/stopping.js';
@@ -84,4 +85,32 @@ test('echo: where a fill starts to repeat the text after its blank, at a token b
   assert.equal(echoStart(' += 1', [3, 5], ' += 1'), -1); // nothing would be left of the fill
   assert.equal(echoStart('a\n}\n}', [1, 3, 5], '\n}\n}\n'), -1); // whitespace and one bracket: too short to be sure
   assert.equal(echoStart('x) {\n  y', [1, 4, 9], ') {\n  y;\n}'), 1);
+});
+
+test('marker-like words that index something are text; other near-misses stay errors that say how to escape', () => {
+  const text = 'y = x[mask] + arr[bitmask] + f(x)[Mask] + m[0][mask] + re[MASK]ing';
+  const { segments, blanks } = parseMarkers(text);
+  assert.deepEqual(segments, ['y = x[mask] + arr[bitmask] + f(x)[Mask] + m[0][mask] + re', 'ing']);
+  assert.deepEqual(blanks.map((b) => text.slice(b.start, b.end)), ['[MASK]']);
+  assert.throws(() => parseMarkers('y = [mask]'), /Unknown mask marker \[mask\] at character 4: .*write \\\[mask\] if it is text/);
+});
+
+test('a backslash escapes a marker; two stand for one backslash before a blank', () => {
+  const text = 'a \\[MASK] b \\\\[MASK] c \\[mask] d \\\\\\[gMASK]';
+  const { segments, blanks } = parseMarkers(text);
+  // What the model reads: the escapes resolved. The blank's range is the marker alone (no space absorbed after "\").
+  assert.deepEqual(segments, ['a [MASK] b \\', ' c [mask] d \\[gMASK]']);
+  assert.deepEqual(blanks.map((b) => text.slice(b.start, b.end)), ['[MASK]']);
+  // The filled text keeps every character outside the blanks as written, backslashes included.
+  assert.equal(fillText(text, blanks, ['X']), 'a \\[MASK] b \\\\X c \\[mask] d \\\\\\[gMASK]');
+});
+
+test('the editor doubles a backslash right before a blank it marks, so the core reads a backslash and a blank', () => {
+  const doc = 'path C:\\ and \\[MASK] text';
+  const marked = markDocument(doc, [{ start: 8, end: 8, kind: 'span' }]);
+  const { segments, blanks } = parseMarkers(marked.text);
+  assert.equal(blanks.length, 1);
+  assert.equal(blanks[0]?.start, marked.markerOffsets[0]);
+  assert.equal(segments[0], 'path C:\\');
+  assert.match(segments[1] ?? '', /^ and \\\[\u200BMASK\] text$/u);
 });

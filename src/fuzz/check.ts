@@ -1,0 +1,94 @@
+import { absorbedSpace, fillEdit, markDocument } from '../editor/blankText.js';
+import { withoutEmptyFills } from '../editor/emptyFills.js';
+import { type GlmModel, GlmError, type InfillResult, decodingOptions, infill } from '../glm/index.js';
+import { ensureBlank, parseMarkers } from '../glm/markers.js';
+import { unfilledSpan } from '../glm/unfilled.js';
+import type { FuzzCase } from './cases.js';
+
+/** What one case did: the invariants it broke (none, we hope) and what it counted along the way. */
+export interface CaseReport {
+  violations: string[];
+  /** The GlmError code it ended with, 'filled', or 'editor-only' (nothing to fill). */
+  outcome: string;
+  spans: number;
+  /** Spans (candidates included) holding U+FFFD. */
+  replacementSpans: number;
+  unfilled: number;
+}
+
+// Errors a request may end with (README, "Reliability"): a bad request, and more blanks than positions.
+const REQUEST_ERRORS = new Set(['input', 'too-many-blanks']);
+// Tokens a span may take: maxTokens, the healed token, and 3 to finish a character cut at the limit.
+const EXTRA_TOKENS = 1 + 3;
+
+/** Runs a case through infill (the CLI's path) and through markDocument → infill → edits (the editor's). */
+export async function checkCase(model: GlmModel, c: FuzzCase): Promise<CaseReport> {
+  const report: CaseReport = { violations: [], outcome: 'filled', spans: 0, replacementSpans: 0, unfilled: 0 };
+  try {
+    checkFill(model, c, await infill(model, c.text, c.options), report);
+  } catch (error) {
+    report.outcome = error instanceof GlmError ? error.code : 'exception';
+    if (!(error instanceof GlmError) || !REQUEST_ERRORS.has(error.code)) report.violations.push(`threw ${String(error)}`);
+    else if (error.code === 'too-many-blanks') checkTooMany(model, c, report);
+  }
+  await checkEditor(model, c, report);
+  return report;
+}
+
+function checkFill(model: GlmModel, c: FuzzCase, result: InfillResult, report: CaseReport): void {
+  const v = report.violations;
+  const blanks = ensureBlank(parseMarkers(c.text), c.text, c.options.mode).blanks;
+  const decoding = decodingOptions(c.options);
+  if (result.spans.length !== blanks.length) v.push(`${result.spans.length} spans for ${blanks.length} blanks`);
+  let expected = '';
+  let cursor = 0;
+  result.spans.forEach((span, i) => {
+    const blank = blanks[i];
+    if (blank === undefined || span.start !== blank.start || span.end !== blank.end || span.kind !== blank.kind) v.push(`span ${i} is not its blank's range`);
+    if (span.start < cursor) v.push(`span ${i} out of order`);
+    expected += c.text.slice(cursor, span.start) + (span.unfilled ? c.text.slice(span.start, span.end) : span.text);
+    cursor = span.end;
+    report.spans++;
+    if (span.unfilled) report.unfilled++;
+    if (span.unfilled !== unfilledSpan(span, decoding)) v.push(`span ${i} unfilled flag wrong`);
+    if (decoding.requireContent && !span.unfilled && span.text.trim() === '') v.push(`span ${i} written without text`);
+    if (span.candidates.length < 1 || span.candidates.length > decoding.candidates || span.candidates[0]?.text !== span.text) v.push(`span ${i} candidates`);
+    for (const candidate of span.candidates) {
+      if (candidate.text.includes('\uFFFD')) report.replacementSpans++;
+      if (!model.tokenizer.decode(candidate.tokens).endsWith(candidate.text)) v.push(`span ${i}: text is not its tokens' text`);
+      if (candidate.tokens.length > decoding.maxTokens + EXTRA_TOKENS) v.push(`span ${i}: ${candidate.tokens.length} tokens`);
+    }
+  });
+  expected += c.text.slice(cursor);
+  if (result.text !== expected) v.push('the text outside the blanks changed');
+  if (report.replacementSpans > 0 && !c.text.includes('\uFFFD')) v.push('U+FFFD in a span');
+}
+
+function checkTooMany(model: GlmModel, c: FuzzCase, report: CaseReport): void {
+  const k = ensureBlank(parseMarkers(c.text), c.text, c.options.mode).blanks.length;
+  if (3 * k + 2 <= model.manifest.architecture.maxSequenceLength) report.violations.push(`too-many-blanks for ${k} blanks`);
+}
+
+/** The editor path: the document's own marker-like text never fails a fill, and what is written is text. */
+async function checkEditor(model: GlmModel, c: FuzzCase, report: CaseReport): Promise<void> {
+  if (c.text.trim() === '' || c.editorBlanks.length === 0) return;
+  const marked = markDocument(c.text, c.editorBlanks);
+  let result: InfillResult;
+  try {
+    result = await infill(model, marked.text, { ...c.options, tokenHealing: false });
+  } catch (error) {
+    if (!(error instanceof GlmError && error.code === 'too-many-blanks')) report.violations.push(`editor: threw ${String(error)}`);
+    return;
+  }
+  if (result.spans.length !== c.editorBlanks.length) report.violations.push(`editor: ${result.spans.length} spans for ${c.editorBlanks.length} blanks`);
+  const { fills } = withoutEmptyFills(result, result.spans.map((s) => (s.unfilled ? undefined : s.text)));
+  result.spans.forEach((span, i) => {
+    const offset = marked.markerOffsets[i] ?? -1;
+    if (span.start !== offset && !absorbedSpace(span.start, offset)) report.violations.push(`editor: span ${i} not at its marker`);
+    const fill = fills[i];
+    const blank = c.editorBlanks[i];
+    if (fill !== undefined && blank !== undefined && fillEdit(c.text, blank, absorbedSpace(span.start, offset), fill).text.trim() === '') {
+      report.violations.push(`editor: blank ${i} written without text`);
+    }
+  });
+}
