@@ -7,7 +7,8 @@ export type GlmErrorCode =
   | 'model-invalid' // a file is there but unreadable, corrupt or inconsistent with the manifest
   | 'input' // the request itself is wrong (empty text, unknown marker, bad option)
   | 'too-many-blanks' // the blanks alone do not fit the model's positions
-  | 'runtime'; // onnxruntime failed while running a valid model
+  | 'runtime' // onnxruntime failed while running a valid model
+  | 'runtime-missing'; // neither onnxruntime-node's native binding nor the WebAssembly runtime could load
 
 export class GlmError extends Error {
   readonly code: GlmErrorCode;
