@@ -106,24 +106,28 @@ function table(rows: [string, string][]): string {
 
 const fmt = (ms: number | string): string => (typeof ms === 'number' ? `${ms.toFixed(2)} ms` : ms);
 
-async function main(): Promise<void> {
-  const opts = new Command('glm-infill-bench')
-    .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling.')
-    .option('-m, --model <folder>', 'model folder', defaultModelFolder())
-    .addOption(new Option('-d, --device <device>').choices(DEVICES).default('cpu'))
-    .option('--threads <n>', 'intra-op threads', positive, defaultThreads())
-    .option('--repeat <n>', 'runs per measurement (median)', positive, 5)
-    .option('--decode-tokens <n>', 'tokens for the decode measurements', positive, 48)
-    .parse()
-    .opts<BenchOptions>();
-  const load = await timed(() => loadModel(opts.model, { device: opts.device, threads: opts.threads, warmUp: false }));
+interface Measured {
+  model: string;
+  device: GlmModel['device'];
+  threads: number;
+  maxSequenceLength: number;
+  sessionCreationMs: number;
+  firstRunMs: number;
+  prefillMs: Record<string, number | string>;
+  decode: { cachedMsPerToken: number; recomputeMsPerToken: number; tokens: number; tokensPerSecond: number; cachedSpeedup: number };
+  multiBlank: { oneFillMs: number; fourFillsMs: number; speedup: number };
+  rssMiB: number;
+}
+
+async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
+  const load = await timed(() => loadModel(opts.model, { device, threads: opts.threads, warmUp: false }));
   const model = load.value;
   try {
     const firstRunMs = (await timed(() => DecodeState.prefill(model.engine, partAOf(model, 16)))).ms;
     const prefill = await prefillTimes(model, opts.repeat);
     const decode = await decodeTimes(model, opts.decodeTokens);
     const multi = await multiBlankTimes(model, opts.repeat);
-    const result = {
+    return {
       model: model.manifest.name,
       device: model.device,
       threads: opts.threads,
@@ -135,22 +139,68 @@ async function main(): Promise<void> {
       multiBlank: { ...multi, speedup: multi.fourFillsMs / multi.oneFillMs },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
     };
-    process.stdout.write(`${table([
-      ['model', `${result.model} (S = ${result.maxSequenceLength}, ${result.device.used}, ${result.threads} thread(s))`],
-      ['session creation', fmt(result.sessionCreationMs)],
-      ['first run (16 tokens, cold)', fmt(result.firstRunMs)],
-      ...PREFILL_SIZES.map((n): [string, string] => [`prefill ${n} Part A tokens`, fmt(prefill[n] as number | string)]),
-      [`decode, cached (${decode.tokens} tokens)`, `${decode.cachedMsPerToken.toFixed(3)} ms/token, ${result.decode.tokensPerSecond.toFixed(0)} tokens/s`],
-      ['decode, recomputing every step', `${decode.recomputeMsPerToken.toFixed(3)} ms/token`],
-      ['cache speed-up', `${result.decode.cachedSpeedup.toFixed(2)}x`],
-      ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
-      ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
-      ['multi-blank speed-up', `${result.multiBlank.speedup.toFixed(2)}x`],
-      ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
-    ])}\n${JSON.stringify(result)}\n`);
   } finally {
     await model.dispose();
   }
+}
+
+function report(result: Measured): string {
+  const { decode, multiBlank: multi } = result;
+  return table([
+    ['model', `${result.model} (S = ${result.maxSequenceLength}, ${result.device.used}, ${result.threads} thread(s))`],
+    ['session creation', fmt(result.sessionCreationMs)],
+    ['first run (16 tokens, cold)', fmt(result.firstRunMs)],
+    ...PREFILL_SIZES.map((n): [string, string] => [`prefill ${n} Part A tokens`, fmt(result.prefillMs[n] as number | string)]),
+    [`decode, cached (${decode.tokens} tokens)`, `${decode.cachedMsPerToken.toFixed(3)} ms/token, ${decode.tokensPerSecond.toFixed(0)} tokens/s`],
+    ['decode, recomputing every step', `${decode.recomputeMsPerToken.toFixed(3)} ms/token`],
+    ['cache speed-up', `${decode.cachedSpeedup.toFixed(2)}x`],
+    ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
+    ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
+    ['multi-blank speed-up', `${multi.speedup.toFixed(2)}x`],
+    ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
+  ]);
+}
+
+/** How many times slower `slow` is than `fast` on what a user waits for: reading the document, then each token. */
+function ratios(slow: Measured, fast: Measured): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const n of PREFILL_SIZES) {
+    const a = slow.prefillMs[n];
+    const b = fast.prefillMs[n];
+    out[`prefill${n}`] = typeof a === 'number' && typeof b === 'number' ? a / b : 'skipped';
+  }
+  out.decodeMsPerToken = slow.decode.cachedMsPerToken / fast.decode.cachedMsPerToken;
+  out.sessionCreation = slow.sessionCreationMs / fast.sessionCreationMs;
+  out.oneFillOfFourBlanks = slow.multiBlank.oneFillMs / fast.multiBlank.oneFillMs;
+  return out;
+}
+
+async function main(): Promise<void> {
+  const opts = new Command('glm-infill-bench')
+    .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
+      'With --device wasm it also measures the native CPU runtime and prints the wasm/native ratios.')
+    .option('-m, --model <folder>', 'model folder', defaultModelFolder())
+    .addOption(new Option('-d, --device <device>').choices(DEVICES).default('cpu'))
+    .option('--threads <n>', 'intra-op threads', positive, defaultThreads())
+    .option('--repeat <n>', 'runs per measurement (median)', positive, 5)
+    .option('--decode-tokens <n>', 'tokens for the decode measurements', positive, 48)
+    .option('--no-compare', 'with --device wasm: skip the native CPU run and the ratios')
+    .parse()
+    .opts<BenchOptions & { compare: boolean }>();
+  const result = await measure(opts, opts.device);
+  if (opts.device !== 'wasm' || !opts.compare) {
+    process.stdout.write(`${report(result)}\n${JSON.stringify(result)}\n`);
+    return;
+  }
+  const native = await measure(opts, 'cpu');
+  const ratio = ratios(result, native);
+  const x = (r: number | string | undefined): string => (typeof r === 'number' ? `${r.toFixed(2)}x` : String(r));
+  process.stdout.write(`${report(result)}\n\n${report(native)}\n\nwasm / native (${native.device.used}), higher is slower:\n${table([
+    ...PREFILL_SIZES.map((n): [string, string] => [`prefill ${n}`, `${fmt(result.prefillMs[n] as number | string)} / ${fmt(native.prefillMs[n] as number | string)} = ${x(ratio[`prefill${n}`])}`]),
+    ['decode ms/token', `${result.decode.cachedMsPerToken.toFixed(3)} / ${native.decode.cachedMsPerToken.toFixed(3)} = ${x(ratio.decodeMsPerToken)}`],
+    ['1 fill of 4 blanks', `${fmt(result.multiBlank.oneFillMs)} / ${fmt(native.multiBlank.oneFillMs)} = ${x(ratio.oneFillOfFourBlanks)}`],
+    ['session creation', `${fmt(result.sessionCreationMs)} / ${fmt(native.sessionCreationMs)} = ${x(ratio.sessionCreation)}`],
+  ])}\n${JSON.stringify({ wasm: result, native, ratios: ratio })}\n`);
 }
 
 main().catch((error: unknown) => {
