@@ -324,6 +324,7 @@ async function flowNoNativeBinary() {
   await toast.locator('.monaco-button', { hasText: /^Show Log$/ }).waitFor();
   await toast.locator('.monaco-button', { hasText: /^Open Settings$/ }).waitFor();
   await expectEditorText(file, FILLED[file]);
+  await notification(/GLM Infill: filling/).waitFor({ state: 'detached' }); // its preview decoration goes with it
   await expectStatus(/^\s*GLM span · wasm · \d+ tok\/s$/, { warning: true });
   await shoot('flow8-no-native-binary-wasm');
   await useWasm.click();
