@@ -161,30 +161,59 @@ function report(result: Measured): string {
   ]);
 }
 
-/** How many times slower `slow` is than `fast` on what a user waits for: reading the document, then each token. */
-function ratios(slow: Measured, fast: Measured): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
-  for (const n of PREFILL_SIZES) {
-    const a = slow.prefillMs[n];
-    const b = fast.prefillMs[n];
-    out[`prefill${n}`] = typeof a === 'number' && typeof b === 'number' ? a / b : 'skipped';
+/** Greedy-style decode steps after an untimed prefill: milliseconds per token, the K/V cache growing as in a fill. */
+async function decodeStepMs(model: GlmModel, partA: ReturnType<typeof buildPartA>, span: number[]): Promise<number> {
+  let state = await DecodeState.prefill(model.engine, partA);
+  const start = performance.now();
+  for (const [j, id] of span.entries()) state = (await state.push(0, j, id).run(model.engine)).state;
+  return (performance.now() - start) / span.length;
+}
+
+interface Comparison {
+  threads: number;
+  prefillMs: Record<string, { wasm: number; native: number; ratio: number }>;
+  decodeMsPerToken: { wasm: number; native: number; ratio: number; tokens: number };
+}
+
+/**
+ * The same measurements on both runtimes, alternating run by run (wasm, native, wasm, …) so that a machine whose
+ * load changes during the bench skews both sides alike; medians of `repeat` runs each.
+ */
+async function compare(wasm: GlmModel, native: GlmModel, opts: BenchOptions): Promise<Comparison> {
+  const alternate = async (work: (model: GlmModel) => Promise<number>): Promise<{ wasm: number; native: number; ratio: number }> => {
+    const times: { wasm: number[]; native: number[] } = { wasm: [], native: [] };
+    for (let i = 0; i < opts.repeat; i++) {
+      times.wasm.push(await work(wasm));
+      times.native.push(await work(native));
+    }
+    const w = median(times.wasm);
+    const n = median(times.native);
+    return { wasm: w, native: n, ratio: w / n };
+  };
+  const s = native.manifest.architecture.maxSequenceLength;
+  const prefillMs: Comparison['prefillMs'] = {};
+  for (const n of PREFILL_SIZES.filter((size) => size <= s)) {
+    prefillMs[n] = await alternate(async (model) => (await timed(() => DecodeState.prefill(model.engine, partAOf(model, n)))).ms);
   }
-  out.decodeMsPerToken = slow.decode.cachedMsPerToken / fast.decode.cachedMsPerToken;
-  out.sessionCreation = slow.sessionCreationMs / fast.sessionCreationMs;
-  out.oneFillOfFourBlanks = slow.multiBlank.oneFillMs / fast.multiBlank.oneFillMs;
-  return out;
+  const tokens = Math.min(opts.decodeTokens, Math.floor(s / 2) - 1);
+  const partA = partAOf(native, Math.floor(s / 2));
+  const special = native.manifest.specialTokens;
+  const span = [special.sop, ...Array<number>(tokens - 1).fill(native.tokenizer.encode(' x')[0] as number)];
+  const decode = await alternate((model) => decodeStepMs(model, partA, span));
+  return { threads: opts.threads, prefillMs, decodeMsPerToken: { ...decode, tokens } };
 }
 
 async function main(): Promise<void> {
   const opts = new Command('glm-infill-bench')
     .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
-      'With --device wasm it also measures the native CPU runtime and prints the wasm/native ratios.')
+      'With --device wasm it then measures prefill and decode on WebAssembly and on the native CPU runtime, ' +
+      'alternating, and prints the wasm/native ratios.')
     .option('-m, --model <folder>', 'model folder', defaultModelFolder())
     .addOption(new Option('-d, --device <device>').choices(DEVICES).default('cpu'))
     .option('--threads <n>', 'intra-op threads', positive, defaultThreads())
     .option('--repeat <n>', 'runs per measurement (median)', positive, 5)
     .option('--decode-tokens <n>', 'tokens for the decode measurements', positive, 48)
-    .option('--no-compare', 'with --device wasm: skip the native CPU run and the ratios')
+    .option('--no-compare', 'with --device wasm: skip the comparison with the native CPU runtime')
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
   const result = await measure(opts, opts.device);
@@ -192,15 +221,21 @@ async function main(): Promise<void> {
     process.stdout.write(`${report(result)}\n${JSON.stringify(result)}\n`);
     return;
   }
-  const native = await measure(opts, 'cpu');
-  const ratio = ratios(result, native);
-  const x = (r: number | string | undefined): string => (typeof r === 'number' ? `${r.toFixed(2)}x` : String(r));
-  process.stdout.write(`${report(result)}\n\n${report(native)}\n\nwasm / native (${native.device.used}), higher is slower:\n${table([
-    ...PREFILL_SIZES.map((n): [string, string] => [`prefill ${n}`, `${fmt(result.prefillMs[n] as number | string)} / ${fmt(native.prefillMs[n] as number | string)} = ${x(ratio[`prefill${n}`])}`]),
-    ['decode ms/token', `${result.decode.cachedMsPerToken.toFixed(3)} / ${native.decode.cachedMsPerToken.toFixed(3)} = ${x(ratio.decodeMsPerToken)}`],
-    ['1 fill of 4 blanks', `${fmt(result.multiBlank.oneFillMs)} / ${fmt(native.multiBlank.oneFillMs)} = ${x(ratio.oneFillOfFourBlanks)}`],
-    ['session creation', `${fmt(result.sessionCreationMs)} / ${fmt(native.sessionCreationMs)} = ${x(ratio.sessionCreation)}`],
-  ])}\n${JSON.stringify({ wasm: result, native, ratios: ratio })}\n`);
+  const wasm = await loadModel(opts.model, { device: 'wasm', threads: opts.threads });
+  const native = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
+  try {
+    const c = await compare(wasm, native, opts);
+    const row = (m: { wasm: number; native: number; ratio: number }, unit: string): string =>
+      `${m.wasm.toFixed(2)} ${unit} / ${m.native.toFixed(2)} ${unit} = ${m.ratio.toFixed(2)}x`;
+    process.stdout.write(`${report(result)}\n\nwasm / native ${native.device.used}, ${opts.threads} thread(s), alternating, ` +
+      `median of ${opts.repeat} (higher is slower):\n${table([
+        ...Object.entries(c.prefillMs).map(([n, m]): [string, string] => [`prefill ${n}`, row(m, 'ms')]),
+        [`decode (${c.decodeMsPerToken.tokens} tokens)`, row(c.decodeMsPerToken, 'ms/token')],
+      ])}\n${JSON.stringify({ wasm: result, comparison: c })}\n`);
+  } finally {
+    await wasm.dispose();
+    await native.dispose();
+  }
 }
 
 main().catch((error: unknown) => {
