@@ -7,8 +7,9 @@
   const app = /** @type {HTMLElement} */ (document.getElementById('app'));
 
   const MODES = [
-    ['span', 'Span: a word, an expression, a line ([MASK])'],
-    ['sentence', 'Sentence: stops at the end of the sentence ([sMASK])'],
+    ['auto', 'Auto: from the selection (part of a line [MASK], whole lines or a sentence [sMASK], lines to the end [gMASK])'],
+    ['span', 'Span: a word, an expression, an argument ([MASK])'],
+    ['sentence', 'Sentence: stops at the end of the sentence or line ([sMASK])'],
     ['document', 'Document: long text, paragraphs, the rest of a file ([gMASK])'],
   ];
 
@@ -89,6 +90,7 @@
     el('section', {}, [
       el('h2', {}, ['Filling']),
       row('Mode', select('mode', MODES), 'The kind of blank made from a selection or the cursor, and used by inline suggestions.'),
+      row('Use your own text', checkbox('context.enabled'), 'A cache of the document and of other open files of the same language, mixed into the model.'),
       row('Max tokens per blank', number('maxTokens', { min: 1, max: 512, step: 1, integer: true })),
       row('Temperature', number('temperature', { min: 0, max: 2, step: 0.05, integer: false }), '0 = greedy: the same text every time.'),
       row('Top-p', number('topP', { min: 0.01, max: 1, step: 0.01, integer: false }), 'Used when temperature > 0.'),

@@ -33,6 +33,7 @@ async function buildApp() {
   });
   await build({ ...common, entryPoints: ['src/cli/bench.ts'], outfile: 'dist/bench.js' });
   await build({ ...common, entryPoints: ['src/cli/eval.ts'], outfile: 'dist/eval.js' });
+  await build({ ...common, entryPoints: ['src/cli/tuneCache.ts'], outfile: 'dist/tune-cache.js' });
 }
 
 async function buildTests() {

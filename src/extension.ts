@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { BlankDecorations } from './editor/blankDecorations.js';
 import { BlankStore } from './editor/blankStore.js';
 import { registerCommands } from './editor/commands.js';
+import { ContextSources } from './editor/contextSources.js';
 import { Filler } from './editor/filler.js';
 import { InlineProvider } from './editor/inlineProvider.js';
 import { ModelManager } from './editor/modelManager.js';
@@ -41,17 +42,18 @@ export function activate(context: vscode.ExtensionContext): GlmInfillApi {
   const models = new ModelManager(context.extensionPath, log);
   const status = new StatusBar();
   const store = new BlankStore();
-  const filler = new Filler(models, store, notifier, status);
+  const sources = new ContextSources((line) => log.info(line));
+  const filler = new Filler(models, store, notifier, status, sources);
   const journal = new InlineJournal();
-  const inline = new InlineProvider(models, journal, status);
+  const inline = new InlineProvider(models, journal, status, sources);
   const panel = new SettingsPanel(context.extensionUri, models, notifier, status);
   let toldRuntimeFallback = false;
   context.subscriptions.push(
-    log, notifier, models, status, store, panel,
+    log, notifier, models, status, store, panel, sources,
     status.attach(models),
     new BlankDecorations(store),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inline),
-    ...registerCommands({ models, store, filler, notifier, panel, journal, log }),
+    ...registerCommands({ models, store, filler, notifier, panel, journal, log, context: sources }),
     models.onDidChange((event) => {
       if (event.kind === 'failed') reportLoadFailure(notifier, event.error, event.keptModel?.manifest.name);
       // Once per window: a reload (another thread count, say) fails the same way and would only repeat it.

@@ -4,6 +4,7 @@ import { DecodeState } from '../glm/decoder.js';
 import { DEVICES, type Device, type GlmModel, defaultThreads, infill, loadModel } from '../glm/index.js';
 import { buildPartA } from '../glm/layout.js';
 import { uncachedNextLogits } from '../glm/reference.js';
+import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from './defaults.js';
 
 interface BenchOptions {
@@ -116,6 +117,7 @@ interface Measured {
   prefillMs: Record<string, number | string>;
   decode: { cachedMsPerToken: number; recomputeMsPerToken: number; tokens: number; tokensPerSecond: number; cachedSpeedup: number };
   multiBlank: { oneFillMs: number; fourFillsMs: number; speedup: number };
+  contextCache: CacheBench & { stepRatio: number };
   rssMiB: number;
 }
 
@@ -127,6 +129,7 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
     const prefill = await prefillTimes(model, opts.repeat);
     const decode = await decodeTimes(model, opts.decodeTokens);
     const multi = await multiBlankTimes(model, opts.repeat);
+    const cache = cacheTimes(model, __filename);
     return {
       model: model.manifest.name,
       device: model.device,
@@ -137,6 +140,7 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
       prefillMs: prefill,
       decode: { ...decode, tokensPerSecond: 1000 / decode.cachedMsPerToken, cachedSpeedup: decode.recomputeMsPerToken / decode.cachedMsPerToken },
       multiBlank: { ...multi, speedup: multi.fourFillsMs / multi.oneFillMs },
+      contextCache: { ...cache, stepRatio: (decode.cachedMsPerToken + cache.stepMs) / decode.cachedMsPerToken },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
     };
   } finally {
@@ -145,7 +149,7 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
 }
 
 function report(result: Measured): string {
-  const { decode, multiBlank: multi } = result;
+  const { decode, multiBlank: multi, contextCache: cache } = result;
   return table([
     ['model', `${result.model} (S = ${result.maxSequenceLength}, ${result.device.used}, ${result.threads} thread(s))`],
     ['session creation', fmt(result.sessionCreationMs)],
@@ -157,6 +161,8 @@ function report(result: Measured): string {
     ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
     ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
     ['multi-blank speed-up', `${multi.speedup.toFixed(2)}x`],
+    [`context cache: build (${(cache.chars / 1000).toFixed(0)} K chars)`, `${fmt(cache.buildMs)}, ${fmt(cache.rebuildMs)} again (tokens memoised), ${cache.heapMiB.toFixed(1)} MiB heap`],
+    ['context cache: per decode step', `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${cache.stepRatio.toFixed(3)}x`],
     ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
   ]);
 }

@@ -6,19 +6,34 @@
 // Greedy decoding by default; sampled candidates use a fixed seed. Either way a rerun gives the same table.
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type BlankKind, type DecodingOptions, MARKER_OF_KIND, type GlmModel, decodingOptions, infill, loadModel, rankOptions } from '../glm/index.js';
+import { dirname, resolve } from 'node:path';
+import {
+  type BlankKind, type CacheOptions, type DecodingOptions, MARKER_OF_KIND, type GlmModel, type TextKind, autoKind, decodingOptions, infill, isBlankKind, loadModel, rankOptions,
+  readContextFiles,
+} from '../glm/index.js';
 import { corpusBleu, editSimilarity } from './metrics.js';
 
 interface EvalBlank { start: number; end: number; original: string }
-interface EvalCase { id: string; bucket: string; kind: string; mode: BlankKind; ratio?: number; source: string; text: string; blanks: EvalBlank[]; baseline: string }
+interface EvalCase {
+  id: string; bucket: string; kind: string; mode: BlankKind; ratio?: number; source: string; text: string; blanks: EvalBlank[]; baseline: string;
+  /** User-shaped cases (models/glm/user_cases.py): other files of the document's package, relative to the cases file. */
+  contextFiles?: string[];
+}
 
 interface BlankScore { exact: number; similarity: number; baselineExact: number; baselineSimilarity: number; logProb?: number; tokens?: number; baselineLogProb?: number }
 interface Example { id: string; before: string; original: string; fill: string; after: string }
 
 // Short blanks and the everyday jobs (bracket, identifier, argument, word) get the same short budget.
-const MAX_TOKENS: Record<string, number> = { short: 12, line: 48, long: 160, bracket: 12, identifier: 12, argument: 12, word: 12 };
+// User-shaped cases: a whole line, a sentence and the rest of a line after the cursor get the line budget.
+const MAX_TOKENS: Record<string, number> = {
+  short: 12, line: 48, long: 160, bracket: 12, identifier: 12, argument: 12, word: 12, sentence: 48, cursor: 48,
+};
 // Decoding of every fill: greedy by default; --candidates/--temperature/--select change it for the whole run.
 let decoding: Partial<DecodingOptions> = { temperature: 0, repetitionPenalty: 1 };
+// The blank kind of every case: the case's own ('case'), the extension's auto rule, or one kind for all.
+let kindRule: 'case' | 'auto' | BlankKind = 'case';
+let cacheRule: { contextCache: boolean; perplexity: boolean } = { contextCache: true, perplexity: true };
+let casesFolder = '.';
 const CONTEXT_SHOWN = 120;
 
 function readCases(path: string): EvalCase[] {
@@ -31,15 +46,32 @@ function markedText(c: EvalCase): string | null {
   let out = '';
   let cursor = 0;
   for (const b of [...c.blanks].sort((x, y) => x.start - y.start)) {
-    out += c.text.slice(cursor, b.start) + MARKER_OF_KIND[c.mode];
+    out += c.text.slice(cursor, b.start) + MARKER_OF_KIND[kindOf(c, b)];
     cursor = b.end;
   }
   return out + c.text.slice(cursor);
 }
 
+function kindOf(c: EvalCase, b: EvalBlank): BlankKind {
+  if (kindRule === 'case') return c.mode;
+  return kindRule === 'auto' ? autoKind(c.text, b.start, b.end, textKindOf(c.bucket)) : kindRule;
+}
+
+function textKindOf(bucket: string): TextKind {
+  return bucket === 'markdown' || bucket === 'prose' ? 'prose' : 'code';
+}
+
+/** The case's context files, as the CLI's --context-file reads them (a file that cannot be used is skipped). */
+async function cacheOf(c: EvalCase): Promise<CacheOptions> {
+  if (!cacheRule.contextCache) return { contextCache: false };
+  const { texts } = await readContextFiles((c.contextFiles ?? []).map((f) => resolve(casesFolder, f)));
+  return { contextCache: true, contextTexts: texts };
+}
+
 async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Promise<{ score: BlankScore; example: Example }> {
   const blank = c.blanks[0] as EvalBlank;
-  const result = await infill(model, marked, { ...decoding, maxTokens: MAX_TOKENS[c.kind] ?? 32, mode: c.mode });
+  const cache = await cacheOf(c);
+  const result = await infill(model, marked, { ...decoding, ...cache, maxTokens: MAX_TOKENS[c.kind] ?? 32, mode: c.mode });
   const span = result.spans[0];
   // A space right before the marker belongs to the blank (the tokenizer attaches it to the next word).
   const absorbed = span !== undefined && marked[span.start] === ' ' ? ' ' : '';
@@ -47,9 +79,10 @@ async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Pro
   const fill = span?.text ?? '';
   const baseline = absorbed + c.baseline;
   // Perplexity of the original span as written, without token healing, so the column keeps one meaning.
-  const ranked = await rankOptions(model, marked, [blank.original, `${c.baseline}`], undefined, false);
-  const original = ranked.options.find((o) => o.option === blank.original);
-  const base = ranked.options.find((o) => o.option === c.baseline && o !== original) ?? original;
+  const ranked = cacheRule.perplexity && blank.original !== c.baseline
+    ? await rankOptions(model, marked, [blank.original, `${c.baseline}`], undefined, false, cache) : undefined;
+  const original = ranked?.options.find((o) => o.option === blank.original);
+  const base = ranked?.options.find((o) => o.option === c.baseline && o !== original) ?? original;
   return {
     score: {
       exact: fill === expected ? 1 : 0, similarity: editSimilarity(fill, expected),
@@ -84,12 +117,24 @@ function perplexity(scores: readonly BlankScore[], key: 'logProb' | 'baselineLog
   return Math.exp(nll / usable.reduce((sum, s) => sum + (s.tokens as number), 0));
 }
 
-interface CellRow { bucket: string; kind: string; n: number; exact: number; baselineExact: number; similarity: number; baselineSimilarity: number; perplexity: number }
+interface CellRow {
+  bucket: string; kind: string; n: number; exact: number; exactSe: number; baselineExact: number; similarity: number; similaritySe: number;
+  baselineSimilarity: number; perplexity: number;
+}
+
+/** Standard error of the mean. */
+function standardError(values: readonly number[]): number {
+  if (values.length < 2) return NaN;
+  const m = mean(values);
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1) / values.length);
+}
 
 function cellRow(bucket: string, kind: string, scores: readonly BlankScore[]): CellRow {
+  const exact = scores.map((s) => s.exact);
+  const similarity = scores.map((s) => s.similarity);
   return {
-    bucket, kind, n: scores.length, exact: mean(scores.map((s) => s.exact)), baselineExact: mean(scores.map((s) => s.baselineExact)),
-    similarity: mean(scores.map((s) => s.similarity)), baselineSimilarity: mean(scores.map((s) => s.baselineSimilarity)),
+    bucket, kind, n: scores.length, exact: mean(exact), exactSe: standardError(exact), baselineExact: mean(scores.map((s) => s.baselineExact)),
+    similarity: mean(similarity), similaritySe: standardError(similarity), baselineSimilarity: mean(scores.map((s) => s.baselineSimilarity)),
     perplexity: perplexity(scores, 'logProb'),
   };
 }
@@ -98,9 +143,10 @@ const pct = (x: number): string => (Number.isNaN(x) ? '–' : (100 * x).toFixed(
 
 function markdown(rows: readonly CellRow[], ratios: readonly { ratio: number; n: number; bleu: number; baselineBleu: number; similarity: number; baselineSimilarity: number }[]): string {
   const lines = [
-    '| bucket | blank | n | exact match % (model / baseline) | edit similarity % (model / baseline) | perplexity of the original span |',
+    '| bucket | blank | n | exact match % ± se (model / baseline) | edit similarity % ± se (model / baseline) | perplexity of the original span |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.bucket} | ${r.kind} | ${r.n} | ${pct(r.exact)} / ${pct(r.baselineExact)} | ${pct(r.similarity)} / ${pct(r.baselineSimilarity)} | ${r.perplexity.toFixed(1)} |`),
+    ...rows.map((r) => `| ${r.bucket} | ${r.kind} | ${r.n} | ${pct(r.exact)} ± ${pct(r.exactSe)} / ${pct(r.baselineExact)} | ` +
+      `${pct(r.similarity)} ± ${pct(r.similaritySe)} / ${pct(r.baselineSimilarity)} | ${Number.isNaN(r.perplexity) ? '–' : r.perplexity.toFixed(1)} |`),
     '',
     '| mask ratio | paragraphs | BLEU-4 (model / baseline) | edit similarity % of the text (model / baseline) |',
     '|---|---|---|---|',
@@ -114,6 +160,8 @@ interface RawResults {
   model: string;
   weights: string;
   decoding: Partial<DecodingOptions>;
+  /** The blank-kind rule and whether the context cache was on. */
+  setup: { kind: string; contextCache: boolean };
   scores: { bucket: string; kind: string; score: BlankScore }[];
   ratioRuns: { ratio: number; filled: string; baseline: string; original: string }[];
   examples: Example[];
@@ -123,7 +171,7 @@ interface RawResults {
 
 async function collect(model: GlmModel, cases: readonly EvalCase[], limit: number): Promise<RawResults> {
   const started = performance.now();
-  const raw: RawResults = { model: model.manifest.name, weights: model.manifest.weights, decoding, scores: [], ratioRuns: [], examples: [], skipped: 0, seconds: 0 };
+  const raw: RawResults = { model: model.manifest.name, weights: model.manifest.weights, decoding, setup: { kind: kindRule, contextCache: cacheRule.contextCache }, scores: [], ratioRuns: [], examples: [], skipped: 0, seconds: 0 };
   const counts = new Map<string, number>();
   for (const c of cases) {
     const marked = markedText(c);
@@ -147,7 +195,7 @@ function merge(parts: readonly RawResults[]): RawResults {
   const [first] = parts;
   if (first === undefined) throw new Error('nothing to merge');
   for (const p of parts) {
-    if (p.model !== first.model || p.weights !== first.weights || JSON.stringify(p.decoding) !== JSON.stringify(first.decoding)) {
+    if (p.model !== first.model || p.weights !== first.weights || JSON.stringify([p.decoding, p.setup]) !== JSON.stringify([first.decoding, first.setup])) {
       throw new Error('shards come from different models or decoding settings');
     }
   }
@@ -180,10 +228,11 @@ function report(raw: RawResults, json?: string): void {
   });
   console.log(markdown(rows, ratios));
   console.log(`\n${raw.scores.length} blank cases, ${raw.ratioRuns.length} ratio paragraphs, ${raw.skipped} skipped (marker-like text), ` +
-    `${raw.seconds.toFixed(0)} s, model ${raw.model} (${raw.weights}), ${describe(raw.decoding)}`);
+    `${raw.seconds.toFixed(0)} s, model ${raw.model} (${raw.weights}), ${describe(raw.decoding)}, ` +
+    `blank kind ${raw.setup?.kind ?? 'case'}, context cache ${raw.setup?.contextCache === false ? 'off' : 'on'}`);
   if (json) {
-    const { model, weights, decoding: used, examples, skipped, seconds } = raw;
-    writeFileSync(json, `${JSON.stringify({ model, weights, decoding: used, cells: rows, ratios, examples, skipped, seconds }, null, 1)}\n`);
+    const { model, weights, decoding: used, setup, examples, skipped, seconds } = raw;
+    writeFileSync(json, `${JSON.stringify({ model, weights, decoding: used, setup, cells: rows, ratios, examples, skipped, seconds }, null, 1)}\n`);
   }
 }
 
@@ -206,19 +255,29 @@ async function main(): Promise<void> {
     .option('--token-healing', 'token healing at blanks that touch a word (off by default, as in Fill Blank)', false)
     .option('--block-repeated-ngrams <n>', 'no n-gram of n tokens comes twice in a fill (0 = off)', (v) => Number.parseInt(v, 10), 0)
     .option('--no-end-at-likeliest', 'keep span fills whole where they run on past their likeliest end (the rule off, to measure it)')
+    .option('--kind <rule>', 'blank kind of every case: case (its own), auto (the extension\'s rule from the selection), span, sentence or document', 'case')
+    .option('--no-context-cache', 'no context cache (by default the document and the case\'s context files feed it)')
+    .option('--no-perplexity', 'skip scoring the original span (halves the run time)')
     .option('--shard <k/n>', 'evaluate only every n-th case from the k-th (0-based), to run shards side by side')
     .option('--raw <file>', 'write the unaveraged results (for --merge)')
     .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating')
     .parse();
-  const opts = cli.opts<{ cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[] } &
+  const opts = cli.opts<{
+    cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[];
+    kind: string; contextCache: boolean; perplexity: boolean;
+  } &
     Pick<DecodingOptions, 'repetitionPenalty' | 'maxRepeats' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing' | 'endAtLikeliest' | 'blockRepeatedNgrams'>>();
   // Every option that is not about the run itself is a decoding option.
-  const { cases, model: folder, json, limit, threads, shard, raw: rawPath, merge: shards, ...chosen } = opts;
+  const { cases, model: folder, json, limit, threads, shard, raw: rawPath, merge: shards, kind, contextCache, perplexity: scorePerplexity, ...chosen } = opts;
+  if (kind !== 'case' && kind !== 'auto' && !isBlankKind(kind)) throw new Error(`--kind ${kind}: give case, auto, span, sentence or document`);
+  kindRule = kind;
+  cacheRule = { contextCache, perplexity: scorePerplexity };
   if (shards) {
     report(merge(shards.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), json);
     return;
   }
   if (cases === undefined || folder === undefined) throw new Error('--cases and --model are required (or --merge)');
+  casesFolder = dirname(resolve(cases));
   decoding = chosen;
   decodingOptions(decoding); // a bad value fails here, before the model loads
   const [k, n] = (shard ?? '0/1').split('/').map(Number) as [number, number];

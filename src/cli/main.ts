@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type DecodingOptions, type Device, type GlmModel, type InfillResult, decodingOptions,
-  defaultThreads, infill, loadModel, rankOptions,
+  defaultThreads, infill, loadModel, rankOptions, readContextFiles,
 } from '../glm/index.js';
 import { defaultModelFolder } from './defaults.js';
 import { EXIT, UsageError, exitCodeOf, readInputText } from './io.js';
@@ -15,12 +15,18 @@ interface CliOptions extends Omit<DecodingOptions, 'signal' | 'onToken'> {
   mode: BlankKind;
   options?: string;
   json: boolean;
+  contextFile: string[];
+  contextCache: boolean;
 }
 
 function integer(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer.');
   return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function number(value: string): number {
@@ -55,6 +61,8 @@ function program(): Command {
     .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, or the consensus (most like the others)')
       .choices(['likeliest', 'consensus']).default('likeliest'))
     .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, 1)
+    .option('--context-file <path>', 'more text for the context cache, e.g. other files of the project (repeatable)', collect, [])
+    .option('--no-context-cache', 'do not mix a cache of the text and the context files into the model (on by default)')
     .option('--options <a|b|…>', 'rank these fills of the single blank instead of generating')
     .option('--json', 'print JSON: spans, candidates, timings, tokens/s', false)
     .showHelpAfterError('(run glm-infill --help for usage)')
@@ -74,6 +82,7 @@ async function run(argv: readonly string[]): Promise<number> {
   const choices = opts.options === undefined ? undefined : parseChoices(opts.options);
   // Check the decoding options before the model loads, so a typo fails fast.
   const decoding = decodingOptions({ ...opts, signal: undefined });
+  const cache = { contextCache: opts.contextCache, contextTexts: await contextTexts(opts) };
   const model = await loadModel(opts.model, { device: opts.device, threads: opts.threads });
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -81,11 +90,11 @@ async function run(argv: readonly string[]): Promise<number> {
   try {
     noteDevice(model);
     if (choices !== undefined) {
-      const result = await rankOptions(model, text, choices, controller.signal);
+      const result = await rankOptions(model, text, choices, controller.signal, false, cache);
       process.stdout.write(opts.json ? `${JSON.stringify(clozeJson(model, result), null, 2)}\n` : formatRanking(result));
       return EXIT.ok;
     }
-    const result = await infill(model, text, { ...decoding, mode: opts.mode, signal: controller.signal });
+    const result = await infill(model, text, { ...decoding, ...cache, mode: opts.mode, signal: controller.signal });
     process.stdout.write(opts.json ? `${JSON.stringify(infillJson(model, result), null, 2)}\n` : withNewline(result.text));
     if (result.cancelled) process.stderr.write('glm-infill: interrupted; blanks not reached keep their markers\n');
     return result.cancelled ? EXIT.interrupted : EXIT.ok;
@@ -93,6 +102,14 @@ async function run(argv: readonly string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     await model.dispose();
   }
+}
+
+/** The context files' texts; one that cannot be used is skipped with a note on stderr, and the fill runs. */
+async function contextTexts(opts: CliOptions): Promise<string[]> {
+  if (!opts.contextCache || opts.contextFile.length === 0) return [];
+  const { texts, skipped } = await readContextFiles(opts.contextFile);
+  for (const { path, reason } of skipped) process.stderr.write(`glm-infill: context file ${path} skipped: ${reason}\n`);
+  return texts;
 }
 
 function parseChoices(value: string): string[] {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { BlankKind } from '../glm/index.js';
+import { type FillMode, blankKindFor } from '../glm/index.js';
+import { textKindOf } from './textKind.js';
 import { offsetChanges } from './changes.js';
 import { mapThrough } from './offsetRange.js';
 import type { DocumentBlank } from './blankText.js';
@@ -32,8 +33,14 @@ export class BlankStore implements vscode.Disposable {
   }
 
   /** Marks ranges as blanks of `kind`; an existing blank that overlaps a new one gives way to it. */
-  mark(document: vscode.TextDocument, ranges: readonly vscode.Range[], kind: BlankKind): MarkedBlank[] {
-    const added = ranges.map((r) => ({ id: this.nextId++, kind, start: document.offsetAt(r.start), end: document.offsetAt(r.end) }));
+  /** Marks each range as a blank; its kind is `kind`, or in 'auto' mode the one its shape asks for. */
+  mark(document: vscode.TextDocument, ranges: readonly vscode.Range[], kind: FillMode): MarkedBlank[] {
+    const text = document.getText();
+    const added = ranges.map((r) => {
+      const start = document.offsetAt(r.start);
+      const end = document.offsetAt(r.end);
+      return { id: this.nextId++, kind: blankKindFor(kind, text, start, end, textKindOf(document)), start, end };
+    });
     const kept = this.list(document).filter((b) => !added.some((a) => overlaps(a, b)));
     this.set(document, [...kept, ...added]);
     return added;

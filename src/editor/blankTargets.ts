@@ -1,7 +1,8 @@
 import type * as vscode from 'vscode';
-import type { BlankKind } from '../glm/index.js';
+import { type FillMode, blankKindFor } from '../glm/index.js';
 import type { DocumentBlank } from './blankText.js';
 import type { BlankStore } from './blankStore.js';
+import { textKindOf } from './textKind.js';
 
 /** What "Fill blank" fills, and where those blanks came from (the messages say it). */
 export interface BlankTarget {
@@ -12,10 +13,10 @@ export interface BlankTarget {
 }
 
 /**
- * Non-empty selections first (each becomes a blank of the current mode); without any, the document's marked
- * blanks; without those, every cursor (an empty blank: insert there).
+ * Non-empty selections first (each becomes a blank of the current mode; in 'auto' mode, of the kind its shape asks
+ * for); without any, the document's marked blanks; without those, every cursor (an empty blank: insert there).
  */
-export function blankTarget(editor: vscode.TextEditor, store: BlankStore, mode: BlankKind): BlankTarget {
+export function blankTarget(editor: vscode.TextEditor, store: BlankStore, mode: FillMode): BlankTarget {
   const document = editor.document;
   const selected = editor.selections.filter((s) => !s.isEmpty);
   if (selected.length > 0) {
@@ -28,8 +29,10 @@ export function blankTarget(editor: vscode.TextEditor, store: BlankStore, mode: 
   return { source: 'cursor', blanks: disjoint(editor.selections.map((s) => toBlank(document, s, mode))), markedIds: [] };
 }
 
-function toBlank(document: vscode.TextDocument, range: vscode.Range, kind: BlankKind): DocumentBlank {
-  return { start: document.offsetAt(range.start), end: document.offsetAt(range.end), kind };
+function toBlank(document: vscode.TextDocument, range: vscode.Range, mode: FillMode): DocumentBlank {
+  const start = document.offsetAt(range.start);
+  const end = document.offsetAt(range.end);
+  return { start, end, kind: blankKindFor(mode, document.getText(), start, end, textKindOf(document)) };
 }
 
 /** Sorted, with overlapping or duplicate ranges (VS Code can hold touching multi-cursor selections) merged. */

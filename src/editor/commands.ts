@@ -6,6 +6,7 @@ import { pickCandidate } from './candidatePicker.js';
 import type { FillOutcome, Filler } from './filler.js';
 import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
+import type { ContextSources } from './contextSources.js';
 import { parseOptions, rankBlank } from './ranker.js';
 import { inlineEnabledFor, readSettings } from './settings.js';
 import type { SettingsPanel } from './settingsPanel.js';
@@ -19,6 +20,7 @@ export interface CommandDeps {
   panel: SettingsPanel;
   journal: InlineJournal;
   log: vscode.LogOutputChannel;
+  context: ContextSources;
 }
 
 /** Registers every command; each returns what it did, so tests (and other extensions) can check the outcome. */
@@ -52,10 +54,10 @@ async function withEditor<T>(fn: (editor: vscode.TextEditor) => Promise<T>): Pro
 }
 
 function markBlank(editor: vscode.TextEditor, deps: CommandDeps): number {
-  const kind = readSettings().mode;
-  const added = deps.store.mark(editor.document, editor.selections, kind);
+  const added = deps.store.mark(editor.document, editor.selections, readSettings().mode);
   const total = deps.store.list(editor.document).length;
-  vscode.window.setStatusBarMessage(`GLM Infill: ${total} blank${total === 1 ? '' : 's'} marked (${kind}); "Fill blank" fills them all.`, 4000);
+  const kinds = [...new Set(added.map((b) => b.kind))].join(', ');
+  vscode.window.setStatusBarMessage(`GLM Infill: ${total} blank${total === 1 ? '' : 's'} marked (${kinds}); "Fill blank" fills them all.`, 4000);
   return added.length;
 }
 
@@ -82,7 +84,7 @@ async function rankCommand(editor: vscode.TextEditor, deps: CommandDeps, given: 
       (_progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return rankBlank(deps.models, editor, blank, options, controller.signal);
+        return rankBlank(deps.models, editor, blank, options, controller.signal, deps.context.textsFor(editor.document, readSettings().context));
       });
     // An explicit argument means a caller wants the ranking, not a pick; the palette shows the pick.
     if (given === undefined) void offerRanking(ranking.result, ranking.insert).finally(() => ranking.dispose());

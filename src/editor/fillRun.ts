@@ -15,6 +15,8 @@ export interface GenerateOptions {
   select: 'likeliest' | 'consensus';
   signal: AbortSignal;
   onToken?: (blank: number, text: string) => void;
+  /** Other documents' texts for the context cache (contextSources.ts). */
+  contextTexts: readonly string[];
 }
 
 export interface ApplyReport {
@@ -54,6 +56,8 @@ export class FillRun implements vscode.Disposable {
       topP: settings.topP,
       candidates: options.candidates,
       select: options.select,
+      contextCache: settings.context.enabled,
+      contextTexts: options.contextTexts,
       signal: options.signal,
       onToken: (event) => {
         if (event.candidate !== 0) return;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { InfillResult } from '../glm/index.js';
 import type { BlankStore } from './blankStore.js';
 import type { BlankTarget } from './blankTargets.js';
+import type { ContextSources } from './contextSources.js';
 import { FillRun, type GenerateOptions, type SpanCandidate } from './fillRun.js';
 import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
@@ -37,6 +38,7 @@ export class Filler {
     private readonly store: BlankStore,
     private readonly notifier: Notifier,
     private readonly status: StatusBar,
+    private readonly context: ContextSources,
   ) {}
 
   /** Cancels every running fill; returns how many there were. */
@@ -86,6 +88,7 @@ export class Filler {
         const settings = readSettings();
         const result = await run.generate(this.models, settings, {
           ...choice,
+          contextTexts: this.context.textsFor(editor.document, settings.context),
           signal: controller.signal,
           onToken: (blank, text) => {
             progress.report({ message: `blank ${blank + 1} of ${n}` });

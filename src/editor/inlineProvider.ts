@@ -1,11 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { infill } from '../glm/index.js';
+import { blankKindFor, infill } from '../glm/index.js';
 import { fillEdit, markDocument } from './blankText.js';
+import type { ContextSources } from './contextSources.js';
 import type { ModelManager } from './modelManager.js';
 import { type Settings, inlineEnabledFor, readSettings } from './settings.js';
 import type { InlineJournal } from './silence.js';
 import type { StatusBar } from './statusBar.js';
+import { textKindOf } from './textKind.js';
 import { TypeThroughCache } from './typeThroughCache.js';
 import { errorText } from './errorText.js';
 
@@ -24,6 +26,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     private readonly models: ModelManager,
     private readonly journal: InlineJournal,
     private readonly status: StatusBar,
+    private readonly context: ContextSources,
   ) {}
 
   async provideInlineCompletionItems(
@@ -77,13 +80,15 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       controller.abort();
     }, settings.inline.timeBudgetMs);
     let partial = '';
-    const blank = { start: at.offset, end: at.offset, kind: settings.mode };
+    const blank = { start: at.offset, end: at.offset, kind: blankKindFor(settings.mode, at.text, at.offset, at.offset, textKindOf(document)) };
     const marked = markDocument(at.text, [blank]);
     try {
       const result = await this.models.useIfReady((model) => infill(model, marked.text, {
         maxTokens: settings.inline.maxTokens,
         minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
         tokenHealing: true, // the cursor is often inside a word being typed (see DecodingOptions.tokenHealing)
+        contextCache: settings.context.enabled,
+        contextTexts: this.context.textsFor(document, settings.context),
         temperature: settings.temperature,
         topP: settings.topP,
         signal: controller.signal,

@@ -3,6 +3,7 @@ import { type ClozeResult, rankOptions } from '../glm/index.js';
 import { type DocumentBlank, fillEdit, markDocument } from './blankText.js';
 import type { ModelManager } from './modelManager.js';
 import { RangeTracker } from './rangeTracker.js';
+import { readSettings } from './settings.js';
 
 /** "good | bad" → ["good", "bad"]; undefined unless there are at least two non-empty options. */
 export function parseOptions(input: string): string[] | undefined {
@@ -21,14 +22,17 @@ export interface Ranking {
  * GLM's cloze classification: the blank's text is scored as each option (p(option, end | Part A)), which ranks
  * given answers instead of generating one.
  */
-export async function rankBlank(models: ModelManager, editor: vscode.TextEditor, blank: DocumentBlank, options: readonly string[], signal?: AbortSignal): Promise<Ranking> {
+export async function rankBlank(
+  models: ModelManager, editor: vscode.TextEditor, blank: DocumentBlank, options: readonly string[], signal?: AbortSignal, contextTexts: readonly string[] = [],
+): Promise<Ranking> {
   const document = editor.document;
   const tracker = new RangeTracker(document, [blank]);
   try {
     const marked = markDocument(document.getText(), [{ ...blank, kind: 'span' }]);
     const at = marked.markerOffsets[0] ?? 0;
     const absorbed = at > 0 && marked.text[at - 1] === ' ';
-    const result = await models.use((model) => rankOptions(model, marked.text, options, signal));
+    const cache = { contextCache: readSettings().context.enabled, contextTexts };
+    const result = await models.use((model) => rankOptions(model, marked.text, options, signal, false, cache));
     return {
       result,
       insert: async (option) => {

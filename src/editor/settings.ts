@@ -1,13 +1,14 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { type BlankKind, type Device, defaultThreads, isBlankKind, isDevice } from '../glm/index.js';
+import { type Device, type FillMode, defaultThreads, isDevice, isFillMode } from '../glm/index.js';
 
 export const SECTION = 'glmInfill';
 
 /** Every setting the extension reads, typed and checked (a hand-edited settings.json can hold anything). */
 export interface Settings {
-  mode: BlankKind;
+  /** The kind of blank a selection or the cursor becomes: 'auto' follows the selection's shape. */
+  mode: FillMode;
   modelPath: string;
   device: Device;
   threads: number;
@@ -19,6 +20,15 @@ export interface Settings {
   consensus: number;
   alternatives: number;
   inline: InlineSettings;
+  context: ContextSettings;
+}
+
+/** The context cache: which documents feed it besides the one being filled. */
+export interface ContextSettings {
+  enabled: boolean;
+  /** 'sameLanguage': open documents of the workspace in the document's language; 'allOpen': all of them. */
+  files: 'sameLanguage' | 'allOpen' | 'documentOnly';
+  maxFileKB: number;
 }
 
 export interface InlineSettings {
@@ -31,7 +41,7 @@ export interface InlineSettings {
 
 /** The settings the settings panel edits, with the type each must have. */
 export const PANEL_KEYS = {
-  mode: 'kind',
+  mode: 'mode',
   modelPath: 'string',
   device: 'device',
   threads: 'int',
@@ -40,6 +50,7 @@ export const PANEL_KEYS = {
   topP: 'number',
   'inline.enabled': 'boolean',
   'inline.debounceMs': 'int',
+  'context.enabled': 'boolean',
 } as const;
 export type PanelKey = keyof typeof PANEL_KEYS;
 
@@ -48,7 +59,7 @@ export function readSettings(): Settings {
   const mode = c.get<unknown>('mode');
   const device = c.get<unknown>('device');
   return {
-    mode: isBlankKind(mode) ? mode : 'sentence',
+    mode: isFillMode(mode) ? mode : 'auto',
     modelPath: trustedModelPath(c),
     device: isDevice(device) ? device : 'auto',
     threads: int(c.get('threads'), 0, 0, 64),
@@ -64,6 +75,11 @@ export function readSettings(): Settings {
       debounceMs: int(c.get('inline.debounceMs'), 350, 0, 5000),
       timeBudgetMs: int(c.get('inline.timeBudgetMs'), 1500, 50, 30000),
       maxTokens: int(c.get('inline.maxTokens'), 16, 1, 128),
+    },
+    context: {
+      enabled: c.get('context.enabled') !== false,
+      files: contextFiles(c.get('context.files')),
+      maxFileKB: int(c.get('context.maxFileKB'), 1000, 1, 100_000),
     },
   };
 }
@@ -114,6 +130,10 @@ function int(value: unknown, fallback: number, min: number, max: number): number
 
 function num(value: unknown, fallback: number, min: number, max: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+function contextFiles(value: unknown): ContextSettings['files'] {
+  return value === 'allOpen' || value === 'documentOnly' ? value : 'sameLanguage';
 }
 
 function languages(value: unknown): Record<string, boolean> {

@@ -1,4 +1,4 @@
-import { DEVICES, isBlankKind, isDevice } from '../glm/index.js';
+import { DEVICES, isDevice, isFillMode } from '../glm/index.js';
 import { PANEL_KEYS, type PanelKey } from './settings.js';
 
 /** Messages the settings webview may send; anything else is dropped (a webview is untrusted input). */
@@ -33,8 +33,8 @@ export function parsePanelRequest(message: unknown): PanelRequest | undefined {
 
 function validValue(key: PanelKey, value: unknown): boolean {
   switch (PANEL_KEYS[key]) {
-    case 'kind':
-      return isBlankKind(value);
+    case 'mode':
+      return isFillMode(value);
     case 'device':
       return isDevice(value) && DEVICES.includes(value);
     case 'int':

@@ -143,6 +143,7 @@ export class SettingsPanel implements vscode.Disposable {
         topP: settings.topP,
         'inline.enabled': settings.inline.enabled,
         'inline.debounceMs': settings.inline.debounceMs,
+        'context.enabled': settings.context.enabled,
       },
       devices: DEVICES,
       bundledFolder: bundledModelFolder(this.extensionUri.fsPath),

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ModelManager } from './modelManager.js';
 import { readSettings } from './settings.js';
 
-/** "GLM sentence · cpu · 85 tok/s": the mode, where the model runs, the last measured speed; a click opens the panel. */
+/** "GLM auto · cpu · 85 tok/s": the mode, where the model runs, the last measured speed; a click opens the panel. */
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('glmInfill.status', vscode.StatusBarAlignment.Right, 100);
   private speed: number | undefined;

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { type CacheOptions, requestCache } from './cacheOptions.js';
 import { DecodeState } from './decoder.js';
+import { withCache } from './generate.js';
 import { GlmError } from './errors.js';
 import type { GlmModel } from './model.js';
 import { prepare } from './prepare.js';
@@ -30,7 +32,7 @@ export interface ClozeResult {
  * blank touching a word), the word's last token is scored with each option, as generation would produce it.
  */
 export async function rankOptions(
-  model: GlmModel, text: string, options: readonly string[], signal?: AbortSignal, tokenHealing = false,
+  model: GlmModel, text: string, options: readonly string[], signal?: AbortSignal, tokenHealing = false, cache: CacheOptions = {},
 ): Promise<ClozeResult> {
   const t0 = performance.now();
   if (options.length < 2) throw new GlmError('input', 'Give at least two options to rank.');
@@ -48,6 +50,8 @@ export async function rankOptions(
   const ids = options.map((o) => model.tokenizer.encode(healed + (absorbedSpace && !/^\s/.test(o) ? ` ${o}` : o)));
   const limit = model.manifest.architecture.maxSequenceLength;
   const state = await DecodeState.prefill(model.engine, prepared.partA);
+  const gen = { model, cache: requestCache(model, prepared.marked.segments, cache) };
+  const left = prepared.left[0] as number[];
   const t1 = performance.now();
   const scores: number[] = [];
   for (const optionIds of ids) {
@@ -55,7 +59,10 @@ export async function rankOptions(
     if (state.length + optionIds.length + 1 > limit) {
       throw new GlmError('input', `An option of ${optionIds.length} tokens does not fit the model's ${limit} positions after the text.`);
     }
-    scores.push(await scoreOption(model, state, optionIds, special.sop, special.eop));
+    const rows = await optionRows(model, state, optionIds, special.sop);
+    // Each row with the cache mixed in as generation would see it (the option's tokens so far extend the query).
+    scores.push([...optionIds, special.eop].reduce((sum, id, j) =>
+      sum + logProbability(withCache(gen, 'span', left, optionIds.slice(0, j), rows[j] as Float32Array), id), 0));
   }
   const t2 = performance.now();
   const probabilities = normalise(scores);
@@ -69,12 +76,11 @@ export async function rankOptions(
   };
 }
 
-async function scoreOption(model: GlmModel, state: DecodeState, ids: readonly number[], sop: number, eop: number): Promise<number> {
+/** Logits after sop and each option token: row j predicts option token j, and after the last one the span's end. */
+async function optionRows(model: GlmModel, state: DecodeState, ids: readonly number[], sop: number): Promise<Float32Array[]> {
   let branch = state.push(0, 0, sop);
   ids.forEach((id, j) => (branch = branch.push(0, j + 1, id)));
-  const rows = await branch.runAll(model.engine);
-  // Row j predicts the token after input j: option token j, and after the last one the end of the span.
-  return [...ids, eop].reduce((sum, id, j) => sum + logProbability(rows[j] as Float32Array, id), 0);
+  return branch.runAll(model.engine);
 }
 
 function normalise(logProbs: readonly number[]): number[] {

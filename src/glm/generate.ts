@@ -1,4 +1,6 @@
 import type { BlankKind } from './blank.js';
+import { type CacheWeights, cacheWeight, mixCache } from './cacheMixture.js';
+import { type CachePredictor, MAX_ORDER } from './contextCache.js';
 import type { DecodeState } from './decoder.js';
 import type { Healing } from './healing.js';
 import type { GlmModel } from './model.js';
@@ -114,9 +116,17 @@ export interface Generator {
   endTokens: LogitsProcessor;
   /** Blocks whitespace-only tokens, all of them or those with a line break (requireContent). */
   blankTokens: { all: LogitsProcessor; lineBreak: LogitsProcessor } | undefined;
+  /** The context cache mixed into every step's distribution (contextCache.ts), when the request has one. */
+  cache: CacheMix | undefined;
 }
 
-export function createGenerator(model: GlmModel, options: DecodingOptions): Generator {
+/** A context cache and the weights that mix it with the model. */
+export interface CacheMix {
+  cache: CachePredictor;
+  weights: CacheWeights;
+}
+
+export function createGenerator(model: GlmModel, options: DecodingOptions, cache?: CacheMix): Generator {
   const special = model.manifest.specialTokens;
   const sampling = options.temperature > 0;
   const processors: LogitsProcessor[] = [
@@ -133,7 +143,7 @@ export function createGenerator(model: GlmModel, options: DecodingOptions): Gene
   const ws = options.requireContent ? model.tokenizer.whitespace() : undefined;
   const blankTokens = ws && { all: suppress([...ws.inline, ...ws.lineBreak]), lineBreak: suppress(ws.lineBreak) };
   return {
-    model, options, processors, sample, sampling, loops: loopGuard(options.maxRepeats), ngrams: repeatedNgramBlock(options.blockRepeatedNgrams), endTokens: suppress([special.eop, special.eos]), blankTokens,
+    model, options, processors, sample, sampling, loops: loopGuard(options.maxRepeats), ngrams: repeatedNgramBlock(options.blockRepeatedNgrams), endTokens: suppress([special.eop, special.eos]), blankTokens, cache,
   };
 }
 
@@ -146,6 +156,8 @@ export interface BlankContext {
   after: string;
   /** Token healing: the first token must start with `heal.prefix`, which is not part of the fill's text. */
   heal?: Healing;
+  /** The last tokens before the blank (at most MAX_ORDER): the context cache's query starts with them. */
+  left?: readonly number[];
 }
 
 /**
@@ -158,13 +170,16 @@ export async function fillBlank(gen: Generator, state: DecodeState, blank: numbe
   const start = state.push(blank, 0, model.manifest.specialTokens.sop);
   if (start.length > model.manifest.architecture.maxSequenceLength) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
-  const first = await start.run(model.engine);
+  const run = await start.run(model.engine);
+  const first = { state: run.state, logits: withCache(gen, kind, context.left ?? [], [], run.logits) };
   const opening = { length: 0, hasContent: false, startsLine, allowed: heal?.allowed };
   const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history, opening), options.candidates) : [];
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
-    candidates.push(await continueSpan(gen, first.state, first.logits, { blank, kind, startsLine, after, heal, candidate: c, history, forcedFirst: firstTokens[c] }));
+    candidates.push(await continueSpan(gen, first.state, first.logits, {
+      blank, kind, startsLine, after, heal, left: context.left ?? [], candidate: c, history, forcedFirst: firstTokens[c],
+    }));
   }
   return ranked(candidates, options.select);
 }
@@ -180,6 +195,7 @@ export function ranked<C extends { text: string; logProb: number }>(candidates: 
 }
 
 interface SpanRequest extends BlankContext {
+  left: readonly number[];
   blank: number;
   candidate: number;
   history: readonly number[];
@@ -245,7 +261,9 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
     if (sentence === 'after') return finish('sentence');
     if (tokens.length >= options.maxTokens) return finish('limit');
     if (state.length >= model.manifest.architecture.maxSequenceLength) return finish('context');
-    ({ state, logits } = await state.run(model.engine));
+    const step = await state.run(model.engine);
+    state = step.state;
+    logits = withCache(gen, req.kind, req.left, tokens, step.logits);
   }
 
   function finish(stopReason: StopReason): Candidate {
@@ -280,6 +298,21 @@ interface SpanSoFar {
   hasContent: boolean;
   startsLine: boolean;
   allowed?: ReadonlySet<number> | undefined;
+}
+
+/**
+ * The step's distribution with the context cache mixed in, as log-probabilities (the rules downstream read them as
+ * logits); the model's own logits where there is no cache, no match, or a weight of 0.
+ */
+export function withCache(gen: Pick<Generator, 'cache' | 'model'>, kind: BlankKind, left: readonly number[], span: readonly number[], logits: Float32Array): Float32Array {
+  if (gen.cache === undefined) return logits;
+  const fromLeft = Math.max(0, MAX_ORDER - span.length);
+  const history = [...left.slice(Math.max(0, left.length - fromLeft)), ...span.slice(Math.max(0, span.length - MAX_ORDER))];
+  const prediction = gen.cache.cache.predict(history);
+  if (prediction === undefined) return logits;
+  const weight = cacheWeight(gen.cache.weights, kind, prediction);
+  const special = gen.model.manifest.specialTokens;
+  return weight > 0 ? mixCache(logits, prediction, weight, [special.eop, special.eos]) : logits;
 }
 
 /** A copy of raw logits with the processors applied (raw logits stay intact for log-probabilities). */

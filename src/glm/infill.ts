@@ -1,15 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { BlankKind } from './blank.js';
+import { type CacheOptions, requestCache } from './cacheOptions.js';
 import { DecodeState } from './decoder.js';
 import { GlmError } from './errors.js';
 import { type Candidate, DEFAULT_DECODING, type DecodingOptions, createGenerator, fillBlank } from './generate.js';
+import { MAX_ORDER } from './contextCache.js';
 import { fillText } from './markers.js';
 import type { GlmModel } from './model.js';
 import { prepare } from './prepare.js';
 import type { StopReason } from './stopping.js';
 import type { WindowReport } from './window.js';
 
-export interface InfillOptions extends Partial<DecodingOptions> {
+export interface InfillOptions extends Partial<DecodingOptions>, CacheOptions {
   /** Kind of the blank appended to a text without markers (GLM appends [gMASK]: continue the text). */
   mode?: BlankKind;
 }
@@ -63,13 +65,14 @@ export async function infill(model: GlmModel, text: string, options: InfillOptio
   const t1 = performance.now();
   let state = await DecodeState.prefill(model.engine, partA);
   const t2 = performance.now();
-  const gen = createGenerator(model, decoding);
+  const gen = createGenerator(model, decoding, requestCache(model, marked.segments, options));
   const spans: FilledSpan[] = [];
   const history: number[] = [];
   let generatedTokens = 0;
   for (let k = 0; k < kinds.length && !decoding.signal?.aborted; k++) {
     const context = {
       kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k), after: marked.segments[k + 1] ?? '', heal: prepared.healing[k],
+      left: [...history, ...(prepared.left[k] as number[])].slice(-MAX_ORDER),
     };
     const candidates = await fillBlank(gen, state, k, context, history);
     const best = candidates[0] as Candidate;

@@ -1,4 +1,5 @@
 import type { BlankKind } from './blank.js';
+import { MAX_ORDER } from './contextCache.js';
 import { GlmError } from './errors.js';
 import { type Healing, healingFor } from './healing.js';
 import { type PartA, buildPartA, defaultPartAOptions } from './layout.js';
@@ -14,6 +15,8 @@ export interface Prepared {
   window: WindowReport;
   /** Per blank: the token moved from Part A into the fill (token healing), if any. */
   healing: (Healing | undefined)[];
+  /** Per blank: the last tokens of the text before it (at most MAX_ORDER, before windowing): the cache's query. */
+  left: number[][];
 }
 
 // Characters kept on each side of a blank before tokenizing: far above what S tokens can hold.
@@ -49,5 +52,6 @@ export function prepare(model: GlmModel, text: string, mode: BlankKind, perBlank
   healing.forEach((h, k) => h && (segments[k] as number[]).pop());
   const { segments: kept, report } = windowSegments(segments, s - fixed - reserve);
   const partA = buildPartA(kept, kinds, manifest.specialTokens, defaultPartAOptions(kept, kinds));
-  return { marked, kinds, partA, window: report, healing };
+  const left = kinds.map((_, k) => (segments[k] as number[]).slice(-MAX_ORDER));
+  return { marked, kinds, partA, window: report, healing, left };
 }

@@ -37,6 +37,7 @@ const SETTINGS = {
   'glmInfill.mode': 'span', // flow 4 switches to sentence
   'glmInfill.minTokens': 2, // non-empty fills from the random model
   'glmInfill.consensus': 1, // one greedy fill, as the CLI computes the expected text
+  'glmInfill.context.files': 'documentOnly', // the other flows' open files stay out of the cache, as for the CLI
   'glmInfill.inline.debounceMs': 100,
   'glmInfill.inline.timeBudgetMs': 30_000, // never cut short on a loaded machine: the whole suggestion, every time
   'editor.renderWhitespace': 'none', // selected spaces would render as dots

@@ -45,6 +45,8 @@ export const BASE_SETTINGS: Record<string, unknown> = {
   'inline.debounceMs': 0,
   'inline.timeBudgetMs': 20_000,
   'inline.maxTokens': 5,
+  // Only the document itself feeds the context cache, as in the core calls the tests compare with.
+  'context.files': 'documentOnly',
 };
 
 export async function configure(values: Record<string, unknown>): Promise<void> {

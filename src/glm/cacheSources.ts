@@ -1,0 +1,67 @@
+import { type CachePredictor, ContextCache, mergedPrediction } from './contextCache.js';
+import type { GlmTokenizer } from './tokenizer.js';
+import { precutText } from './window.js';
+
+/** Characters of the document (around its blanks) and of context texts indexed per request at most. */
+export const CACHE_CHARS = { document: 1_000_000, context: 2_000_000 } as const;
+// Tokenized texts kept for the next request (inline suggestions ask again and again about the same files).
+const MEMO_CHARS = 8_000_000;
+
+const memos = new WeakMap<GlmTokenizer, Map<string, number[]>>();
+// The context texts' index of the last request: inline suggestions ask again with the same other files.
+const lastContext = new WeakMap<GlmTokenizer, { texts: readonly string[]; cache: ContextCache }>();
+
+/**
+ * The context cache of one request: the document's text between its blanks (never a blank's own text) and the
+ * context texts. Two indexes answer together: the document's (rebuilt each request, as the user types) and the
+ * context texts' (reused while they are the same texts).
+ */
+export function buildContextCache(tokenizer: GlmTokenizer, segments: readonly string[], contextTexts: readonly string[]): CachePredictor {
+  const document = precutText(segments, CACHE_CHARS.document / (2 * Math.max(1, segments.length - 1)));
+  const documentCache = ContextCache.build(document.map((text) => encodeMemo(tokenizer, text)), tokenizer.size);
+  const contextCache = contextIndex(tokenizer, withinBudget(contextTexts));
+  if (contextCache === undefined) return documentCache;
+  return { predict: (history) => mergedPrediction(documentCache.predict(history), contextCache.predict(history)) };
+}
+
+function withinBudget(texts: readonly string[]): string[] {
+  const kept: string[] = [];
+  let budget = CACHE_CHARS.context;
+  for (const text of texts) {
+    if (text.length > budget) continue;
+    kept.push(text);
+    budget -= text.length;
+  }
+  return kept;
+}
+
+function contextIndex(tokenizer: GlmTokenizer, texts: readonly string[]): ContextCache | undefined {
+  if (texts.length === 0) return undefined;
+  const last = lastContext.get(tokenizer);
+  if (last && last.texts.length === texts.length && last.texts.every((t, i) => t === texts[i])) return last.cache;
+  const cache = ContextCache.build(texts.map((text) => encodeMemo(tokenizer, text)), tokenizer.size);
+  lastContext.set(tokenizer, { texts, cache });
+  return cache;
+}
+
+/** The tokenizer's ids of `text`, from the memo when the same text was indexed lately (LRU by characters). */
+function encodeMemo(tokenizer: GlmTokenizer, text: string): number[] {
+  let memo = memos.get(tokenizer);
+  if (memo === undefined) memos.set(tokenizer, (memo = new Map()));
+  const known = memo.get(text);
+  if (known !== undefined) {
+    memo.delete(text);
+    memo.set(text, known);
+    return known;
+  }
+  const ids = tokenizer.encode(text);
+  memo.set(text, ids);
+  let chars = 0;
+  for (const key of memo.keys()) chars += key.length;
+  for (const key of memo.keys()) {
+    if (chars <= MEMO_CHARS || key === text) break;
+    memo.delete(key);
+    chars -= key.length;
+  }
+  return ids;
+}
