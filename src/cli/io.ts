@@ -25,6 +25,18 @@ export async function readInputText(args: readonly string[], file: string | unde
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof GlmError && error.code === 'cancelled') return EXIT.interrupted;
   if (error instanceof GlmError) return error.code === 'input' || error.code === 'too-many-blanks' ? EXIT.usage : EXIT.failure;
   return EXIT.failure;
+}
+
+/**
+ * A reader that stops early (`glm-infill … | head -c 10`) closes the pipe; the next write fails with EPIPE, which
+ * Node reports as an unhandled 'error' event with a stack trace. The reader chose to stop: end quietly, like `cat`.
+ */
+export function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok);
+    throw error;
+  });
 }

@@ -1,10 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type DecodingOptions, type Device, type GlmModel, type InfillResult, decodingOptions,
-  defaultThreads, infill, loadModel, rankOptions, readContextFiles,
+  MAX_THREADS, infill, loadModel, rankOptions, readContextFiles,
 } from '../glm/index.js';
 import { defaultModelFolder } from './defaults.js';
-import { EXIT, UsageError, exitCodeOf, readInputText } from './io.js';
+import { EXIT, UsageError, endQuietlyOnClosedPipe, exitCodeOf, readInputText } from './io.js';
 
 // The decoding flags map one to one onto the core's decoding options.
 interface CliOptions extends Omit<DecodingOptions, 'signal' | 'onToken'> {
@@ -29,6 +29,15 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** --threads: onnxruntime aborts or crawls on thousands of threads and takes -1 for a broken model, so bound it here. */
+function threadCount(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > MAX_THREADS) {
+    throw new InvalidArgumentError(`must be an integer from 0 to ${MAX_THREADS} (0 = automatic: half the cores, at most 4).`);
+  }
+  return n;
+}
+
 function number(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number.');
@@ -43,7 +52,7 @@ function program(): Command {
     .option('-f, --file <path>', 'read the text from a file ("-" for standard input)')
     .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder())
     .addOption(new Option('-d, --device <device>', 'where to run (wasm: the WebAssembly runtime); falls back to the CPU, or to wasm without a native binary, with a note').choices(DEVICES).default('auto'))
-    .option('--threads <n>', 'intra-op threads', integer, defaultThreads())
+    .option('--threads <n>', `CPU threads, 0–${MAX_THREADS}; 0 = automatic (half the cores, at most 4)`, threadCount, 0)
     .addOption(new Option('--mode <kind>', 'kind of the blank added to text without markers').choices(BLANK_KINDS).default('document'))
     .option('-n, --max-tokens <n>', 'tokens per blank at most', integer, 32)
     .option('--min-tokens <n>', 'tokens per blank at least (blocks the end token until then)', integer, 0)
@@ -146,6 +155,7 @@ function clozeJson(model: GlmModel, result: ClozeResult): object {
   return { model: modelJson(model), ...result };
 }
 
+endQuietlyOnClosedPipe();
 run(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -7,6 +7,7 @@ import type { FillOutcome, Filler } from './filler.js';
 import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
 import type { ContextSources } from './contextSources.js';
+import { inertText } from './inertText.js';
 import { parseOptions, rankBlank } from './ranker.js';
 import { inlineEnabledFor, readSettings } from './settings.js';
 import type { SettingsPanel } from './settingsPanel.js';
@@ -121,7 +122,7 @@ async function whyNoSuggestion(deps: CommandDeps): Promise<string> {
   }
   const message = lines.join(' ');
   deps.log.info(`Why no suggestion? ${message}`);
-  void vscode.window.showInformationMessage(message, 'Open Settings', 'Show Log').then((choice) => {
+  void vscode.window.showInformationMessage(inertText(message), 'Open Settings', 'Show Log').then((choice) => {
     if (choice === 'Open Settings') deps.panel.show();
     if (choice === 'Show Log') deps.log.show();
   });

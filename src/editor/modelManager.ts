@@ -4,6 +4,7 @@ import { type Device, type GlmModel, loadModel } from '../glm/index.js';
 import { bundledModelFolder } from './bundledModel.js';
 import { effectiveThreads, modelFolder, readSettings } from './settings.js';
 import { errorText } from './errorText.js';
+import { passLoadGate } from './loadGate.js';
 
 /** What a model load is keyed by: any change among these means a new session. */
 export interface ModelRequest {
@@ -145,6 +146,7 @@ export class ModelManager implements vscode.Disposable {
     const start = performance.now();
     let model: GlmModel;
     try {
+      await passLoadGate();
       model = await loadModel(request.folder, { device: request.device, threads: request.threads });
     } catch (error) {
       this.loadEnded(key);

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { type Device, type FillMode, defaultThreads, isDevice, isFillMode } from '../glm/index.js';
+import { type Device, type FillMode, MAX_THREADS, isDevice, isFillMode, resolveThreads } from '../glm/index.js';
 
 export const SECTION = 'glmInfill';
 
@@ -62,7 +62,7 @@ export function readSettings(): Settings {
     mode: isFillMode(mode) ? mode : 'auto',
     modelPath: trustedModelPath(c),
     device: isDevice(device) ? device : 'auto',
-    threads: int(c.get('threads'), 0, 0, 64),
+    threads: int(c.get('threads'), 0, 0, MAX_THREADS),
     maxTokens: int(c.get('maxTokens'), 32, 1, 512),
     minTokens: int(c.get('minTokens'), 0, 0, 512),
     temperature: num(c.get('temperature'), 0, 0, 2),
@@ -95,9 +95,9 @@ function trustedModelPath(c: vscode.WorkspaceConfiguration): string {
   return info?.globalValue ?? info?.defaultValue ?? '';
 }
 
-/** Threads for the session: 0 means the core's default (half the cores, at most 4). */
+/** Threads for the session: 0 means the core's default (half the cores, at most 4), as in the CLI. */
 export function effectiveThreads(settings: Settings): number {
-  return settings.threads > 0 ? settings.threads : defaultThreads();
+  return resolveThreads(settings.threads);
 }
 
 /**

@@ -55,7 +55,7 @@ export async function rankOptions(
   const t1 = performance.now();
   const scores: number[] = [];
   for (const optionIds of ids) {
-    if (signal?.aborted) throw new GlmError('input', 'Ranking was cancelled.');
+    if (signal?.aborted) throw new GlmError('cancelled', 'Ranking was cancelled.');
     if (state.length + optionIds.length + 1 > limit) {
       throw new GlmError('input', `An option of ${optionIds.length} tokens does not fit the model's ${limit} positions after the text.`);
     }

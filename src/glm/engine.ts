@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { type Device, type DeviceReport, autoCandidates } from './device.js';
 import { GlmError, errorText } from './errors.js';
@@ -9,7 +10,7 @@ import { type Ort, RuntimeUnavailable, loadRuntime } from './runtime.js';
 
 export interface EngineOptions {
   device?: Device;
-  /** Intra-op threads. Under contention one thread beats two (toolchain.md), so the default stays small. */
+  /** Intra-op threads, 0–MAX_THREADS; 0 = automatic. Under contention one thread beats two (toolchain.md), so automatic stays small. */
   threads?: number;
 }
 
@@ -33,6 +34,21 @@ export function defaultThreads(): number {
 }
 
 /**
+ * Beyond this onnxruntime spends its time creating threads (1,000 took 44 s for a 1 s fill; 9,999 aborted); no
+ * machine this runs on profits from more.
+ */
+export const MAX_THREADS = 64;
+
+/** The thread count for a session: 0 (or none given) means `defaultThreads()`, in the CLI and the extension alike. */
+export function resolveThreads(threads: number | undefined): number {
+  if (threads === undefined || threads === 0) return defaultThreads();
+  if (!Number.isInteger(threads) || threads < 0 || threads > MAX_THREADS) {
+    throw new GlmError('input', `Threads must be an integer from 0 to ${MAX_THREADS} (0 = automatic: half the cores, at most 4), not ${threads}.`);
+  }
+  return threads;
+}
+
+/**
  * An onnxruntime session over a GLM graph (contract "ONNX graph"): one graph for prefill and decode. The session
  * comes from onnxruntime-node, or from onnxruntime-web's WebAssembly build when asked (`wasm`) or when the native
  * binding cannot load; both are loaded here, on the first model, never when the extension or the CLI starts.
@@ -53,8 +69,8 @@ export class GlmEngine {
    */
   static async create(file: string, manifest: Manifest, options: EngineOptions = {}): Promise<GlmEngine> {
     const requested = options.device ?? 'auto';
-    const threads = options.threads ?? defaultThreads();
-    const { session, device, ort } = await openSession(file, requested, threads);
+    const threads = resolveThreads(options.threads);
+    const { session, device, ort } = await openSession(file, requested, threads, manifest.externalData);
     try {
       checkGraph(manifest, graphValues(session, 'input'), graphValues(session, 'output'), file);
     } catch (error) {
@@ -69,7 +85,8 @@ export class GlmEngine {
     return KvCache.empty(this.arch, this.ort.Tensor);
   }
 
-  async forward(input: ForwardInput, cache: KvCache): Promise<ForwardOutput> {
+  /** `quiet`: a run expected to fail (a probe) must not print onnxruntime's own error line on stderr. */
+  async forward(input: ForwardInput, cache: KvCache, options: { quiet?: boolean } = {}): Promise<ForwardOutput> {
     if (this.disposed) throw new GlmError('runtime', 'The model was disposed; load it again.');
     const t = input.ids.length;
     const { Tensor } = this.ort;
@@ -82,7 +99,7 @@ export class GlmEngine {
     };
     let outputs: InferenceSession.OnnxValueMapType;
     try {
-      outputs = await this.session.run(feeds);
+      outputs = await this.session.run(feeds, options.quiet ? { logSeverityLevel: 4 } : {});
     } catch (error) {
       throw new GlmError('runtime', `onnxruntime failed on a ${t}-token step: ${errorText(error)}`, { cause: error });
     }
@@ -105,20 +122,32 @@ export class GlmEngine {
   }
 }
 
+/**
+ * onnxruntime's environment start-up (the first session) gathers POSIX telemetry by matching regexes against the
+ * process command line with GCC's backtracking std::regex, one stack frame chain per character: from ~29 KB of argv
+ * (a text given as a CLI argument) the main thread's stack overflows and the process dies with SIGSEGV. Turning that
+ * telemetry off skips those regexes (600 KB of argv then load fine); nothing in this project reads it. A value the
+ * user set is kept.
+ */
+function skipCommandLineTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
+}
+
 interface OpenedSession {
   session: InferenceSession;
   device: DeviceReport;
   ort: Ort;
 }
 
-async function openSession(file: string, requested: Device, threads: number): Promise<OpenedSession> {
-  if (requested === 'wasm') return openWasm(file, threads, { requested });
+async function openSession(file: string, requested: Device, threads: number, externalData: string | null): Promise<OpenedSession> {
+  skipCommandLineTelemetry();
+  if (requested === 'wasm') return openWasm(file, threads, externalData, { requested });
   let ort: Ort;
   try {
     ort = await loadRuntime('native');
   } catch (error) {
     if (!(error instanceof RuntimeUnavailable)) throw error;
-    return openWasm(file, threads, { requested, runtimeFailure: error.message });
+    return openWasm(file, threads, externalData, { requested, runtimeFailure: error.message });
   }
   // onnxruntime prints a failed provider load to stderr itself; the reason is reported through DeviceReport instead.
   ort.env.logLevel = 'fatal';
@@ -143,10 +172,12 @@ async function openSession(file: string, requested: Device, threads: number): Pr
 }
 
 /**
- * onnxruntime-web's WebAssembly build (CPU only, the same graph, int8 contrib ops included). `runtimeFailure` says
- * why the native runtime is not used when the user did not ask for WebAssembly.
+ * onnxruntime-web's WebAssembly build (CPU only, the same graph, int8 contrib ops included). It is handed bytes, not
+ * paths, so a model's external weights file is read here too, under the name the graph refers to. `runtimeFailure`
+ * says why the native runtime is not used when the user did not ask for WebAssembly.
  */
-async function openWasm(file: string, threads: number, why: { requested: Device; runtimeFailure?: string }): Promise<OpenedSession> {
+async function openWasm(file: string, threads: number, externalData: string | null,
+  why: { requested: Device; runtimeFailure?: string }): Promise<OpenedSession> {
   let ort: Ort;
   try {
     ort = await loadRuntime('wasm');
@@ -158,8 +189,9 @@ async function openWasm(file: string, threads: number, why: { requested: Device;
   // Read once per process, when the WebAssembly module starts (the first session); later values are ignored.
   ort.env.wasm.numThreads = threads;
   const bytes = await readFile(file);
+  const external = externalData === null ? [] : [{ path: externalData, data: await readFile(join(dirname(file), externalData)) }];
   try {
-    const session = await ort.InferenceSession.create(bytes, { ...sessionOptions(['wasm'], threads), intraOpNumThreads: undefined });
+    const session = await ort.InferenceSession.create(bytes, { ...sessionOptions(['wasm'], threads), intraOpNumThreads: undefined, externalData: external });
     const { requested, runtimeFailure } = why;
     const fallbackReason = runtimeFailure ?? (requested === 'wasm' ? undefined : 'the native runtime is not available');
     return { session, ort, device: { requested, used: 'wasm', ...(fallbackReason ? { fallbackReason } : {}), ...(runtimeFailure ? { runtimeFailure } : {}) } };

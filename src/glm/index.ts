@@ -5,7 +5,7 @@ export { type CacheOptions } from './cacheOptions.js';
 export { CONTEXT_FILE_LIMIT, type SkippedFile, readContextFiles } from './contextFiles.js';
 export { type ClozeResult, type RankedOption, rankOptions } from './cloze.js';
 export { type Device, type DeviceReport, DEVICES, isDevice } from './device.js';
-export { defaultThreads } from './engine.js';
+export { MAX_THREADS, defaultThreads, resolveThreads } from './engine.js';
 export { GlmError, type GlmErrorCode } from './errors.js';
 export { type DecodingOptions, DEFAULT_DECODING, type TokenEvent } from './generate.js';
 export { type FilledSpan, type InfillOptions, type InfillResult, decodingOptions, infill } from './infill.js';

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BlankKind, isBlankKind } from './blank.js';
 import { GlmError, errorText } from './errors.js';
+import { MAX_BYTES, fileNameProblem, parseModelJson, readModelText } from './modelFiles.js';
 
 /** `glm.json`: the description of a model folder (docs/model-contract.md). */
 export interface Manifest {
@@ -54,25 +54,34 @@ export const SPECIAL_TOKEN_TEXT: Readonly<Record<keyof SpecialTokens, string>> =
   eop: '<|endofpiece|>',
 };
 
-const ARCHITECTURE_INTS = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'headDim', 'maxSequenceLength'] as const;
+/**
+ * Upper bounds of the architecture numbers, checked before anything is sized by them (numLayers 10⁹ once built 4·10⁹
+ * graph names; an n² attention mask of a huge S does not fit a typed array). Far above any GLM (GLM-130B: 70 layers,
+ * 96 heads, 12,288 hidden, S 2,048); S also bounds the prefill mask, S² floats: 256 MiB at the limit.
+ */
+export const ARCHITECTURE_LIMITS = {
+  vocabSize: 1 << 20,
+  hiddenSize: 1 << 16,
+  numLayers: 1024,
+  numHeads: 1024,
+  headDim: 4096,
+  maxSequenceLength: 8192,
+} as const;
+
+const ARCHITECTURE_INTS = Object.keys(ARCHITECTURE_LIMITS) as (keyof typeof ARCHITECTURE_LIMITS)[];
 
 /** Reads and checks `glm.json` in a model folder; the ONNX and tokenizer checks come once those are loaded. */
 export async function loadManifest(folder: string): Promise<Manifest> {
   const file = join(folder, MANIFEST_FILE);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readModelText(folder, MANIFEST_FILE, 'Model manifest', MAX_BYTES.manifest);
   } catch (error) {
-    throw new GlmError('model-missing', `No model manifest at ${file} (${errorText(error)}). ` +
-      'Point the model folder at a directory with glm.json, model.onnx and tokenizer.json.', { cause: error });
+    if (!(error instanceof GlmError && error.code === 'model-missing')) throw error;
+    throw new GlmError('model-missing', `No model manifest at ${file} (${errorText(error.cause ?? error)}): ` +
+      'point the model folder at a directory with glm.json, model.onnx and tokenizer.json.', { cause: error });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new GlmError('model-invalid', `${file} is not valid JSON: ${errorText(error)}`, { cause: error });
-  }
-  return parseManifest(json, file);
+  return parseManifest(parseModelJson(text, file, 'manifest'), file);
 }
 
 /** Validates the structure of a parsed manifest; `file` only names the source in messages. */
@@ -92,6 +101,10 @@ function manifestProblems(json: unknown): string[] {
   for (const key of ['name', 'tokenizer', 'model', 'weights'] as const) {
     if (typeof json[key] !== 'string' || json[key] === '') problems.push(`"${key}" must be a non-empty string`);
   }
+  for (const key of ['tokenizer', 'model', 'externalData'] as const) {
+    const problem = typeof json[key] === 'string' ? fileNameProblem(json[key]) : undefined;
+    if (problem !== undefined) problems.push(`"${key}" ${problem}, not ${show(json[key])}`);
+  }
   if (json.externalData !== null && typeof json.externalData !== 'string') problems.push('"externalData" must be null or a file name');
   problems.push(...architectureProblems(json.architecture));
   problems.push(...specialTokenProblems(json.specialTokens, json.architecture));
@@ -103,8 +116,13 @@ function manifestProblems(json: unknown): string[] {
 
 function architectureProblems(arch: unknown): string[] {
   if (!isRecord(arch)) return ['"architecture" must be an object'];
-  return ARCHITECTURE_INTS.filter((key) => !isPositiveInt(arch[key]))
-    .map((key) => `"architecture.${key}" must be a positive integer, not ${show(arch[key])}`);
+  const problems = ARCHITECTURE_INTS.filter((key) => !isPositiveInt(arch[key]) || (arch[key] as number) > ARCHITECTURE_LIMITS[key])
+    .map((key) => `"architecture.${key}" must be an integer from 1 to ${ARCHITECTURE_LIMITS[key]}, not ${show(arch[key])}`);
+  const { hiddenSize, numHeads, headDim } = arch;
+  if (problems.length === 0 && hiddenSize !== (numHeads as number) * (headDim as number)) {
+    problems.push(`"architecture.hiddenSize" ${show(hiddenSize)} must equal numHeads × headDim = ${(numHeads as number) * (headDim as number)}`);
+  }
+  return problems;
 }
 
 function specialTokenProblems(tokens: unknown, arch: unknown): string[] {
@@ -194,6 +212,14 @@ function isPositiveInt(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) > 0;
 }
 
+/**
+ * A manifest value for an error message. Short plain words are quoted (they make typos obvious); anything else is
+ * described, never echoed: messages reach notifications, where text such as `[label](command:…)` becomes a link.
+ */
 function show(value: unknown): string {
-  return value === undefined ? 'missing' : JSON.stringify(value);
+  if (value === undefined) return 'missing';
+  if (value === null || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return Number.isFinite(value) && String(value).length <= 24 ? String(value) : 'an out-of-range number';
+  if (typeof value === 'string') return /^[\w .+-]{0,40}$/.test(value) ? JSON.stringify(value) : `a string of ${value.length} characters`;
+  return Array.isArray(value) ? 'a list' : 'an object';
 }

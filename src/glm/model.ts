@@ -5,6 +5,7 @@ import type { DeviceReport } from './device.js';
 import { type EngineOptions, GlmEngine } from './engine.js';
 import { GlmError } from './errors.js';
 import { type Manifest, loadManifest } from './manifest.js';
+import { MAX_BYTES, modelFile } from './modelFiles.js';
 import { GlmTokenizer } from './tokenizer.js';
 import { DecodeState } from './decoder.js';
 
@@ -32,10 +33,12 @@ export async function loadModel(folder: string, options: LoadOptions = {}): Prom
   const manifest = await loadManifest(root);
   const tokenizer = await GlmTokenizer.load(join(root, manifest.tokenizer), manifest.specialTokens);
   checkTokenizerSize(tokenizer, manifest, join(root, manifest.tokenizer));
+  // onnxruntime gets the path in the folder, not the link's target: external data is found next to it.
   const modelFile = join(root, manifest.model);
-  await requireFile(modelFile);
+  await requireModelFile(root, manifest.model);
   const engine = await GlmEngine.create(modelFile, manifest, options);
   try {
+    await checkPositions(engine, manifest, modelFile);
     // Warm-up also checks what only a run shows (the logits' vocabulary axis is symbolic in the graph).
     await warmUp(engine, manifest, options.warmUp ?? true);
   } catch (error) {
@@ -61,9 +64,25 @@ async function requireFolder(folder: string): Promise<void> {
   }
 }
 
-async function requireFile(file: string): Promise<void> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new GlmError('model-missing', `Model file ${file} named in glm.json is missing.`);
+/** The ONNX file, checked as every model file is (inside the folder, regular, bounded); onnxruntime reads it. */
+async function requireModelFile(root: string, name: string): Promise<void> {
+  await modelFile(root, name, 'Model file', MAX_BYTES.model);
+}
+
+/**
+ * The position tables are not graph inputs, so only a run shows their size: one token at position and block
+ * position S (the largest the layout uses) fails in the embedding lookup when the tables are shorter than glm.json
+ * says, here with a clear message rather than at the first long text.
+ */
+async function checkPositions(engine: GlmEngine, manifest: Manifest, file: string): Promise<void> {
+  const s = manifest.architecture.maxSequenceLength;
+  const probe = { ids: [manifest.specialTokens.cls], positions: [[s], [s]] as const, mask: new Float32Array([1]), logitPositions: [] };
+  try {
+    await engine.forward(probe, engine.emptyCache(), { quiet: true });
+  } catch (error) {
+    throw new GlmError('model-invalid', `${file} cannot run at position ${s}, which glm.json allows ` +
+      `(maxSequenceLength ${s}): set maxSequenceLength to the length the model was trained with.`, { cause: error });
+  }
 }
 
 function checkTokenizerSize(tokenizer: GlmTokenizer, manifest: Manifest, file: string): void {

@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { GlmError, errorText } from './errors.js';
+import { GlmError } from './errors.js';
 import { SPECIAL_TOKEN_TEXT, type SpecialTokens } from './manifest.js';
+import { MAX_BYTES, parseModelJson, readModelText } from './modelFiles.js';
+import { tokenizerShapeProblems } from './tokenizerShape.js';
 
 interface TokenizerJson {
   added_tokens?: { id: number; content: string; special?: boolean }[];
@@ -42,7 +44,8 @@ export class GlmTokenizer {
       const plain = new Tokenizer({ ...json, added_tokens: [] }, { clean_up_tokenization_spaces: false });
       return new GlmTokenizer(plain, full, full.get_vocab(true).size);
     } catch (error) {
-      throw new GlmError('model-invalid', `${file} could not be loaded as a tokenizer: ${errorText(error)}`, { cause: error });
+      // The library's message may quote the file (a vocabulary entry, a pattern): the cause keeps it for logs.
+      throw new GlmError('model-invalid', `${file} could not be loaded as a tokenizer: the tokenizers library rejected it.`, { cause: error });
     }
   }
 
@@ -83,20 +86,19 @@ export class GlmTokenizer {
   }
 }
 
+/** Read as every model file is (inside its folder, regular, bounded), parsed, and limited to known shapes. */
 async function readTokenizerJson(file: string): Promise<TokenizerJson> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new GlmError('model-missing', `Tokenizer file ${file} is missing (${errorText(error)}).`, { cause: error });
+  const text = await readModelText(dirname(file), basename(file), 'Tokenizer file', MAX_BYTES.tokenizer);
+  const json = parseModelJson(text, file, 'tokenizer.json');
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !('model' in json)) {
+    throw new GlmError('model-invalid', `${file} is not a Hugging Face tokenizer.json: no "model" section.`);
   }
-  try {
-    const json: unknown = JSON.parse(text);
-    if (typeof json !== 'object' || json === null || !('model' in json)) throw new Error('no "model" section');
-    return json as TokenizerJson;
-  } catch (error) {
-    throw new GlmError('model-invalid', `${file} is not a Hugging Face tokenizer.json: ${errorText(error)}`, { cause: error });
+  const problems = tokenizerShapeProblems(json as Record<string, unknown>);
+  if (problems.length > 0) {
+    throw new GlmError('model-invalid', `${file} is not a tokenizer GLM Infill can run safely: ${problems.join('; ')}. ` +
+      'Tokenizers written by models/glm/tokenizer.py or the THUDM converter are.');
   }
+  return json as TokenizerJson;
 }
 
 /** Every special token of the manifest must be an added special token with the same id. */
@@ -106,10 +108,15 @@ function checkSpecialTokens(json: TokenizerJson, special: SpecialTokens, file: s
   for (const [key, content] of Object.entries(SPECIAL_TOKEN_TEXT) as [keyof SpecialTokens, string][]) {
     const token = byContent.get(content);
     if (token === undefined) problems.push(`${content} is missing`);
-    else if (token.id !== special[key]) problems.push(`${content} has id ${token.id} but glm.json says ${key} = ${special[key]}`);
+    else if (token.id !== special[key]) problems.push(`${content} has id ${idText(token.id)} but glm.json says ${key} = ${special[key]}`);
   }
   if (problems.length > 0) {
     throw new GlmError('model-invalid', `${file} lacks GLM's special tokens as glm.json declares them: ` +
       `${[...new Set(problems)].join('; ')}.`);
   }
+}
+
+/** An id from the file, shown only when it is one (the field could hold any text). */
+function idText(id: unknown): string {
+  return Number.isInteger(id) ? String(id) : 'a non-number';
 }

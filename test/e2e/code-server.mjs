@@ -92,7 +92,15 @@ class Session {
   }
 
   env() {
-    return { ...process.env, XDG_CONFIG_HOME: join(this.temp, 'xdg-config'), XDG_DATA_HOME: join(this.temp, 'xdg-data'), TMPDIR: this.temp };
+    return {
+      ...process.env, XDG_CONFIG_HOME: join(this.temp, 'xdg-config'), XDG_DATA_HOME: join(this.temp, 'xdg-data'), TMPDIR: this.temp,
+      GLM_INFILL_TEST_LOAD_GATE: this.loadGate(),
+    };
+  }
+
+  /** While this file exists (a named pipe), each model load waits until the test writes to it (src/editor/loadGate.ts). */
+  loadGate() {
+    return join(this.temp, 'load-gate');
   }
 
   installVsix(file) {

@@ -11,7 +11,7 @@
 // Waits are on UI state only; the one retry is the command palette (the command list can be read before the
 // extension host registered the commands).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -245,12 +245,14 @@ async function flowSettingsPanel() {
 /** 2. A fill cancelled from its progress notification leaves the file unchanged. */
 async function flowCancel() {
   const file = 'cancel.md';
-  // A model folder whose glm.json is a named pipe: loading it waits until the test writes the manifest, so the fill
-  // is still running, deterministically, when Cancel is clicked (the tiny model fills in milliseconds).
+  // A load held by the test's gate (a named pipe the extension reads before loading, src/editor/loadGate.ts) waits
+  // until the test writes to it, so the fill is still running, deterministically, when Cancel is clicked (the tiny
+  // model fills in milliseconds). Model files themselves must be regular files inside their folder: copies.
   const slow = join(session.temp, 'slow-model');
   mkdirSync(slow);
-  execFileSync('mkfifo', [join(slow, 'glm.json')]);
-  for (const f of ['model.onnx', 'tokenizer.json']) symlinkSync(join(fixture, f), join(slow, f));
+  for (const f of ['glm.json', 'model.onnx', 'tokenizer.json']) copyFileSync(join(fixture, f), join(slow, f));
+  const gate = session.loadGate();
+  execFileSync('mkfifo', [gate]);
 
   await statusItem().click();
   const panel = await settingsPanel();
@@ -266,7 +268,8 @@ async function flowCancel() {
   await cancel.waitFor();
   await shoot('flow2-cancel');
   await cancel.click();
-  await deadline(writeFile(join(slow, 'glm.json'), readFileSync(join(fixture, 'glm.json'))), UI_MS, 'the model load never read glm.json');
+  await deadline(writeFile(gate, 'go'), UI_MS, 'the model load never reached the load gate');
+  rmSync(gate);
   await progress.waitFor({ state: 'detached' });
   // The fill has ended (a cancelled fill reports 0 tok/s) and the model is loaded: nothing more can change the file.
   await expectStatus(/^\s*GLM sentence · cpu · 0 tok\/s$/, { loading: false });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { rankOptions } from '../../src/glm/cloze.js';
+import { GlmError } from '../../src/glm/errors.js';
 import { DecodeState } from '../../src/glm/decoder.js';
 import { healingFor } from '../../src/glm/healing.js';
 import { buildPartA } from '../../src/glm/layout.js';
@@ -49,4 +50,11 @@ test('options of a blank touching a word are scored with the word\'s last token,
   for (const o of result.options) assert.deepEqual(o.tokens, model.tokenizer.encode(`${healing.prefix}${o.option}`));
   const plain = await rankOptions(model, `${before}[MASK]+1`, ['is', 'at']); // off by default
   for (const o of plain.options) assert.deepEqual(o.tokens, model.tokenizer.encode(o.option));
+});
+
+test('a cancelled ranking is a cancellation, not a bad request (the CLI exits 130, the editor stays silent)', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(rankOptions(model, 'The movie was [MASK].', ['good', 'bad'], controller.signal),
+    (error: unknown) => error instanceof GlmError && error.code === 'cancelled');
 });

@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GlmError } from '../../src/glm/errors.js';
+import { MAX_THREADS, defaultThreads, resolveThreads } from '../../src/glm/engine.js';
 import { loadModel } from '../../src/glm/model.js';
 import { TINY, loadTiny, tinyCopy } from './helpers.js';
 
@@ -46,7 +47,7 @@ test('missing model folder', async () => {
 });
 
 test('missing model file named by the manifest', async () => {
-  await withBrokenCopy((f) => rm(join(f, 'model.onnx')), 'model-missing', /model\.onnx named in glm.json is missing/);
+  await withBrokenCopy((f) => rm(join(f, 'model.onnx')), 'model-missing', /Model file .*model\.onnx is missing/);
 });
 
 test('corrupt ONNX file', async () => {
@@ -62,7 +63,7 @@ test('manifest that does not match the graph: layer count', async () => {
 });
 
 test('manifest that does not match the graph: heads', async () => {
-  await withBrokenCopy((f) => editManifest(f, (j) => (j.architecture.numHeads = 8)), 'model-invalid',
+  await withBrokenCopy((f) => editManifest(f, (j) => Object.assign(j.architecture, { numHeads: 8, hiddenSize: 128 })), 'model-invalid',
     /past_key_0 axis 1 is 4, the manifest implies 8/, /present_value_1 axis 1 is 4/);
 });
 
@@ -107,5 +108,14 @@ test('auto picks an available device and says why when it is the CPU', async () 
     if (model.device.used === 'cpu') assert.ok((model.device.fallbackReason ?? '').length > 0);
   } finally {
     await model.dispose();
+  }
+});
+
+test('threads: 0 is automatic, as in the extension; outside 0–64 is a bad request, not a corrupt model', async () => {
+  assert.equal(resolveThreads(0), defaultThreads());
+  assert.equal(resolveThreads(undefined), defaultThreads());
+  assert.equal(resolveThreads(MAX_THREADS), 64);
+  for (const threads of [-1, 65, 9999, 1.5]) {
+    await assert.rejects(loadModel(TINY, { threads }), expectError('input', /Threads must be an integer from 0 to 64/));
   }
 });
