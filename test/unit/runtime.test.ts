@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type GlmModel, infill, loadModel } from '../../src/glm/index.js';
 import { describeNativeFailure } from '../../src/glm/runtime.js';
-import { FIXTURES, ROOT, TINY } from './helpers.js';
+import { FIXTURES, ROOT, TINY, tinyCopy } from './helpers.js';
 
 // The two onnxruntime builds (src/glm/runtime.ts): onnxruntime-node's native binding, loaded on the first model and
 // never at activation, and onnxruntime-web's WebAssembly build, used on request or when the native one cannot load.
@@ -84,6 +84,24 @@ async function assertSameFills(folder: string, texts: string[]): Promise<void> {
 
 test('greedy fills on WebAssembly equal the native runtime\'s: the fixture model', async () => {
   await assertSameFills(TINY, ['Hello [MASK] world', 'A [MASK] B [sMASK] C', 'The end. [gMASK]']);
+});
+
+test('a model whose weights are in an external data file loads on WebAssembly and fills as natively', async () => {
+  const { folder, cleanup } = await tinyCopy();
+  try {
+    // The same graph re-saved with its weights beside it (as models/glm/export.py writes large models).
+    const script = 'import sys, onnx\nm = onnx.load(sys.argv[1])\n' +
+      "onnx.save_model(m, sys.argv[1], save_as_external_data=True, all_tensors_to_one_file=True, location='model.onnx.data', size_threshold=0)";
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const r = spawnSync(python, ['-c', script, join(folder, 'model.onnx')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const manifest = JSON.parse(readFileSync(join(folder, 'glm.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(folder, 'glm.json'), JSON.stringify({ ...manifest, externalData: 'model.onnx.data' }));
+    assert.ok(statSync(join(folder, 'model.onnx.data')).size > statSync(join(folder, 'model.onnx')).size);
+    await assertSameFills(folder, ['Hello [MASK] world', 'A [MASK] B [sMASK] C']);
+  } finally {
+    await cleanup();
+  }
 });
 
 test('greedy fills on WebAssembly equal the native runtime\'s: the default model (int8 contrib ops)', async () => {
