@@ -39,8 +39,10 @@ const temp = mkdtempSync(join(tmpdir(), 'glm-infill-vsix-'));
 try {
   const ignoreFile = join(temp, 'vscodeignore');
   writeFileSync(ignoreFile, ignore);
+  // --no-rewrite-relative-links: vsce finds links with a regular expression that ignores code spans, so the README's
+  // `[MASK](square)` example reads as a relative link to "square" and, without a repository URL, fails the package.
   execFileSync(vsce, ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out,
-    '--allow-missing-repository', '--skip-license', '--no-update-package-json'], { cwd: root, stdio: 'inherit' });
+    '--allow-missing-repository', '--skip-license', '--no-update-package-json', '--no-rewrite-relative-links'], { cwd: root, stdio: 'inherit' });
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
