@@ -83,12 +83,13 @@ function reportLoadFailure(notifier: Notifier, error: unknown, kept: string | un
 }
 
 /**
- * The native binding did not load, so the model runs on WebAssembly: it works, slower. The buttons are the ways out:
+ * The native binding did not load, so the model runs on WebAssembly: it works, but starts slower and has no
+ * accelerators. The buttons are the ways out:
  * the log (the loader's full error), the settings (another device or model), or choosing WebAssembly for good,
  * which also ends the warning.
  */
 function reportRuntimeFallback(notifier: Notifier, failure: string): void {
-  notifier.warn(`GLM Infill runs on WebAssembly (slower): ${failure}.`, {
+  notifier.warn(`GLM Infill runs on WebAssembly instead of the native runtime: ${failure}.`, {
     'Use WebAssembly': () => updateSetting('device', 'wasm'),
     'Show Log': () => notifier.showLog(),
     'Open Settings': () => notifier.openSettings(),

@@ -131,7 +131,7 @@ function parseChoices(value: string): string[] {
 
 function noteDevice(model: GlmModel): void {
   const { requested, used, fallbackReason, runtimeFailure } = model.device;
-  if (runtimeFailure) process.stderr.write(`glm-infill: running on WebAssembly (slower) because ${runtimeFailure}\n`);
+  if (runtimeFailure) process.stderr.write(`glm-infill: running on WebAssembly instead of the native runtime because ${runtimeFailure}\n`);
   else if (requested !== 'auto' && requested !== used) process.stderr.write(`glm-infill: running on ${used} instead of ${requested}: ${fallbackReason}\n`);
 }
 

@@ -7,13 +7,14 @@ import { errorText } from './errors.js';
 /**
  * The two builds of onnxruntime that run the same ONNX graph through the same API (onnxruntime-common):
  * - `native`: onnxruntime-node, a native binding per platform (fast; CPU and accelerators);
- * - `wasm`: onnxruntime-web's WebAssembly build, which runs wherever Node runs (slower; CPU only).
+ * - `wasm`: onnxruntime-web's WebAssembly build, which runs wherever Node runs (CPU only; slower to start, about as
+ *   fast per token on one thread: README, "Runtimes").
  * Neither is loaded until the first model needs it, so a platform without a native binary still activates.
  */
 export type RuntimeKind = 'native' | 'wasm';
 export type Ort = typeof OrtCommon;
 
-/** The native runtime could not be loaded: which binary, and why (the loader's own first line). */
+/** A runtime could not be loaded: for the native one, which binary and why (the loader's own first line). */
 export class RuntimeUnavailable extends Error {
   override readonly name = 'RuntimeUnavailable';
 }

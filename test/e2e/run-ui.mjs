@@ -320,7 +320,7 @@ async function flowNoNativeBinary() {
   await cursorAtEndOfLine(file, 6);
   for (let i = 0; i < ' += 1'.length; i++) await page.keyboard.press('ArrowLeft');
   await runCommand('GLM Infill: Fill Blank');
-  const toast = notification(/GLM Infill runs on WebAssembly \(slower\)/);
+  const toast = notification(/GLM Infill runs on WebAssembly instead of the native runtime: /);
   await toast.waitFor({ timeout: LOAD_MS });
   await expectText(toast, /the native onnxruntime binary \S*onnxruntime_binding\.node \(\w+-\w+\) failed to load/);
   const useWasm = toast.locator('.monaco-button', { hasText: /^Use WebAssembly$/ });
