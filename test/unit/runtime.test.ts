@@ -14,6 +14,7 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 const EXTENSION = join(ROOT, 'dist', 'extension.js');
 const VSCODE_STUB = join(FIXTURES, 'vscode-stub.cjs');
 const BROKEN_BINDING = join(FIXTURES, 'broken-native-binding.cjs');
+const NO_WASM = join(FIXTURES, 'no-wasm-runtime.cjs');
 const COUNTER = 'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self.[MASK] += 1\n';
 
 function node(args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -51,7 +52,14 @@ test('CLI: with a native binding that cannot load, the fill runs on WebAssembly 
   const r = node(['--require', BROKEN_BINDING, CLI, '--model', DEFAULT, '--threads', '1', COUNTER]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /self\.count \+= 1/);
-  assert.match(r.stderr, /running on WebAssembly instead of the native runtime because the native onnxruntime binary \S+onnxruntime_binding\.node \(linux-x64\) failed to load: .*invalid ELF header/);
+  assert.match(r.stderr, /running on WebAssembly instead of the native runtime because the native onnxruntime binary \S+onnxruntime_binding\.node \(\w+-\w+\) failed to load: .*invalid ELF header/);
+});
+
+test('CLI: when neither runtime can load, the error gives both reasons and nothing is filled', () => {
+  const r = node(['--require', BROKEN_BINDING, '--require', NO_WASM, CLI, '--model', DEFAULT, '--threads', '1', COUNTER]);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /No onnxruntime could start: the native onnxruntime binary \S+onnxruntime_binding\.node \(\w+-\w+\) failed to load: .*invalid ELF header; onnxruntime-web \(the WebAssembly runtime\) could not be loaded: Cannot find module 'onnxruntime-web'/);
 });
 
 test('CLI: -d wasm fills on the WebAssembly runtime and reports it', () => {
