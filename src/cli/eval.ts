@@ -79,7 +79,7 @@ async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Pro
   const fill = span?.text ?? '';
   const baseline = absorbed + c.baseline;
   // Perplexity of the original span as written, without token healing, so the column keeps one meaning.
-  const ranked = cacheRule.perplexity && blank.original !== c.baseline
+  const ranked = cacheRule.perplexity
     ? await rankOptions(model, marked, [blank.original, `${c.baseline}`], undefined, false, cache) : undefined;
   const original = ranked?.options.find((o) => o.option === blank.original);
   const base = ranked?.options.find((o) => o.option === c.baseline && o !== original) ?? original;

@@ -12,7 +12,7 @@ export type SpanCandidate = FilledSpan['candidates'][number];
 export interface GenerateOptions {
   candidates: number;
   /** Which candidate fills the blank: the likeliest, or the one most like the others (see glmInfill.consensus). */
-  select: 'likeliest' | 'consensus';
+  select: 'likeliest' | 'per-token' | 'consensus';
   signal: AbortSignal;
   onToken?: (blank: number, text: string) => void;
   /** Other documents' texts for the context cache (contextSources.ts). */

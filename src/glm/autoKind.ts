@@ -2,10 +2,10 @@ import type { BlankKind } from './blank.js';
 
 /**
  * What a selection looks like, which decides its blank kind in the "auto" mode: an empty cursor; a piece inside one
- * line (a word, an identifier, an argument); a whole sentence inside a line of prose; whole lines; or several lines
- * that run to the end of the document.
+ * line (a word, an identifier, an argument); punctuation only, inside one line (a closing bracket); a whole sentence
+ * inside a line of prose; whole lines; or several lines that run to the end of the document.
  */
-export type SelectionShape = 'cursor' | 'inline' | 'sentence' | 'lines' | 'rest';
+export type SelectionShape = 'cursor' | 'inline' | 'punctuation' | 'sentence' | 'lines' | 'rest';
 
 /** Whether the document is prose (Markdown, plain text…) or code: the cursor's best kind differs between them. */
 export type TextKind = 'code' | 'prose';
@@ -17,6 +17,8 @@ export type TextKind = 'code' | 'prose';
 export const AUTO_KIND: Readonly<Record<SelectionShape, Readonly<Record<TextKind, BlankKind>>>> = {
   cursor: { code: 'span', prose: 'sentence' },
   inline: { code: 'span', prose: 'span' },
+  // A lone bracket as a span runs on into the next argument; a sentence blank ends at the line's end.
+  punctuation: { code: 'sentence', prose: 'sentence' },
   sentence: { code: 'sentence', prose: 'sentence' },
   lines: { code: 'sentence', prose: 'sentence' },
   rest: { code: 'document', prose: 'document' },
@@ -33,6 +35,7 @@ export function selectionShape(text: string, start: number, end: number): Select
   const selected = text.slice(start, end);
   if (selected.includes('\n') && text.slice(end).trim() === '') return 'rest';
   if (selected.includes('\n') || (fromLineStart && toLineEnd)) return 'lines';
+  if (!/[\p{L}\p{N}_]/u.test(selected)) return 'punctuation';
   return startsSentence(text, start) && /[.!?]["')\]]?\s*$/.test(selected) ? 'sentence' : 'inline';
 }
 

@@ -55,10 +55,11 @@ export interface DecodingOptions {
    */
   endAtLikeliest: boolean;
   /**
-   * How the span is chosen among the candidates: 'likeliest' (highest log-probability) or 'consensus' (minimum
+   * How the span is chosen among the candidates: 'likeliest' (highest log-probability), 'per-token' (highest mean
+   * log-probability per token, end included: a sum favours short fragments, a mean does not) or 'consensus' (minimum
    * Bayes risk: the candidate most like the others by edit similarity — the fill a sampled crowd agrees on).
    */
-  select: 'likeliest' | 'consensus';
+  select: 'likeliest' | 'per-token' | 'consensus';
   /** Candidates per blank; the best (by log-probability) fills the blank and is what later blanks see. */
   candidates: number;
   signal?: AbortSignal;
@@ -185,7 +186,11 @@ export async function fillBlank(gen: Generator, state: DecodeState, blank: numbe
 }
 
 /** Candidates best first. Stable: among equal scores the first generated (greedy / first draw) stays first. */
-export function ranked<C extends { text: string; logProb: number }>(candidates: C[], select: DecodingOptions['select']): C[] {
+export function ranked<C extends { text: string; logProb: number; tokens: readonly number[] }>(candidates: C[], select: DecodingOptions['select']): C[] {
+  if (select === 'per-token') {
+    const mean = (c: C): number => c.logProb / (c.tokens.length + 1);
+    return candidates.sort((a, b) => mean(b) - mean(a));
+  }
   if (select === 'likeliest' || candidates.length < 3) return candidates.sort((a, b) => b.logProb - a.logProb);
   const agreement = candidates.map((c, i) =>
     candidates.reduce((sum, other, j) => (i === j ? sum : sum + editSimilarity(c.text, other.text)), 0));

@@ -125,7 +125,7 @@ export function decodingOptions(options: Partial<DecodingOptions>): DecodingOpti
   }
   if (!Number.isInteger(merged.candidates) || merged.candidates < 1) problems.push('candidates must be an integer ≥ 1');
   if (!Number.isInteger(merged.seed)) problems.push('seed must be an integer');
-  if (merged.select !== 'likeliest' && merged.select !== 'consensus') problems.push('select must be likeliest or consensus');
+  if (!['likeliest', 'per-token', 'consensus'].includes(merged.select)) problems.push('select must be likeliest, per-token or consensus');
   if (problems.length > 0) throw new GlmError('input', `Invalid decoding options: ${problems.join('; ')}.`);
   return merged;
 }

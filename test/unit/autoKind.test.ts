@@ -16,6 +16,11 @@ test('a selection inside a line is a span', () => {
   assert.equal(shapeOf('if (x) {\n  run(«items»);\n}\n'), 'inline → span');
 });
 
+test('punctuation alone inside a line (a closing bracket) is a sentence blank: it ends at the line end', () => {
+  assert.equal(shapeOf('total = sum(items«)»;\n'), 'punctuation → sentence');
+  assert.equal(shapeOf('if (ok) {\n  run(x);\n«}»\n'), 'lines → sentence');
+});
+
 test('an empty selection is a cursor', () => {
   assert.equal(shapeOf('const x = «»\n'), 'cursor → span');
   assert.equal(autoKind('The valley was ', 15, 15, 'prose'), 'sentence');

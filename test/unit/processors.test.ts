@@ -90,9 +90,13 @@ test('the n-gram block bans the token that would repeat an n-gram of the span, n
   assert.deepEqual(blocked([1, 2, 3, 1, 2], 0), []); // off
 });
 
-test('consensus picks the candidate most like the others; likeliest the highest log-probability', () => {
-  const c = (text: string, logProb: number): { text: string; logProb: number } => ({ text, logProb });
-  const pool = (): { text: string; logProb: number }[] => [c(')', -1), c('items)', -3), c('items', -2.5), c('items]', -4)];
+test('consensus picks the candidate most like the others; likeliest the highest log-probability; per-token the highest mean', () => {
+  type C = { text: string; logProb: number; tokens: number[] };
+  const c = (text: string, logProb: number, tokens = 1): C => ({ text, logProb, tokens: Array<number>(tokens).fill(0) });
+  const pool = (): C[] => [c(')', -1), c('items)', -3), c('items', -2.5), c('items]', -4)];
+  // A two-token fragment at -3 (mean -1) against a six-token line at -4.2 (mean -0.6).
+  assert.deepEqual(ranked([c(' */', -3, 2), c(' return width * height;', -4.2, 6)], 'per-token').map((x) => x.text), [' return width * height;', ' */']);
+  assert.deepEqual(ranked([c(' */', -3, 2), c(' return width * height;', -4.2, 6)], 'likeliest').map((x) => x.text), [' */', ' return width * height;']);
   assert.deepEqual(ranked(pool(), 'likeliest').map((x) => x.text), [')', 'items', 'items)', 'items]']);
   // Agreement: "items)" 0.17 + 0.83 + 0.83; "items" and "items]" 0 + 0.83 + 0.83; ")" 0.17.
   assert.equal(ranked(pool(), 'consensus')[0]?.text, 'items)');
