@@ -7,9 +7,10 @@ import { join } from 'node:path';
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 
-// onnxruntime-node loads a native binding relative to its own files: it must stay a real package on disk.
+// onnxruntime-node loads a native binding, and onnxruntime-web its .wasm and .mjs files, relative to their own
+// files: both must stay real packages on disk (src/glm/runtime.ts loads them on the first model, not at startup).
 // 'vscode' only exists inside the extension host.
-const external = ['onnxruntime-node', 'vscode'];
+const external = ['onnxruntime-node', 'onnxruntime-web', 'vscode'];
 
 const common = {
   bundle: true,

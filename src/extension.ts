@@ -8,7 +8,7 @@ import { Filler } from './editor/filler.js';
 import { InlineProvider } from './editor/inlineProvider.js';
 import { ModelManager } from './editor/modelManager.js';
 import { Notifier } from './editor/notifier.js';
-import { SECTION } from './editor/settings.js';
+import { SECTION, updateSetting } from './editor/settings.js';
 import { SettingsPanel } from './editor/settingsPanel.js';
 import { InlineJournal } from './editor/silence.js';
 import { StatusBar } from './editor/statusBar.js';
@@ -32,7 +32,8 @@ const MODEL_KEYS = ['modelPath', 'device', 'threads'].map((k) => `${SECTION}.${k
 
 /**
  * Registers commands, the inline provider, decorations and the status bar, and returns. Nothing heavy happens
- * here: onnxruntime-node and the model load on the first fill or suggestion.
+ * here: onnxruntime (src/glm/runtime.ts) and the model load on the first fill or suggestion, so a platform whose
+ * native binary is missing or broken still gets every command, and the model runs on WebAssembly there.
  */
 export function activate(context: vscode.ExtensionContext): GlmInfillApi {
   const start = performance.now();
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): GlmInfillApi {
   const journal = new InlineJournal();
   const inline = new InlineProvider(models, journal, status, sources);
   const panel = new SettingsPanel(context.extensionUri, models, notifier, status);
+  let toldRuntimeFallback = false;
   context.subscriptions.push(
     log, notifier, models, status, store, panel, sources,
     status.attach(models),
@@ -54,6 +56,11 @@ export function activate(context: vscode.ExtensionContext): GlmInfillApi {
     ...registerCommands({ models, store, filler, notifier, panel, journal, log, context: sources }),
     models.onDidChange((event) => {
       if (event.kind === 'failed') reportLoadFailure(notifier, event.error, event.keptModel?.manifest.name);
+      // Once per window: a reload (another thread count, say) fails the same way and would only repeat it.
+      if (event.kind === 'loaded' && event.model.device.runtimeFailure && !toldRuntimeFallback) {
+        toldRuntimeFallback = true;
+        reportRuntimeFallback(notifier, event.model.device.runtimeFailure);
+      }
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(SECTION)) status.render();
@@ -73,6 +80,20 @@ function reportLoadFailure(notifier: Notifier, error: unknown, kept: string | un
   const what = 'GLM Infill could not load the model';
   // The cause keeps the original error's code, which decides whether the message offers "Open Settings".
   notifier.error(kept ? `${what} (still using ${kept})` : what, new Error(errorText(error), { cause: error }));
+}
+
+/**
+ * The native binding did not load, so the model runs on WebAssembly: it works, but starts slower and has no
+ * accelerators. The buttons are the ways out:
+ * the log (the loader's full error), the settings (another device or model), or choosing WebAssembly for good,
+ * which also ends the warning.
+ */
+function reportRuntimeFallback(notifier: Notifier, failure: string): void {
+  notifier.warn(`GLM Infill runs on WebAssembly instead of the native runtime: ${failure}.`, {
+    'Use WebAssembly': () => updateSetting('device', 'wasm'),
+    'Show Log': () => notifier.showLog(),
+    'Open Settings': () => notifier.openSettings(),
+  });
 }
 
 export function deactivate(): void {

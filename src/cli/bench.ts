@@ -4,7 +4,7 @@ import { DecodeState } from '../glm/decoder.js';
 import { DEVICES, type Device, type GlmModel, defaultThreads, infill, loadModel } from '../glm/index.js';
 import { buildPartA } from '../glm/layout.js';
 import { uncachedNextLogits } from '../glm/reference.js';
-import { cacheTimes } from './benchCache.js';
+import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from './defaults.js';
 
 interface BenchOptions {
@@ -107,17 +107,22 @@ function table(rows: [string, string][]): string {
 
 const fmt = (ms: number | string): string => (typeof ms === 'number' ? `${ms.toFixed(2)} ms` : ms);
 
-async function main(): Promise<void> {
-  const opts = new Command('glm-infill-bench')
-    .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling.')
-    .option('-m, --model <folder>', 'model folder', defaultModelFolder())
-    .addOption(new Option('-d, --device <device>').choices(DEVICES).default('cpu'))
-    .option('--threads <n>', 'intra-op threads', positive, defaultThreads())
-    .option('--repeat <n>', 'runs per measurement (median)', positive, 5)
-    .option('--decode-tokens <n>', 'tokens for the decode measurements', positive, 48)
-    .parse()
-    .opts<BenchOptions>();
-  const load = await timed(() => loadModel(opts.model, { device: opts.device, threads: opts.threads, warmUp: false }));
+interface Measured {
+  model: string;
+  device: GlmModel['device'];
+  threads: number;
+  maxSequenceLength: number;
+  sessionCreationMs: number;
+  firstRunMs: number;
+  prefillMs: Record<string, number | string>;
+  decode: { cachedMsPerToken: number; recomputeMsPerToken: number; tokens: number; tokensPerSecond: number; cachedSpeedup: number };
+  multiBlank: { oneFillMs: number; fourFillsMs: number; speedup: number };
+  contextCache: CacheBench & { stepRatio: number };
+  rssMiB: number;
+}
+
+async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
+  const load = await timed(() => loadModel(opts.model, { device, threads: opts.threads, warmUp: false }));
   const model = load.value;
   try {
     const firstRunMs = (await timed(() => DecodeState.prefill(model.engine, partAOf(model, 16)))).ms;
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
     const decode = await decodeTimes(model, opts.decodeTokens);
     const multi = await multiBlankTimes(model, opts.repeat);
     const cache = cacheTimes(model, __filename);
-    const result = {
+    return {
       model: model.manifest.name,
       device: model.device,
       threads: opts.threads,
@@ -138,23 +143,104 @@ async function main(): Promise<void> {
       contextCache: { ...cache, stepRatio: (decode.cachedMsPerToken + cache.stepMs) / decode.cachedMsPerToken },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
     };
-    process.stdout.write(`${table([
-      ['model', `${result.model} (S = ${result.maxSequenceLength}, ${result.device.used}, ${result.threads} thread(s))`],
-      ['session creation', fmt(result.sessionCreationMs)],
-      ['first run (16 tokens, cold)', fmt(result.firstRunMs)],
-      ...PREFILL_SIZES.map((n): [string, string] => [`prefill ${n} Part A tokens`, fmt(prefill[n] as number | string)]),
-      [`decode, cached (${decode.tokens} tokens)`, `${decode.cachedMsPerToken.toFixed(3)} ms/token, ${result.decode.tokensPerSecond.toFixed(0)} tokens/s`],
-      ['decode, recomputing every step', `${decode.recomputeMsPerToken.toFixed(3)} ms/token`],
-      ['cache speed-up', `${result.decode.cachedSpeedup.toFixed(2)}x`],
-      ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
-      ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
-      ['multi-blank speed-up', `${result.multiBlank.speedup.toFixed(2)}x`],
-      [`context cache: build (${(cache.chars / 1000).toFixed(0)} K chars)`, `${fmt(cache.buildMs)}, ${fmt(cache.rebuildMs)} again (tokens memoised), ${cache.heapMiB.toFixed(1)} MiB heap`],
-      ['context cache: per decode step', `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${result.contextCache.stepRatio.toFixed(3)}x`],
-      ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
-    ])}\n${JSON.stringify(result)}\n`);
   } finally {
     await model.dispose();
+  }
+}
+
+function report(result: Measured): string {
+  const { decode, multiBlank: multi, contextCache: cache } = result;
+  return table([
+    ['model', `${result.model} (S = ${result.maxSequenceLength}, ${result.device.used}, ${result.threads} thread(s))`],
+    ['session creation', fmt(result.sessionCreationMs)],
+    ['first run (16 tokens, cold)', fmt(result.firstRunMs)],
+    ...PREFILL_SIZES.map((n): [string, string] => [`prefill ${n} Part A tokens`, fmt(result.prefillMs[n] as number | string)]),
+    [`decode, cached (${decode.tokens} tokens)`, `${decode.cachedMsPerToken.toFixed(3)} ms/token, ${decode.tokensPerSecond.toFixed(0)} tokens/s`],
+    ['decode, recomputing every step', `${decode.recomputeMsPerToken.toFixed(3)} ms/token`],
+    ['cache speed-up', `${decode.cachedSpeedup.toFixed(2)}x`],
+    ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
+    ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
+    ['multi-blank speed-up', `${multi.speedup.toFixed(2)}x`],
+    [`context cache: build (${(cache.chars / 1000).toFixed(0)} K chars)`, `${fmt(cache.buildMs)}, ${fmt(cache.rebuildMs)} again (tokens memoised), ${cache.heapMiB.toFixed(1)} MiB heap`],
+    ['context cache: per decode step', `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${cache.stepRatio.toFixed(3)}x`],
+    ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
+  ]);
+}
+
+/** Greedy-style decode steps after an untimed prefill: milliseconds per token, the K/V cache growing as in a fill. */
+async function decodeStepMs(model: GlmModel, partA: ReturnType<typeof buildPartA>, span: number[]): Promise<number> {
+  let state = await DecodeState.prefill(model.engine, partA);
+  const start = performance.now();
+  for (const [j, id] of span.entries()) state = (await state.push(0, j, id).run(model.engine)).state;
+  return (performance.now() - start) / span.length;
+}
+
+interface Comparison {
+  threads: number;
+  prefillMs: Record<string, { wasm: number; native: number; ratio: number }>;
+  decodeMsPerToken: { wasm: number; native: number; ratio: number; tokens: number };
+}
+
+/**
+ * The same measurements on both runtimes, alternating run by run (wasm, native, wasm, …) so that a machine whose
+ * load changes during the bench skews both sides alike; medians of `repeat` runs each.
+ */
+async function compare(wasm: GlmModel, native: GlmModel, opts: BenchOptions): Promise<Comparison> {
+  const alternate = async (work: (model: GlmModel) => Promise<number>): Promise<{ wasm: number; native: number; ratio: number }> => {
+    const times: { wasm: number[]; native: number[] } = { wasm: [], native: [] };
+    for (let i = 0; i < opts.repeat; i++) {
+      times.wasm.push(await work(wasm));
+      times.native.push(await work(native));
+    }
+    const w = median(times.wasm);
+    const n = median(times.native);
+    return { wasm: w, native: n, ratio: w / n };
+  };
+  const s = native.manifest.architecture.maxSequenceLength;
+  const prefillMs: Comparison['prefillMs'] = {};
+  for (const n of PREFILL_SIZES.filter((size) => size <= s)) {
+    prefillMs[n] = await alternate(async (model) => (await timed(() => DecodeState.prefill(model.engine, partAOf(model, n)))).ms);
+  }
+  const tokens = Math.min(opts.decodeTokens, Math.floor(s / 2) - 1);
+  const partA = partAOf(native, Math.floor(s / 2));
+  const special = native.manifest.specialTokens;
+  const span = [special.sop, ...Array<number>(tokens - 1).fill(native.tokenizer.encode(' x')[0] as number)];
+  const decode = await alternate((model) => decodeStepMs(model, partA, span));
+  return { threads: opts.threads, prefillMs, decodeMsPerToken: { ...decode, tokens } };
+}
+
+async function main(): Promise<void> {
+  const opts = new Command('glm-infill-bench')
+    .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
+      'With --device wasm it then measures prefill and decode on WebAssembly and on the native CPU runtime, ' +
+      'alternating, and prints the wasm/native ratios.')
+    .option('-m, --model <folder>', 'model folder', defaultModelFolder())
+    .addOption(new Option('-d, --device <device>').choices(DEVICES).default('cpu'))
+    .option('--threads <n>', 'intra-op threads', positive, defaultThreads())
+    .option('--repeat <n>', 'runs per measurement (median)', positive, 5)
+    .option('--decode-tokens <n>', 'tokens for the decode measurements', positive, 48)
+    .option('--no-compare', 'with --device wasm: skip the comparison with the native CPU runtime')
+    .parse()
+    .opts<BenchOptions & { compare: boolean }>();
+  const result = await measure(opts, opts.device);
+  if (opts.device !== 'wasm' || !opts.compare) {
+    process.stdout.write(`${report(result)}\n${JSON.stringify(result)}\n`);
+    return;
+  }
+  const wasm = await loadModel(opts.model, { device: 'wasm', threads: opts.threads });
+  const native = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
+  try {
+    const c = await compare(wasm, native, opts);
+    const row = (m: { wasm: number; native: number; ratio: number }, unit: string): string =>
+      `${m.wasm.toFixed(2)} ${unit} / ${m.native.toFixed(2)} ${unit} = ${m.ratio.toFixed(2)}x`;
+    process.stdout.write(`${report(result)}\n\nwasm / native ${native.device.used}, ${opts.threads} thread(s), alternating, ` +
+      `median of ${opts.repeat} (higher is slower):\n${table([
+        ...Object.entries(c.prefillMs).map(([n, m]): [string, string] => [`prefill ${n}`, row(m, 'ms')]),
+        [`decode (${c.decodeMsPerToken.tokens} tokens)`, row(c.decodeMsPerToken, 'ms/token')],
+      ])}\n${JSON.stringify({ wasm: result, comparison: c })}\n`);
+  } finally {
+    await wasm.dispose();
+    await native.dispose();
   }
 }
 

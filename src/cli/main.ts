@@ -52,7 +52,7 @@ function program(): Command {
     .argument('[text...]', 'text with blanks (else --file, else standard input)')
     .option('-f, --file <path>', 'read the text from a file ("-" for standard input)')
     .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder())
-    .addOption(new Option('-d, --device <device>', 'where to run; falls back to the CPU with a note').choices(DEVICES).default('auto'))
+    .addOption(new Option('-d, --device <device>', 'where to run (wasm: the WebAssembly runtime); falls back to the CPU, or to wasm without a native binary, with a note').choices(DEVICES).default('auto'))
     .option('--threads <n>', `CPU threads, 0–${MAX_THREADS}; 0 = automatic (half the cores, at most 4)`, threadCount, 0)
     .addOption(new Option('--mode <kind>', 'kind of the blank added to text without markers').choices(BLANK_KINDS).default('document'))
     .option('-n, --max-tokens <n>', 'tokens per blank at most', integer, 32)
@@ -135,8 +135,9 @@ function parseChoices(value: string): string[] {
 }
 
 function noteDevice(model: GlmModel): void {
-  const { requested, used, fallbackReason } = model.device;
-  if (requested !== 'auto' && requested !== used) process.stderr.write(`glm-infill: running on ${used} instead of ${requested}: ${fallbackReason}\n`);
+  const { requested, used, fallbackReason, runtimeFailure } = model.device;
+  if (runtimeFailure) process.stderr.write(`glm-infill: running on WebAssembly instead of the native runtime because ${runtimeFailure}\n`);
+  else if (requested !== 'auto' && requested !== used) process.stderr.write(`glm-infill: running on ${used} instead of ${requested}: ${fallbackReason}\n`);
 }
 
 function withNewline(text: string): string {

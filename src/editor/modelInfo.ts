@@ -16,6 +16,8 @@ export interface ModelInfo {
   maskKinds: string[];
   device: string;
   fallbackReason?: string;
+  /** Which native binary failed to load, when the model runs on WebAssembly instead. */
+  runtimeFailure?: string;
   loadMs: number;
 }
 
@@ -36,6 +38,7 @@ export async function modelInfo(model: GlmModel): Promise<ModelInfo> {
     maskKinds: manifest.maskKinds,
     device: model.device.used,
     ...(model.device.fallbackReason ? { fallbackReason: model.device.fallbackReason } : {}),
+    ...(model.device.runtimeFailure ? { runtimeFailure: model.device.runtimeFailure } : {}),
     loadMs: Math.round(model.loadMs),
   };
 }

@@ -184,7 +184,8 @@ export class ModelManager implements vscode.Disposable {
     const { device } = model;
     this.log.info(`Loaded ${model.manifest.name} from ${model.folder} in ${Math.round(model.loadMs)} ms on ${device.used}` +
       (device.requested !== device.used ? ` (asked for ${device.requested})` : ''));
-    if (device.fallbackReason) this.log.warn(`Device fallback to the CPU: ${device.fallbackReason}`);
+    if (device.runtimeFailure) this.log.warn(`Running on WebAssembly instead of the native runtime: ${device.runtimeFailure}`);
+    else if (device.fallbackReason) this.log.warn(`Device fallback to ${device.used}: ${device.fallbackReason}`);
   }
 
   /**

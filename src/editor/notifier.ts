@@ -38,11 +38,14 @@ export class Notifier implements vscode.Disposable {
     void vscode.window.showErrorMessage(shown, ...buttons).then((choice) => this.follow(choice));
   }
 
-  warn(message: string): void {
+  /** A warning; each action is a button that runs its function. */
+  warn(message: string, actions: Record<string, () => unknown> = {}): void {
     this.log.warn(message);
     const shown = inertText(message);
     this.emitter.fire({ severity: 'warning', message: shown });
-    void vscode.window.showWarningMessage(shown);
+    void vscode.window.showWarningMessage(shown, ...Object.keys(actions)).then((choice) => {
+      if (choice !== undefined) void actions[choice]?.();
+    });
   }
 
   info(message: string): void {
@@ -53,8 +56,16 @@ export class Notifier implements vscode.Disposable {
   }
 
   private follow(choice: string | undefined): void {
-    if (choice === OPEN_SETTINGS) void vscode.commands.executeCommand('glmInfill.openSettings');
-    if (choice === SHOW_LOG) this.log.show(true);
+    if (choice === OPEN_SETTINGS) this.openSettings();
+    if (choice === SHOW_LOG) this.showLog();
+  }
+
+  showLog(): void {
+    this.log.show(true);
+  }
+
+  openSettings(): void {
+    void vscode.commands.executeCommand('glmInfill.openSettings');
   }
 
   dispose(): void {
@@ -71,7 +82,7 @@ function isCancellation(error: unknown): boolean {
 function isSettingsProblem(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
     if (e instanceof SettingError) return true;
-    if (e instanceof GlmError) return e.code === 'model-missing' || e.code === 'model-invalid';
+    if (e instanceof GlmError) return e.code === 'model-missing' || e.code === 'model-invalid' || e.code === 'runtime-missing';
   }
   return false;
 }

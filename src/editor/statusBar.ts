@@ -39,16 +39,19 @@ export class StatusBar implements vscode.Disposable {
     const state = this.models?.state ?? 'not loaded';
     const device = model ? model.device.used : `${settings.device}?`;
     const speed = this.speed === undefined ? '– tok/s' : `${Math.round(this.speed)} tok/s`;
-    const icon = state === 'loading' ? '$(loading~spin)' : state === 'failed' ? '$(warning)' : '$(sparkle)';
+    // Running on WebAssembly because the native binding failed works, in a degraded way: a warning until the user chooses wasm.
+    const warn = state === 'failed' || model?.device.runtimeFailure !== undefined;
+    const icon = state === 'loading' ? '$(loading~spin)' : warn ? '$(warning)' : '$(sparkle)';
     this.item.text = `${icon} GLM ${settings.mode} · ${device} · ${speed}`;
     this.item.tooltip = this.tooltip(state, device);
-    this.item.backgroundColor = state === 'failed' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 
   private tooltip(state: string, device: string): string {
     const model = this.models?.model;
     const lines = [`GLM Infill: model ${state}${model ? ` (${model.manifest.name})` : ''}`, `Device: ${device}`];
-    if (model?.device.fallbackReason) lines.push(`On the CPU because ${model.device.fallbackReason}`);
+    if (model?.device.runtimeFailure) lines.push(`On WebAssembly, not the native runtime, because ${model.device.runtimeFailure}`);
+    else if (model?.device.fallbackReason) lines.push(`On ${model.device.used} because ${model.device.fallbackReason}`);
     lines.push('Click to open the GLM Infill settings.');
     return lines.join('\n');
   }

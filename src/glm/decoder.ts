@@ -1,5 +1,5 @@
 import type { GlmEngine } from './engine.js';
-import { KvCache } from './kvcache.js';
+import type { KvCache } from './kvcache.js';
 import { type PartA, partAPositions, partBPosition, partBStepMask } from './layout.js';
 
 /** Part B tokens decided but not yet run through the model, with their positions. */
@@ -26,7 +26,7 @@ export class DecodeState {
     const n = partA.ids.length;
     const { cache } = await engine.forward(
       { ids: partA.ids, positions: partAPositions(n), mask: new Float32Array(n * n).fill(1), logitPositions: [] },
-      KvCache.empty(engine.arch),
+      engine.emptyCache(),
     );
     return new DecodeState(partA, cache, { ids: [], positions: [[], []] });
   }

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
-export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
+export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'wasm';
+export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu', 'wasm'];
 
 export function isDevice(value: unknown): value is Device {
   return typeof value === 'string' && (DEVICES as readonly string[]).includes(value);
@@ -12,8 +12,11 @@ export function isDevice(value: unknown): value is Device {
 /** Which device a session really runs on, and why not the one asked for. */
 export interface DeviceReport {
   requested: Device;
+  /** `wasm`: onnxruntime-web's WebAssembly build on the CPU; every other value runs in onnxruntime-node. */
   used: Exclude<Device, 'auto'>;
   fallbackReason?: string;
+  /** Set when onnxruntime-node itself could not load (which binary, and why): the session runs on `wasm` instead. */
+  runtimeFailure?: string;
 }
 
 /**

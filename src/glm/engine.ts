@@ -1,9 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { InferenceSession, Tensor, env } from 'onnxruntime-node';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { type Device, type DeviceReport, autoCandidates } from './device.js';
 import { GlmError, errorText } from './errors.js';
 import { KvCache } from './kvcache.js';
 import { type Architecture, type GraphValue, type Manifest, checkGraph } from './manifest.js';
+import { type Ort, RuntimeUnavailable, loadRuntime } from './runtime.js';
 
 export interface EngineOptions {
   device?: Device;
@@ -45,40 +48,54 @@ export function resolveThreads(threads: number | undefined): number {
   return threads;
 }
 
-/** An onnxruntime session over a GLM graph (contract "ONNX graph"): one graph for prefill and decode. */
+/**
+ * An onnxruntime session over a GLM graph (contract "ONNX graph"): one graph for prefill and decode. The session
+ * comes from onnxruntime-node, or from onnxruntime-web's WebAssembly build when asked (`wasm`) or when the native
+ * binding cannot load; both are loaded here, on the first model, never when the extension or the CLI starts.
+ */
 export class GlmEngine {
   private disposed = false;
 
   private constructor(
     private readonly session: InferenceSession,
+    private readonly ort: Ort,
     readonly arch: Architecture,
     readonly device: DeviceReport,
   ) {}
 
-  /** Opens `file`, falling back to the CPU when the requested accelerator cannot start, and checks the graph. */
+  /**
+   * Opens `file`, falling back to the CPU when the requested accelerator cannot start and to WebAssembly when the
+   * native runtime cannot load, and checks the graph.
+   */
   static async create(file: string, manifest: Manifest, options: EngineOptions = {}): Promise<GlmEngine> {
     const requested = options.device ?? 'auto';
     const threads = resolveThreads(options.threads);
-    const { session, device } = await openSession(file, requested, threads);
+    const { session, device, ort } = await openSession(file, requested, threads, manifest.externalData);
     try {
       checkGraph(manifest, graphValues(session, 'input'), graphValues(session, 'output'), file);
     } catch (error) {
       await session.release();
       throw error;
     }
-    return new GlmEngine(session, manifest.architecture, device);
+    return new GlmEngine(session, ort, manifest.architecture, device);
+  }
+
+  /** The zero-length cache of a prefill, in this runtime's tensors. */
+  emptyCache(): KvCache {
+    return KvCache.empty(this.arch, this.ort.Tensor);
   }
 
   /** `quiet`: a run expected to fail (a probe) must not print onnxruntime's own error line on stderr. */
   async forward(input: ForwardInput, cache: KvCache, options: { quiet?: boolean } = {}): Promise<ForwardOutput> {
     if (this.disposed) throw new GlmError('runtime', 'The model was disposed; load it again.');
     const t = input.ids.length;
+    const { Tensor } = this.ort;
     const feeds: Record<string, Tensor> = {
       ...cache.feeds(),
-      input_ids: int64Tensor(input.ids, [1, t]),
-      position_ids: int64Tensor([...input.positions[0], ...input.positions[1]], [1, 2, t]),
+      input_ids: int64Tensor(Tensor, input.ids, [1, t]),
+      position_ids: int64Tensor(Tensor, [...input.positions[0], ...input.positions[1]], [1, 2, t]),
       attention_mask: new Tensor('float32', input.mask, [1, 1, t, cache.length + t]),
-      logit_positions: int64Tensor(input.logitPositions, [1, input.logitPositions.length]),
+      logit_positions: int64Tensor(Tensor, input.logitPositions, [1, input.logitPositions.length]),
     };
     let outputs: InferenceSession.OnnxValueMapType;
     try {
@@ -116,29 +133,76 @@ function skipCommandLineTelemetry(): void {
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
 }
 
-async function openSession(file: string, requested: Device, threads: number): Promise<{ session: InferenceSession; device: DeviceReport }> {
+interface OpenedSession {
+  session: InferenceSession;
+  device: DeviceReport;
+  ort: Ort;
+}
+
+async function openSession(file: string, requested: Device, threads: number, externalData: string | null): Promise<OpenedSession> {
   skipCommandLineTelemetry();
+  if (requested === 'wasm') return openWasm(file, threads, externalData, { requested });
+  let ort: Ort;
+  try {
+    ort = await loadRuntime('native');
+  } catch (error) {
+    if (!(error instanceof RuntimeUnavailable)) throw error;
+    return openWasm(file, threads, externalData, { requested, runtimeFailure: error.message });
+  }
   // onnxruntime prints a failed provider load to stderr itself; the reason is reported through DeviceReport instead.
-  env.logLevel = 'fatal';
+  ort.env.logLevel = 'fatal';
   const reasons: string[] = [];
   const accelerators = requested === 'auto' ? autoCandidates() : requested === 'cpu' ? [] : [requested];
   for (const device of accelerators) {
     try {
-      const session = await InferenceSession.create(file, sessionOptions([device], threads));
-      return { session, device: { requested, used: device } };
+      const session = await ort.InferenceSession.create(file, sessionOptions([device], threads));
+      return { session, ort, device: { requested, used: device } };
     } catch (error) {
       reasons.push(`${device} could not start: ${errorText(error).split('\n')[0]}`);
     }
   }
   if (requested === 'auto' && accelerators.length === 0) reasons.push('no accelerator available to onnxruntime-node on this machine');
   try {
-    const session = await InferenceSession.create(file, sessionOptions(['cpu'], threads));
+    const session = await ort.InferenceSession.create(file, sessionOptions(['cpu'], threads));
     const fallbackReason = requested === 'cpu' ? undefined : reasons.join('; ');
-    return { session, device: { requested, used: 'cpu', ...(fallbackReason ? { fallbackReason } : {}) } };
+    return { session, ort, device: { requested, used: 'cpu', ...(fallbackReason ? { fallbackReason } : {}) } };
   } catch (error) {
-    throw new GlmError('model-invalid', `${file} could not be loaded by onnxruntime (corrupt or not an ONNX model?): ` +
-      `${errorText(error)}`, { cause: error });
+    throw unloadable(file, error);
   }
+}
+
+/**
+ * onnxruntime-web's WebAssembly build (CPU only, the same graph, int8 contrib ops included). It is handed bytes, not
+ * paths, so a model's external weights file is read here too, under the name the graph refers to. `runtimeFailure`
+ * says why the native runtime is not used when the user did not ask for WebAssembly.
+ */
+async function openWasm(file: string, threads: number, externalData: string | null,
+  why: { requested: Device; runtimeFailure?: string }): Promise<OpenedSession> {
+  let ort: Ort;
+  try {
+    ort = await loadRuntime('wasm');
+  } catch (error) {
+    const native = why.runtimeFailure ? `${why.runtimeFailure}; ` : '';
+    throw new GlmError('runtime-missing', `No onnxruntime could start: ${native}${errorText(error)}`, { cause: error });
+  }
+  ort.env.logLevel = 'fatal';
+  // Read once per process, when the WebAssembly module starts (the first session); later values are ignored.
+  ort.env.wasm.numThreads = threads;
+  const bytes = await readFile(file);
+  const external = externalData === null ? [] : [{ path: externalData, data: await readFile(join(dirname(file), externalData)) }];
+  try {
+    const session = await ort.InferenceSession.create(bytes, { ...sessionOptions(['wasm'], threads), intraOpNumThreads: undefined, externalData: external });
+    const { requested, runtimeFailure } = why;
+    const fallbackReason = runtimeFailure ?? (requested === 'wasm' ? undefined : 'the native runtime is not available');
+    return { session, ort, device: { requested, used: 'wasm', ...(fallbackReason ? { fallbackReason } : {}), ...(runtimeFailure ? { runtimeFailure } : {}) } };
+  } catch (error) {
+    throw unloadable(file, error);
+  }
+}
+
+function unloadable(file: string, error: unknown): GlmError {
+  return new GlmError('model-invalid', `${file} could not be loaded by onnxruntime (corrupt or not an ONNX model?): ` +
+    `${errorText(error)}`, { cause: error });
 }
 
 function sessionOptions(providers: string[], threads: number): InferenceSession.SessionOptions {
@@ -161,7 +225,7 @@ function graphValues(session: InferenceSession, role: 'input' | 'output'): Graph
   });
 }
 
-function int64Tensor(values: readonly number[], dims: number[]): Tensor {
+function int64Tensor(Tensor: Ort['Tensor'], values: readonly number[], dims: number[]): Tensor {
   const data = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i] as number);
   return new Tensor('int64', data, dims);

@@ -8,6 +8,7 @@ export type GlmErrorCode =
   | 'input' // the request itself is wrong (empty text, unknown marker, bad option)
   | 'too-many-blanks' // the blanks alone do not fit the model's positions
   | 'runtime' // onnxruntime failed while running a valid model
+  | 'runtime-missing' // neither onnxruntime-node's native binding nor the WebAssembly runtime could load
   | 'cancelled'; // the caller's signal stopped the work (not a failure: CLI exit 130, no notification)
 
 export class GlmError extends Error {

@@ -1,4 +1,5 @@
-import { Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-common';
+import type { Ort } from './runtime.js';
 import type { Architecture } from './manifest.js';
 
 /**
@@ -12,12 +13,12 @@ export class KvCache {
   ) {}
 
   /** The zero-length cache of a prefill (P = 0). */
-  static empty(arch: Architecture): KvCache {
+  static empty(arch: Architecture, tensor: Ort['Tensor']): KvCache {
     const tensors = new Map<string, Tensor>();
     const empty = new Float32Array(0);
     for (let i = 0; i < arch.numLayers; i++) {
-      tensors.set(`past_key_${i}`, new Tensor('float32', empty, [1, arch.numHeads, 0, arch.headDim]));
-      tensors.set(`past_value_${i}`, new Tensor('float32', empty, [1, arch.numHeads, 0, arch.headDim]));
+      tensors.set(`past_key_${i}`, new tensor('float32', empty, [1, arch.numHeads, 0, arch.headDim]));
+      tensors.set(`past_value_${i}`, new tensor('float32', empty, [1, arch.numHeads, 0, arch.headDim]));
     }
     return new KvCache(0, tensors);
   }

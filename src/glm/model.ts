@@ -4,7 +4,6 @@ import { performance } from 'node:perf_hooks';
 import type { DeviceReport } from './device.js';
 import { type EngineOptions, GlmEngine } from './engine.js';
 import { GlmError } from './errors.js';
-import { KvCache } from './kvcache.js';
 import { type Manifest, loadManifest } from './manifest.js';
 import { MAX_BYTES, modelFile } from './modelFiles.js';
 import { GlmTokenizer } from './tokenizer.js';
@@ -79,7 +78,7 @@ async function checkPositions(engine: GlmEngine, manifest: Manifest, file: strin
   const s = manifest.architecture.maxSequenceLength;
   const probe = { ids: [manifest.specialTokens.cls], positions: [[s], [s]] as const, mask: new Float32Array([1]), logitPositions: [] };
   try {
-    await engine.forward(probe, KvCache.empty(engine.arch), { quiet: true });
+    await engine.forward(probe, engine.emptyCache(), { quiet: true });
   } catch (error) {
     throw new GlmError('model-invalid', `${file} cannot run at position ${s}, which glm.json allows ` +
       `(maxSequenceLength ${s}): set maxSequenceLength to the length the model was trained with.`, { cause: error });

@@ -1,5 +1,4 @@
 import type { GlmEngine } from './engine.js';
-import { KvCache } from './kvcache.js';
 import { type PartA, glmMaskRow, partAPositions, partBPosition } from './layout.js';
 
 /** Part B tokens fed so far: for each blank in order, sop and its tokens. */
@@ -22,6 +21,6 @@ export async function uncachedNextLogits(engine: GlmEngine, partA: PartA, spans:
   }));
   const mask = new Float32Array(ids.length * ids.length);
   for (let r = 0; r < ids.length; r++) mask.set(glmMaskRow(r, sep, ids.length), r * ids.length);
-  const { logits } = await engine.forward({ ids, positions: [row0, row1], mask, logitPositions: [ids.length - 1] }, KvCache.empty(engine.arch));
+  const { logits } = await engine.forward({ ids, positions: [row0, row1], mask, logitPositions: [ids.length - 1] }, engine.emptyCache());
   return logits[0] as Float32Array;
 }

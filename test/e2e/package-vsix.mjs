@@ -1,7 +1,9 @@
 /* global process, console */
 // `npm run package` (after the production bundle): builds a platform-specific VSIX with @vscode/vsce (installed
 // here, in the tools folder, so it never lands in the extension). The VSIX carries:
-//  - the onnxruntime-node binaries of one target only (default: this machine's; --target win32-x64 etc. for others),
+//  - the onnxruntime-node binaries of one target only (default: this machine's; --target win32-x64 etc. for others;
+//    none for darwin-x64, alpine-* and linux-armhf, which onnxruntime-node has no binary for: WebAssembly only),
+//  - onnxruntime-web's WebAssembly build (.vscodeignore), the same for every target,
 //  - one model folder: models/default when the project ships it, else the random-weight fixture test/fixtures/tiny
 //    (said loudly: its fills are noise).
 // It writes a temporary ignore file = .vscodeignore + these target- and model-specific lines.
@@ -18,17 +20,22 @@ const vsce = join(here, 'node_modules', '.bin', 'vsce');
 const target = argument('--target') ?? `${process.platform}-${process.arch}`;
 const [platform, arch] = target.split('-');
 const binaries = `node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}`;
-if (!existsSync(join(root, binaries))) {
+// Targets VS Code knows for which onnxruntime-node ships no binary: their VSIX runs the model on onnxruntime-web's
+// WebAssembly build (src/glm/runtime.ts falls back to it and tells the user why).
+const WASM_ONLY = ['darwin-x64', 'alpine-x64', 'alpine-arm64', 'linux-armhf'];
+const native = existsSync(join(root, binaries));
+if (!native && !WASM_ONLY.includes(target)) {
   fail(`onnxruntime-node has no native binding for ${target} (looked in ${binaries}). Targets it ships: ` +
-    'linux-x64, linux-arm64, darwin-arm64, win32-x64, win32-arm64.');
+    `linux-x64, linux-arm64, darwin-arm64, win32-x64, win32-arm64; WebAssembly only: ${WASM_ONLY.join(', ')}.`);
 }
+if (!native) console.warn(`package-vsix: onnxruntime-node ships no binary for ${target}: this VSIX runs the model on WebAssembly.`);
 if (!existsSync(vsce)) fail('vsce is not installed: run bash test/e2e/install.sh first.');
 if (!existsSync(join(root, 'dist', 'extension.js'))) fail('dist/extension.js is missing: run npm run build first.');
 
 const model = modelFolder();
 const ignore = [
   readFileSync(join(root, '.vscodeignore'), 'utf8'),
-  `!${binaries}/**`,
+  ...(native ? [`!${binaries}/**`] : []),
   ...model.files.map((f) => `!${model.folder}/${f}`),
   '',
 ].join('\n');
@@ -39,12 +46,14 @@ const temp = mkdtempSync(join(tmpdir(), 'glm-infill-vsix-'));
 try {
   const ignoreFile = join(temp, 'vscodeignore');
   writeFileSync(ignoreFile, ignore);
+  // --no-rewrite-relative-links: vsce finds links with a regular expression that ignores code spans, so the README's
+  // `[MASK](square)` example reads as a relative link to "square" and, without a repository URL, fails the package.
   execFileSync(vsce, ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out,
-    '--allow-missing-repository', '--skip-license', '--no-update-package-json'], { cwd: root, stdio: 'inherit' });
+    '--allow-missing-repository', '--skip-license', '--no-update-package-json', '--no-rewrite-relative-links'], { cwd: root, stdio: 'inherit' });
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
-console.log(`${out}: ${(statSync(out).size / (1 << 20)).toFixed(1)} MiB, ${target}, model ${model.folder}`);
+console.log(`${out}: ${(statSync(out).size / (1 << 20)).toFixed(1)} MiB, ${target}${native ? '' : ' (WebAssembly only)'}, model ${model.folder}`);
 
 /** The shipped model's own files (named by its glm.json), or the fixture until the project ships one. */
 function modelFolder() {

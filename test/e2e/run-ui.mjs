@@ -3,12 +3,15 @@
 // installed into a fresh code-server; Debian's chromium (playwright-core) drives the real workbench; each flow
 // asserts what the user sees in the editor and what is on disk, and leaves a screenshot in test/e2e/output/.
 //
-// The extension reads the random-weight fixture test/fixtures/tiny through the user setting glmInfill.modelPath
+// Flows 1-5 read the random-weight fixture test/fixtures/tiny through the user setting glmInfill.modelPath
 // (greedy, so every fill is deterministic). What a fill must write is computed up front with the project's CLI on
-// the same model, so the flows compare exact bytes. Waits are on UI state only; the one retry is the command
-// palette (the command list can be read before the extension host registered the commands).
+// the same model, so the flows compare exact bytes. Flows 6-7 run in a second window on the model the VSIX ships
+// (models/default) and assert fills a user would recognise; flow 8 runs in a third, whose installed extension has
+// lost its native onnxruntime binary: the user is told why, and the fill still comes, from the WebAssembly runtime.
+// Waits are on UI state only; the one retry is the command palette (the command list can be read before the
+// extension host registered the commands).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -46,6 +49,28 @@ const SETTINGS = {
 // What each fill must write, from the CLI on the same model with the extension's settings (greedy, min 2 tokens).
 const expected = expectations();
 
+// The shipped model, as a user gets it (no modelPath; greedy span fills, no minimum). Inline suggestions are off so
+// that no ghost text mixes into the editor text the flows read.
+const SHIPPED_FILES = {
+  'counter.py': 'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self. += 1\n',
+  'install.md': '## Install\n\nRun `npm ci` to install the dependencies.\n',
+};
+const SHIPPED_SETTINGS = {
+  'glmInfill.mode': 'span',
+  'glmInfill.minTokens': 0,
+  'glmInfill.maxTokens': 16,
+  'glmInfill.consensus': 1,
+  'glmInfill.inline.enabled': false,
+  'editor.minimap.enabled': false,
+  'workbench.editor.enablePreview': false,
+  'files.autoSave': 'off',
+};
+const FILLED = {
+  'counter.py': SHIPPED_FILES['counter.py'].replace('self. +=', 'self.count +='),
+  'install.md': SHIPPED_FILES['install.md'].replace('npm ci', 'npm install'),
+};
+const EXPECTED_FLOWS = 8;
+
 mkdirSync(outputDir, { recursive: true });
 for (const name of readdirSync(outputDir)) if (/^flow\d.*\.png$/.test(name)) rmSync(join(outputDir, name));
 
@@ -53,14 +78,7 @@ const results = [];
 const screenshots = [];
 let session;
 let page;
-try {
-  session = await startCodeServer({ vsix, settings: SETTINGS, files: FILES });
-  const browser = await session.launchBrowser();
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(UI_MS);
-  await page.goto(session.url());
-  await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
-  await explorerRow('untouched.md').waitFor({ timeout: LOAD_MS });
+await inWindow('fixture', { settings: SETTINGS, files: FILES }, async () => {
   // Run order: 5 needs a window where no model was ever loaded (else the previous model keeps serving, by design);
   // 2 swaps the model folder for one whose load waits on the test, so it runs last.
   await flow('flow5-missing-model', flowMissingModel);
@@ -68,12 +86,14 @@ try {
   await flow('flow3-inline-ghost-text', flowInline);
   await flow('flow4-settings-panel-sentence', flowSettingsPanel);
   await flow('flow2-cancel', flowCancel);
-} catch (error) {
-  results.push({ name: 'setup', ok: false, error });
-  if (page) await shoot('setup-FAILED');
-} finally {
-  await session?.stop();
-}
+});
+await inWindow('shipped model', { settings: SHIPPED_SETTINGS, files: SHIPPED_FILES }, async () => {
+  await flow('flow6-shipped-model-python-attribute', flowShippedPython);
+  await flow('flow7-shipped-model-markdown-word', flowShippedMarkdown);
+});
+await inWindow('no native binary', { settings: SHIPPED_SETTINGS, files: SHIPPED_FILES, breakNativeBinding: true }, async () => {
+  await flow('flow8-no-native-binary-wasm', flowNoNativeBinary);
+});
 
 const seconds = (performance.now() - started) / 1000;
 for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'} ${r.name}${r.ok ? ` (${r.seconds.toFixed(1)} s)` : `: ${r.error?.stack ?? r.error}`}`);
@@ -81,7 +101,36 @@ const failed = results.filter((r) => !r.ok).length;
 console.log(`\nUI flows: ${results.length - failed} passed, ${failed} failed; run time ${seconds.toFixed(1)} s (${(seconds / 60).toFixed(1)} min)`);
 console.log(`Screenshots (${outputDir}):\n${screenshots.map((s) => `  ${s}`).join('\n')}`);
 if (failed > 0 && session?.log.length) console.log(`code-server's last output:\n${session.log.slice(-20).join('\n')}`);
-process.exit(failed > 0 || results.length < 5 ? 1 : 0);
+process.exit(failed > 0 || results.length < EXPECTED_FLOWS ? 1 : 0);
+
+/**
+ * One code-server window with the VSIX installed, its own user settings and workspace files. breakNativeBinding
+ * renames onnxruntime-node's binding in the installed extension first, as on a platform the VSIX has no binary for.
+ */
+async function inWindow(name, { settings, files, breakNativeBinding = false }, run) {
+  try {
+    session = await startCodeServer({ vsix, settings, files });
+    if (breakNativeBinding) {
+      const binding = join(session.installedExtension(), 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6',
+        process.platform, process.arch, 'onnxruntime_binding.node');
+      renameSync(binding, `${binding}.renamed-by-test`);
+    }
+    const browser = await session.launchBrowser();
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(UI_MS);
+    await page.goto(session.url());
+    await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
+    await explorerRow(Object.keys(files)[0]).waitFor({ timeout: LOAD_MS });
+    await run();
+  } catch (error) {
+    results.push({ name: `setup (${name})`, ok: false, error });
+    if (page) await shoot(`setup-${name.replace(/\W+/g, '-')}-FAILED`);
+  } finally {
+    await session?.stop();
+    session = undefined;
+    page = undefined;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The flows
@@ -227,6 +276,65 @@ async function flowCancel() {
   await expectEditorText(file, FILES[file]);
   await expectClean(file);
   assertEqual(readDisk(file), FILES[file], `${file} on disk after the cancel`);
+}
+
+/** 6. The shipped model: Fill Blank at the cursor after `self.` writes the attribute the class sets. */
+async function flowShippedPython() {
+  const file = 'counter.py';
+  await openFile(file);
+  await cursorAtEndOfLine(file, 6);
+  for (let i = 0; i < ' += 1'.length; i++) await page.keyboard.press('ArrowLeft');
+  await runCommand('GLM Infill: Fill Blank');
+  await expectEditorText(file, FILLED[file]);
+  await notification(/GLM Infill: filling/).waitFor({ state: 'detached' });
+  await expectStatus(/^\s*GLM span · cpu · \d+ tok\/s$/, { warning: false });
+  await shoot('flow6-shipped-model-python-attribute');
+  await save(file);
+  assertEqual(readDisk(file), FILLED[file], `${file} on disk`);
+}
+
+/** 7. The shipped model: a selected word in Markdown becomes the command the sentence describes. */
+async function flowShippedMarkdown() {
+  const file = 'install.md';
+  await openFile(file);
+  await cursorAtEndOfLine(file, 3);
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 'Run `npm '.length; i++) await page.keyboard.press('ArrowRight');
+  for (let i = 0; i < 'ci'.length; i++) await page.keyboard.press('Shift+ArrowRight');
+  await runCommand('GLM Infill: Fill Blank');
+  await expectEditorText(file, FILLED[file]);
+  await notification(/GLM Infill: filling/).waitFor({ state: 'detached' });
+  await shoot('flow7-shipped-model-markdown-word');
+  await save(file);
+  assertEqual(readDisk(file), FILLED[file], `${file} on disk`);
+}
+
+/**
+ * 8. No native binary in the installed extension: the commands are there, the first fill tells the user which binary
+ * failed and offers the ways out, the fill itself comes from the WebAssembly runtime, and "Use WebAssembly" ends the
+ * warning.
+ */
+async function flowNoNativeBinary() {
+  const file = 'counter.py';
+  await openFile(file);
+  await cursorAtEndOfLine(file, 6);
+  for (let i = 0; i < ' += 1'.length; i++) await page.keyboard.press('ArrowLeft');
+  await runCommand('GLM Infill: Fill Blank');
+  const toast = notification(/GLM Infill runs on WebAssembly instead of the native runtime: /);
+  await toast.waitFor({ timeout: LOAD_MS });
+  await expectText(toast, /the native onnxruntime binary \S*onnxruntime_binding\.node \(\w+-\w+\) failed to load/);
+  const useWasm = toast.locator('.monaco-button', { hasText: /^Use WebAssembly$/ });
+  await useWasm.waitFor();
+  await toast.locator('.monaco-button', { hasText: /^Show Log$/ }).waitFor();
+  await toast.locator('.monaco-button', { hasText: /^Open Settings$/ }).waitFor();
+  await expectEditorText(file, FILLED[file]);
+  await notification(/GLM Infill: filling/).waitFor({ state: 'detached' }); // its preview decoration goes with it
+  await expectStatus(/^\s*GLM span · wasm · \d+ tok\/s$/, { warning: true });
+  await shoot('flow8-no-native-binary-wasm');
+  await useWasm.click();
+  await expectStatus(/^\s*GLM span · wasm · /, { warning: false, loading: false });
+  await save(file);
+  assertEqual(readDisk(file), FILLED[file], `${file} on disk`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { encode as gpt2Encode } from 'gpt-3-encoder';
-import { KvCache } from '../../src/glm/kvcache.js';
 import type { SpecialTokens } from '../../src/glm/manifest.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { GlmTokenizer } from '../../src/glm/tokenizer.js';
@@ -64,7 +63,7 @@ test('converted THUDM checkpoint: one uncached pass over Part A and Part B equal
     for (let col = 0; col < n; col++) mask[row * n + col] = col < sep || (row >= sep && col <= row) ? 1 : 0;
   }
   const logitPositions = reference.decode.map((_, i) => sep + i);
-  const { logits } = await model.engine.forward({ ids, positions, mask, logitPositions }, KvCache.empty(model.manifest.architecture));
+  const { logits } = await model.engine.forward({ ids, positions, mask, logitPositions }, model.engine.emptyCache());
   reference.decode.forEach((step, i) => {
     const diff = maxAbsDiff(logits[i] as Float32Array, step.logits);
     assert.ok(diff < TOLERANCE, `Part B row ${i}: max |Δ| = ${diff}`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { KvCache } from '../../src/glm/kvcache.js';
+import type { KvCache } from '../../src/glm/kvcache.js';
 import { partBStepMask } from '../../src/glm/layout.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { maxAbsDiff } from './helpers.js';
@@ -19,7 +19,7 @@ export function prefillReference(model: GlmModel, reference: ReferenceLogits): P
   const n = inputIds.length;
   return model.engine.forward(
     { ids: inputIds, positions: positionIds, mask: new Float32Array(n * n).fill(1), logitPositions: reference.prefill.logitPositions },
-    KvCache.empty(model.manifest.architecture),
+    model.engine.emptyCache(),
   );
 }
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { ContextSources } from '../../src/editor/contextSources.js';
 import { Filler } from '../../src/editor/filler.js';
 import { ModelManager } from '../../src/editor/modelManager.js';
 import type { FillOutcome } from '../../src/editor/filler.js';
@@ -68,11 +69,12 @@ describe('model lifecycle', () => {
     // A second manager and filler, as a fresh window has them: nothing loaded yet, the bad path still set.
     const log = vscode.window.createOutputChannel('GLM Infill test', { log: true });
     const fresh = new ModelManager(extensionPath(), log);
+    const sources = new ContextSources(() => undefined);
     const failed = nextEvent(fresh.onDidChange, (e) => e.kind === 'failed');
     try {
       const text = 'Small boats rest in the harbour.';
       const editor = await openDocument(text);
-      const filler = new Filler(fresh, glm.blanks, glm.notifier, glm.status);
+      const filler = new Filler(fresh, glm.blanks, glm.notifier, glm.status, sources);
       const outcome = await filler.fill(editor, { source: 'selections', blanks: [{ start: 6, end: 11, kind: 'span' }], markedIds: [] });
       assert.equal(outcome.status, 'failed');
       assert.match(outcome.error ?? '', /does not exist/);
@@ -82,6 +84,7 @@ describe('model lifecycle', () => {
       assert.equal(editor.document.version, 1);
     } finally {
       fresh.dispose();
+      sources.dispose();
       log.dispose();
     }
   });
