@@ -15,9 +15,10 @@ held-out document with one blank of a *shape* — what the user selected:
 first): what the other files of a user's workspace would give a context cache. TypeScript (held out: zod) is a
 bucket of its own, `code-ts`.
 
-Every case carries the floor of its group (bucket × shape), computed without the case itself (leave one out, so
-the floor never knows the answer it is scored on): the most frequent answer of the other cases of its group, or —
-where those all differ — the one of median length (an arbitrary answer of the right kind and typical length).
+Every case carries the floor of its group (bucket × shape), as issue 14 defines it: every blank of the group filled
+with the group's most frequent answer, or — where all answers differ — with one arbitrary answer of the right kind
+and typical length (the one of median length; it matches its own case, so such a floor is 1/n exact). A leave-one-out
+floor was tried and dropped: with two equally frequent answers (`)` and `}` in JavaScript) it scores 0.
 """
 from __future__ import annotations
 
@@ -151,10 +152,9 @@ def make_cases(docs: List[dict], per_cell: int, rng: random.Random, split: str) 
                 made += 1
     groups = defaultdict(list)
     for case in cases:
-        groups[(case["bucket"], case["shape"])].append(case)
-    for group in groups.values():
-        for case in group:
-            case["baseline"] = floor_answer([c["blanks"][0]["original"] for c in group if c is not case])
+        groups[(case["bucket"], case["shape"])].append(case["blanks"][0]["original"])
+    for case in cases:
+        case["baseline"] = floor_answer(groups[(case["bucket"], case["shape"])])
     return cases, files
 
 

@@ -35,7 +35,7 @@ def test_shapes_select_what_a_user_would():
     assert all(s.isalpha() for s in seen["word"])
 
 
-def test_cases_have_leave_one_out_floors_package_context_and_disjoint_splits(tmp_path):
+def test_cases_have_group_floors_package_context_and_disjoint_splits(tmp_path):
     docs = [doc("pkg", f"src/a/m{i}.py", CODE.replace("load", f"load{i}"), "code-python") for i in range(12)]
     docs += [doc("other", f"x/n{i}.py", CODE, "code-python") for i in range(3)]
     dev, files = user_cases.make_cases(docs, 6, random.Random(2), "dev")
@@ -44,14 +44,14 @@ def test_cases_have_leave_one_out_floors_package_context_and_disjoint_splits(tmp
     assert {c["source"] for c in dev}.isdisjoint({c["source"] for c in test})
     by_path = {f"files/{user_cases.file_name(d)}": d for d in docs}
     for case in dev:
-        group = [c["blanks"][0]["original"] for c in dev if (c["bucket"], c["shape"]) == (case["bucket"], case["shape"]) and c is not case]
+        group = [c["blanks"][0]["original"] for c in dev if (c["bucket"], c["shape"]) == (case["bucket"], case["shape"])]
         assert case["baseline"] == user_cases.floor_answer(group)
         context = [by_path[p] for p in case["contextFiles"]]
         assert 1 <= len(context) <= user_cases.CONTEXT_FILES
         assert all(d["src"] == case["source"].split(":")[0] for d in context)  # the same package
         assert all(f"{d['src']}:{d['path']}" != case["source"] for d in context)  # never the document itself
         assert set(case["contextFiles"]) <= {f"files/{name}" for name in files}
-    # Where the others all differ, the floor is one of them of median length, never the case's own answer.
+    # Where all answers differ, the floor is the one of median length.
     assert user_cases.floor_answer(["a", "bbb", "cc"]) == "cc"
     assert user_cases.floor_answer(["x", "y", "x"]) == "x"
     json.dumps(dev)
