@@ -161,7 +161,7 @@ function report(result: Measured): string {
     ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
     ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
     ['multi-blank speed-up', `${multi.speedup.toFixed(2)}x`],
-    [`context cache: build (${(cache.chars / 1000).toFixed(0)} K chars)`, `${fmt(cache.buildMs)}, ${fmt(cache.rebuildMs)} again (tokens memoised), ${cache.heapMiB.toFixed(1)} MiB heap`],
+    [`context cache: build (${(cache.chars / 1000).toFixed(0)} K chars)`, `${fmt(cache.buildMs)}, ${fmt(cache.rebuildMs)} again, ${fmt(cache.editedMs)} after typing a character (tokens memoised), ${cache.heapMiB.toFixed(1)} MiB heap`],
     ['context cache: per decode step', `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${cache.stepRatio.toFixed(3)}x`],
     ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
   ]);

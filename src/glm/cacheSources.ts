@@ -6,6 +6,8 @@ import { precutText } from './window.js';
 export const CACHE_CHARS = { document: 1_000_000, context: 2_000_000 } as const;
 // Tokenized texts kept for the next request (inline suggestions ask again and again about the same files).
 const MEMO_CHARS = 8_000_000;
+// Longest piece of the document tokenized as one (see paragraphs()).
+const PARAGRAPH_CHARS = 4000;
 
 const memos = new WeakMap<GlmTokenizer, Map<string, number[]>>();
 // The context texts' index of the last request: inline suggestions ask again with the same other files.
@@ -17,11 +19,28 @@ const lastContext = new WeakMap<GlmTokenizer, { texts: readonly string[]; cache:
  * context texts' (reused while they are the same texts).
  */
 export function buildContextCache(tokenizer: GlmTokenizer, segments: readonly string[], contextTexts: readonly string[]): CachePredictor {
-  const document = precutText(segments, CACHE_CHARS.document / (2 * Math.max(1, segments.length - 1)));
+  const document = precutText(segments, CACHE_CHARS.document / (2 * Math.max(1, segments.length - 1))).flatMap(paragraphs);
   const documentCache = ContextCache.build(document.map((text) => encodeMemo(tokenizer, text)), tokenizer.size);
   const contextCache = contextIndex(tokenizer, withinBudget(contextTexts));
   if (contextCache === undefined) return documentCache;
   return { predict: (history) => mergedPrediction(documentCache.predict(history), contextCache.predict(history)) };
+}
+
+/**
+ * A segment cut at its blank lines (and long paragraphs at line breaks): while the user types, only the paragraph
+ * being edited is new text to tokenize; the others come from the memo. A match never spans two paragraphs.
+ */
+export function paragraphs(text: string): string[] {
+  const out: string[] = [];
+  for (const piece of text.split(/(?<=\n[ \t]*\n)/)) {
+    for (let at = 0; at < piece.length; ) {
+      const cut = piece.length - at <= PARAGRAPH_CHARS ? piece.length : piece.lastIndexOf('\n', at + PARAGRAPH_CHARS) + 1;
+      const end = cut > at ? cut : Math.min(piece.length, at + PARAGRAPH_CHARS);
+      out.push(piece.slice(at, end));
+      at = end;
+    }
+  }
+  return out;
 }
 
 function withinBudget(texts: readonly string[]): string[] {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { cacheWeight, countBin, mixCache } from '../../src/glm/cacheMixture.js';
 import { ContextCache, MAX_ORDER, mergedPrediction } from '../../src/glm/contextCache.js';
 import { readContextFiles } from '../../src/glm/contextFiles.js';
+import { paragraphs } from '../../src/glm/cacheSources.js';
 import { logNormalizer } from '../../src/glm/processors.js';
 
 const VOCAB = 100;
@@ -105,4 +106,13 @@ test('two indexes answer as one: the longer match wins, equal matches pool their
   const left = ContextCache.build([[1, 2, 3, 4]], VOCAB);
   const right = ContextCache.build([[5, 2, 3, 6]], VOCAB);
   assert.deepEqual(mergedPrediction(left.predict([2, 3]), right.predict([2, 3])), one.predict([2, 3]));
+});
+
+test('the document is cut into paragraphs that put the text back together, none over the limit', () => {
+  const text = 'a = 1\n\nb = 2\nc = 3\n\n\n' + 'x = 1\n'.repeat(1500) + 'no line break '.repeat(400);
+  const pieces = paragraphs(text);
+  assert.equal(pieces.join(''), text);
+  assert.deepEqual(pieces.slice(0, 2), ['a = 1\n\n', 'b = 2\nc = 3\n\n']);
+  assert.ok(pieces.every((p) => p.length <= 4000), 'no piece over 4000 characters');
+  assert.ok(pieces.slice(2, -2).every((p) => p.endsWith('\n')), 'long paragraphs are cut at line breaks');
 });
