@@ -23,17 +23,18 @@ describe('Fill blank', () => {
   });
 
   it('with glmInfill.consensus, inserts the candidate most like the others', async () => {
+    // A blank where the fixture's six greedy candidates agree on something other than the likeliest one.
     const editor = await openDocument(TEXT);
-    select(editor, 'water', 'green');
-    await configure({ consensus: 4 });
+    select(editor, 'quiet');
+    await configure({ consensus: 6 });
     try {
       const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
       assert.equal(outcome.status, 'applied');
-      assert.equal(outcome.result?.spans[0]?.candidates.length, 4);
-      const core = await infill(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['water', 'green'])),
-        { ...decoding(), candidates: 4, select: 'consensus' });
+      assert.equal(outcome.result?.spans[0]?.candidates.length, 6);
+      const core = await infill(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['quiet'])),
+        { ...decoding(), candidates: 6, select: 'consensus' });
       assert.equal(editor.document.getText(), core.text);
-      const likeliest = await infill(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['water', 'green'])), { ...decoding(), candidates: 4 });
+      const likeliest = await infill(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['quiet'])), { ...decoding(), candidates: 6 });
       assert.notEqual(core.text, likeliest.text, 'the fixture should make consensus and likeliest differ here');
     } finally {
       await configure({ consensus: BASE_SETTINGS.consensus });
