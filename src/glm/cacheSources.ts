@@ -4,12 +4,13 @@ import { precutText } from './window.js';
 
 /** Characters of the document (around its blanks) and of context texts indexed per request at most. */
 export const CACHE_CHARS = { document: 1_000_000, context: 2_000_000 } as const;
-// Tokenized texts kept for the next request (inline suggestions ask again and again about the same files).
-const MEMO_CHARS = 8_000_000;
+// Tokenized texts kept for the next request (inline suggestions ask again and again about the same files): the
+// document and context budgets above, about 4 MiB of token ids and 8 MiB of keys at most.
+const MEMO_CHARS = 4_000_000;
 // Longest piece of the document tokenized as one (see paragraphs()).
 const PARAGRAPH_CHARS = 4000;
 
-const memos = new WeakMap<GlmTokenizer, Map<string, number[]>>();
+const memos = new WeakMap<GlmTokenizer, { ids: Map<string, Int32Array>; chars: number }>();
 // The context texts' index of the last request: inline suggestions ask again with the same other files.
 const lastContext = new WeakMap<GlmTokenizer, { texts: readonly string[]; cache: ContextCache }>();
 
@@ -64,23 +65,23 @@ function contextIndex(tokenizer: GlmTokenizer, texts: readonly string[]): Contex
 }
 
 /** The tokenizer's ids of `text`, from the memo when the same text was indexed lately (LRU by characters). */
-function encodeMemo(tokenizer: GlmTokenizer, text: string): number[] {
+function encodeMemo(tokenizer: GlmTokenizer, text: string): Int32Array {
   let memo = memos.get(tokenizer);
-  if (memo === undefined) memos.set(tokenizer, (memo = new Map()));
-  const known = memo.get(text);
+  if (memo === undefined) memos.set(tokenizer, (memo = { ids: new Map(), chars: 0 }));
+  const known = memo.ids.get(text);
   if (known !== undefined) {
-    memo.delete(text);
-    memo.set(text, known);
+    memo.ids.delete(text);
+    memo.ids.set(text, known);
     return known;
   }
-  const ids = tokenizer.encode(text);
-  memo.set(text, ids);
-  let chars = 0;
-  for (const key of memo.keys()) chars += key.length;
-  for (const key of memo.keys()) {
-    if (chars <= MEMO_CHARS || key === text) break;
-    memo.delete(key);
-    chars -= key.length;
+  // 4 bytes a token, not a JavaScript array's 8: the memo is bounded by characters and stays small.
+  const ids = Int32Array.from(tokenizer.encode(text));
+  memo.ids.set(text, ids);
+  memo.chars += text.length;
+  for (const key of memo.ids.keys()) {
+    if (memo.chars <= MEMO_CHARS || key === text) break;
+    memo.ids.delete(key);
+    memo.chars -= key.length;
   }
   return ids;
 }

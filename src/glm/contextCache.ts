@@ -49,7 +49,7 @@ export class ContextCache implements CachePredictor {
    * Indexes token sequences (documents); none of them runs into the next. Later sequences count as more recent:
    * when a context is very common, their occurrences are the ones scanned.
    */
-  static build(sequences: readonly (readonly number[])[], vocabulary: number): ContextCache {
+  static build(sequences: readonly ArrayLike<number>[], vocabulary: number): ContextCache {
     const length = sequences.reduce((n, s) => n + s.length + 1, 0);
     const tokens = new Int32Array(length);
     let at = 0;
