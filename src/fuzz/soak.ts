@@ -16,7 +16,7 @@ type Random = () => number;
 const int = (random: Random, lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
 
 /** Fill i: a window of a document with 1–4 of its words made blanks, and options like a user's. */
-function soakCase(documents: readonly string[], i: number): FuzzCase {
+function soakCase(documents: readonly string[], i: number, contextCache: boolean): FuzzCase {
   const random = seededRandom(i + 1);
   const doc = documents[int(random, 0, documents.length - 1)] as string;
   const start = int(random, 0, Math.max(0, doc.length - 1500));
@@ -34,6 +34,7 @@ function soakCase(documents: readonly string[], i: number): FuzzCase {
     seed: i,
     candidates: random() < 0.1 ? 2 : 1,
     tokenHealing: random() < 0.2,
+    contextCache,
   };
   return { seed: 0, index: i, layout: 'soak', text, options, editorBlanks: [] };
 }
@@ -57,8 +58,9 @@ async function main(): Promise<void> {
     .option('--fills <n>', 'fills to measure (at least 100)', atLeast(100), 1000)
     .option('--warm-up <n>', 'fills run first and not measured (onnxruntime grows its arena to the longest text seen)', atLeast(0), 100)
     .option('--threads <n>', 'intra-op threads', atLeast(1), 1)
+    .option('--no-context-cache', 'fill without the context cache (to tell its memory from the rest)')
     .parse()
-    .opts<{ model: string; fills: number; warmUp: number; threads: number }>();
+    .opts<{ model: string; fills: number; warmUp: number; threads: number; contextCache: boolean }>();
   const documents = SOURCES.map((f) => readFileSync(join(process.cwd(), f), 'utf8'));
   const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
   const warmUpRss: number[] = [];
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < opts.warmUp + opts.fills; i++) {
       const t0 = performance.now();
-      const report = await checkCase(model, soakCase(documents, i));
+      const report = await checkCase(model, soakCase(documents, i, opts.contextCache));
       const measured = i >= opts.warmUp;
       if (measured) ms.push(performance.now() - t0);
       (measured ? rss : warmUpRss).push(process.memoryUsage().rss);

@@ -4,9 +4,9 @@ import { precutText } from './window.js';
 
 /** Characters of the document (around its blanks) and of context texts indexed per request at most. */
 export const CACHE_CHARS = { document: 1_000_000, context: 2_000_000 } as const;
-// Tokenized texts kept for the next request (inline suggestions ask again and again about the same files): the
-// document and context budgets above, about 4 MiB of token ids and 8 MiB of keys at most.
-const MEMO_CHARS = 4_000_000;
+// Tokenized texts kept for the next request: the document's paragraphs, which inline suggestions ask about again and
+// again (the other files' whole index is reused instead, see contextIndex). About 2 MiB of token ids at most.
+const MEMO_CHARS = 1_500_000;
 // Longest piece of the document tokenized as one (see paragraphs()).
 const PARAGRAPH_CHARS = 4000;
 
