@@ -8,10 +8,11 @@ import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
-  type BlankKind, type CacheOptions, type DecodingOptions, MARKER_OF_KIND, type GlmModel, type TextKind, autoKind, decodingOptions, infill, isBlankKind, loadModel, rankOptions,
+  type BlankKind, type CacheOptions, type DecodingOptions, MARKER_OF_KIND, type GlmModel, decodingOptions, infill, isBlankKind, loadModel, rankOptions,
   readContextFiles,
 } from '../glm/index.js';
 import { corpusBleu, editSimilarity } from './metrics.js';
+import { userCaseKind } from './userCaseKind.js';
 
 interface EvalBlank { start: number; end: number; original: string }
 interface EvalCase {
@@ -56,15 +57,7 @@ function markedText(c: EvalCase): string | null {
 
 function kindOf(c: EvalCase, b: EvalBlank): BlankKind {
   if (kindRule === 'case') return c.mode;
-  if (kindRule !== 'auto') return kindRule;
-  // A cursor case's answer is the rest of its line, which the user has not written yet: the editor sees an empty
-  // selection there, not a selected piece of a line.
-  const end = c.shape === 'cursor' ? b.start : b.end;
-  return autoKind(c.text, b.start, end, textKindOf(c.bucket));
-}
-
-function textKindOf(bucket: string): TextKind {
-  return bucket === 'markdown' || bucket === 'prose' ? 'prose' : 'code';
+  return kindRule === 'auto' ? userCaseKind(c, b.start, b.end) : kindRule;
 }
 
 /** The case's context files, as the CLI's --context-file reads them (a file that cannot be used is skipped). */

@@ -7,14 +7,16 @@
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { MARKER_OF_KIND, autoKind, loadModel, readContextFiles } from '../glm/index.js';
+import { MARKER_OF_KIND, loadModel, readContextFiles } from '../glm/index.js';
 import { COUNT_BINS, type CacheWeights, countBin, weightGroup } from '../glm/cacheMixture.js';
 import { requestCache } from '../glm/cacheOptions.js';
 import { MAX_ORDER } from '../glm/contextCache.js';
+import { optionRows } from '../glm/cloze.js';
 import { DecodeState } from '../glm/decoder.js';
 import type { GlmModel } from '../glm/model.js';
 import { prepare } from '../glm/prepare.js';
 import { logNormalizer } from '../glm/processors.js';
+import { userCaseKind } from './userCaseKind.js';
 
 interface Case { id: string; bucket: string; shape?: string; text: string; blanks: { start: number; end: number; original: string }[]; contextFiles?: string[] }
 /** One original token: the model's p, its end p, the cache's p and its bin (undefined: the cache had no match). */
@@ -25,9 +27,7 @@ const PRIOR = 10; // pseudo-tokens pulling a sparse bin towards its group's pool
 
 async function caseStats(model: GlmModel, c: Case, folder: string): Promise<TokenStat[]> {
   const blank = c.blanks[0] as Case['blanks'][number];
-  // A cursor case is an empty selection in the editor (the rest of the line is not written yet), as in the eval.
-  const end = c.shape === 'cursor' ? blank.start : blank.end;
-  const kind = autoKind(c.text, blank.start, end, c.bucket === 'markdown' || c.bucket === 'prose' ? 'prose' : 'code');
+  const kind = userCaseKind(c, blank.start, blank.end);
   const marked = c.text.slice(0, blank.start) + MARKER_OF_KIND[kind] + c.text.slice(blank.end);
   const prepared = prepare(model, marked, kind, MAX_TOKENS + 1, false);
   const absorbed = marked[prepared.marked.blanks[0]?.start ?? 0] === ' ' ? ' ' : '';
@@ -36,9 +36,7 @@ async function caseStats(model: GlmModel, c: Case, folder: string): Promise<Toke
   const mix = requestCache(model, prepared.marked.segments, { contextTexts: texts });
   if (mix === undefined) return [];
   const special = model.manifest.specialTokens;
-  let branch = (await DecodeState.prefill(model.engine, prepared.partA)).push(0, 0, special.sop);
-  ids.forEach((id, j) => (branch = branch.push(0, j + 1, id)));
-  const rows = await branch.runAll(model.engine);
+  const rows = await optionRows(model, await DecodeState.prefill(model.engine, prepared.partA), ids, special.sop);
   const left = prepared.left[0] as number[];
   return ids.map((id, j) => {
     const row = rows[j] as Float32Array;

@@ -77,7 +77,7 @@ export async function rankOptions(
 }
 
 /** Logits after sop and each option token: row j predicts option token j, and after the last one the span's end. */
-async function optionRows(model: GlmModel, state: DecodeState, ids: readonly number[], sop: number): Promise<Float32Array[]> {
+export async function optionRows(model: GlmModel, state: DecodeState, ids: readonly number[], sop: number): Promise<Float32Array[]> {
   let branch = state.push(0, 0, sop);
   ids.forEach((id, j) => (branch = branch.push(0, j + 1, id)));
   return branch.runAll(model.engine);

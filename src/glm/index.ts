@@ -1,8 +1,8 @@
 // The public surface of the inference core, for the CLI and the extension.
-export { AUTO_KIND, FILL_MODES, type FillMode, type SelectionShape, type TextKind, autoKind, blankKindFor, isFillMode, selectionShape } from './autoKind.js';
+export { type FillMode, type TextKind, autoKind, blankKindFor, isFillMode } from './autoKind.js';
 export { type BlankKind, BLANK_KINDS, MARKER_OF_KIND, isBlankKind } from './blank.js';
 export { type CacheOptions } from './cacheOptions.js';
-export { CONTEXT_FILE_LIMIT, type SkippedFile, readContextFiles } from './contextFiles.js';
+export { readContextFiles } from './contextFiles.js';
 export { type ClozeResult, type RankedOption, rankOptions } from './cloze.js';
 export { type Device, type DeviceReport, DEVICES, isDevice } from './device.js';
 export { MAX_THREADS, defaultThreads, resolveThreads } from './engine.js';
