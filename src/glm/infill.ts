@@ -61,7 +61,7 @@ export interface InfillResult {
 
 /**
  * Fills every blank of `text`: one Part A prefill for all blanks, then the spans in document order, each seeing
- * Part A and the spans chosen before it (glm-spec §7).
+ * Part A and the spans chosen before it (docs/glm.md §7).
  */
 export async function infill(model: GlmModel, text: string, options: InfillOptions = {}): Promise<InfillResult> {
   const t0 = performance.now();

@@ -30,7 +30,7 @@ const INDEXES = /[\p{L}\p{N}_)\]]$/u;
 /**
  * Finds `[MASK]`, `[sMASK]`, `[gMASK]` markers. One space right before a marker goes into the blank: byte-level
  * BPE attaches a word's leading space to the word, so training spans start with " word" and Part A never ends a
- * segment with a lone space; the generated span brings its own space back (GLM's tokenizer strips it too, §4.2).
+ * segment with a lone space; the generated span brings its own space back (GLM's tokenizer strips it too, docs/glm.md §4.2).
  *
  * Escapes, as in Markdown: a backslash right before a marker-like word makes it text (`\[MASK]` is not a blank), and
  * two stand for one (`\\[MASK]` is a backslash and a blank). The segments (what the model reads) hold the unescaped
@@ -63,7 +63,7 @@ export function parseMarkers(text: string): MarkedText {
 }
 
 /**
- * The markers-less convention of GLM's generator (§4.4): text without a blank gets one at its end (a [gMASK] by
+ * The markers-less convention of GLM's generator (docs/glm.md §4.4): text without a blank gets one at its end (a [gMASK] by
  * default: continue the text). The absorbed space rule applies, so "Hello" and "Hello " both continue after "Hello".
  */
 export function ensureBlank(marked: MarkedText, text: string, kind: BlankKind = 'document'): MarkedText {
