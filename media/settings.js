@@ -1,17 +1,25 @@
-/* global document, window, acquireVsCodeApi */
+/* global document, window, acquireVsCodeApi, HTMLInputElement, HTMLSelectElement */
 // The GLM Infill settings page. It holds no state of its own: every change is sent to the extension, which writes
-// the user's settings; the extension answers with the whole state, and the page redraws from that.
+// the user's settings; the extension answers with the whole state, the settings' schema included, and the page
+// redraws from that (keeping only the schema, to check what is typed against package.json's ranges).
 // @ts-check
 (function () {
   const vscode = acquireVsCodeApi();
   const app = /** @type {HTMLElement} */ (document.getElementById('app'));
 
-  const MODES = [
-    ['auto', 'Auto: from the selection (part of a line [MASK], whole lines or a sentence [sMASK], lines to the end [gMASK])'],
-    ['span', 'Span: a word, an expression, an argument ([MASK])'],
-    ['sentence', 'Sentence: stops at the end of the sentence or line ([sMASK])'],
-    ['document', 'Document: long text, paragraphs, the rest of a file ([gMASK])'],
-  ];
+  // Labels for the choices of a setting; the choices themselves, and every range, come with the state
+  // (package.json's schema), and a choice without a label here shows as its value.
+  /** @type {Record<string, Record<string, string>>} */
+  const LABELS = {
+    mode: {
+      auto: 'Auto: from the selection (part of a line [MASK], whole lines or a sentence [sMASK], lines to the end [gMASK])',
+      span: 'Span: a word, an expression, an argument ([MASK])',
+      sentence: 'Sentence: stops at the end of the sentence or line ([sMASK])',
+      document: 'Document: long text, paragraphs, the rest of a file ([gMASK])',
+    },
+  };
+  /** @type {Record<string, {type: string, minimum?: number, maximum?: number, enum?: string[]}>} */
+  let schema = {};
 
   /** @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children] */
   function el(tag, attrs = {}, children = []) {
@@ -29,23 +37,21 @@
     return el('div', { class: 'row' }, parts);
   }
 
-  /** @param {string} key @param {[string, string][]} options */
-  function select(key, options) {
+  /** A select whose options arrive with the first state (the setting's enum). @param {string} key */
+  function select(key) {
     const s = /** @type {HTMLSelectElement} */ (el('select', { id: key, 'data-key': key }));
-    for (const [value, text] of options) s.append(el('option', { value }, [text]));
     s.addEventListener('change', () => send(key, s.value));
     return s;
   }
 
-  /** @param {string} key @param {{min: number, max: number, step: number, integer: boolean}} range */
-  function number(key, range) {
-    const input = /** @type {HTMLInputElement} */ (el('input', {
-      id: key, 'data-key': key, type: 'number', min: String(range.min), max: String(range.max), step: String(range.step),
-    }));
+  /** A number input whose range arrives with the state (the setting's minimum and maximum). @param {string} key @param {number} step */
+  function number(key, step) {
+    const input = /** @type {HTMLInputElement} */ (el('input', { id: key, 'data-key': key, type: 'number', step: String(step) }));
     input.addEventListener('change', () => {
       const value = Number(input.value);
-      const ok = input.value !== '' && Number.isFinite(value) && value >= range.min && value <= range.max &&
-        (!range.integer || Number.isInteger(value));
+      const range = schema[key];
+      const ok = range !== undefined && input.value !== '' && Number.isFinite(value) && value >= (range.minimum ?? -Infinity) &&
+        value <= (range.maximum ?? Infinity) && (range.type !== 'integer' || Number.isInteger(value));
       input.classList.toggle('invalid', !ok);
       if (ok) send(key, value);
     });
@@ -77,7 +83,7 @@
   const speed = el('p', { id: 'speed', role: 'status' });
   const trust = el('p', { id: 'trust', class: 'warning' });
   const error = el('p', { id: 'error', class: 'error', role: 'alert' });
-  const device = select('device', []);
+  const device = select('device');
   const buttons = [
     button('Browse…', () => vscode.postMessage({ type: 'browse' }), 'browse'),
     button('Use the bundled model', () => vscode.postMessage({ type: 'useBundled' }), 'bundled'),
@@ -89,16 +95,16 @@
     el('h1', {}, ['GLM Infill']),
     el('section', {}, [
       el('h2', {}, ['Filling']),
-      row('Mode', select('mode', MODES), 'The kind of blank made from a selection or the cursor, and used by inline suggestions.'),
+      row('Mode', select('mode'), 'The kind of blank made from a selection or the cursor, and used by inline suggestions.'),
       row('Use your own text', checkbox('context.enabled'), 'A cache of the document and of other open files of the same language, mixed into the model.'),
-      row('Max tokens per blank', number('maxTokens', { min: 1, max: 512, step: 1, integer: true })),
-      row('Temperature', number('temperature', { min: 0, max: 2, step: 0.05, integer: false }), '0 = greedy: the same text every time.'),
-      row('Top-p', number('topP', { min: 0.01, max: 1, step: 0.01, integer: false }), 'Used when temperature > 0.'),
+      row('Max tokens per blank', number('maxTokens', 1)),
+      row('Temperature', number('temperature', 0.05), '0 = greedy: the same text every time.'),
+      row('Top-p', number('topP', 0.01), 'Used when temperature > 0.'),
     ]),
     el('section', {}, [
       el('h2', {}, ['Inline suggestions']),
       row('Show inline suggestions', checkbox('inline.enabled'), 'Per-language switches: glmInfill.inline.languages in settings.json.'),
-      row('Debounce (ms)', number('inline.debounceMs', { min: 0, max: 5000, step: 50, integer: true }), 'How long typing must pause before the model runs.'),
+      row('Debounce (ms)', number('inline.debounceMs', 50), 'How long typing must pause before the model runs.'),
     ]),
     el('section', {}, [
       el('h2', {}, ['Model']),
@@ -106,7 +112,7 @@
       row('Model folder', modelPath, 'Empty = the model bundled with the extension.'),
       el('div', { class: 'buttons' }, buttons),
       row('Device', device, 'auto tries the accelerator this platform ships (CUDA, DirectML, CoreML), else the CPU.'),
-      row('Threads', number('threads', { min: 0, max: 64, step: 1, integer: true }), '0 = automatic (half the cores, at most 4).'),
+      row('Threads', number('threads', 1), '0 = automatic (half the cores, at most 4).'),
       error,
       modelInfo,
       el('div', { class: 'buttons' }, [load, measure, button('Open in Settings editor', () => vscode.postMessage({ type: 'openJson' }))]),
@@ -120,9 +126,23 @@
     return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
   }
 
+  /** Choices and ranges from the schema; a select keeps its options once it has them (the schema is fixed). */
+  function applySchema() {
+    for (const [key, setting] of Object.entries(schema)) {
+      const control = document.querySelector(`[data-key="${key}"]`);
+      if (control instanceof HTMLSelectElement && control.options.length === 0) {
+        for (const value of setting.enum ?? []) control.append(el('option', { value }, [LABELS[key]?.[value] ?? value]));
+      } else if (control instanceof HTMLInputElement && control.type === 'number') {
+        if (setting.minimum !== undefined) control.min = String(setting.minimum);
+        if (setting.maximum !== undefined) control.max = String(setting.maximum);
+      }
+    }
+  }
+
   /** @param {Record<string, any>} state */
   function render(state) {
-    if (device.options.length === 0) for (const d of state.devices) device.append(el('option', { value: d }, [d]));
+    schema = state.schema;
+    applySchema();
     for (const [key, value] of Object.entries(state.settings)) {
       const control = /** @type {HTMLInputElement | null} */ (document.querySelector(`[data-key="${key}"]`));
       if (!control || control === document.activeElement) continue;
@@ -159,7 +179,7 @@
 
   window.addEventListener('message', (event) => {
     const message = event.data;
-    if (message && message.type === 'state' && message.settings && Array.isArray(message.devices)) render(message);
+    if (message && message.type === 'state' && message.settings && message.schema) render(message);
   });
   vscode.postMessage({ type: 'ready' });
 })();
