@@ -20,8 +20,14 @@ export function settingSchema(key: SettingKey): SettingSchema {
 export function settingValue(key: SettingKey, raw: unknown): unknown {
   const schema = settingSchema(key);
   if (isNumeric(schema)) return isNumberOfKind(schema, raw) ? Math.min(upper(schema), Math.max(lower(schema), raw)) : schema.default;
-  if (schema.type === 'object') return isRecord(raw) ? Object.fromEntries(Object.entries(raw).filter(([, v]) => typeof v === 'boolean')) : { ...(schema.default as object) };
+  // A copy: the schema's own default must not be changed through a snapshot.
+  if (schema.type === 'object') return isRecord(raw) ? booleanEntries(raw) : { ...(schema.default as object) };
   return isAllowed(schema, raw) ? raw : schema.default;
+}
+
+/** The only maps among the settings are switches per name (inline.languages), so their other entries are dropped. */
+function booleanEntries(map: Record<string, unknown>): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(map).filter(([, v]) => typeof v === 'boolean')) as Record<string, boolean>;
 }
 
 /** Whether a value is one the schema allows as it is, nothing clamped or dropped (the settings page must send such). */
