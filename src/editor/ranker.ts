@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { type ClozeResult, rankOptions } from '../glm/index.js';
+import { type CacheOptions, type ClozeResult, rankOptions } from '../glm/index.js';
 import { type DocumentBlank, fillEdit, markDocument } from './blankText.js';
 import type { ModelManager } from './modelManager.js';
 import { RangeTracker } from './rangeTracker.js';
-import { readSettings } from './settings.js';
 
 /** "good | bad" → ["good", "bad"]; undefined unless there are at least two non-empty options. */
 export function parseOptions(input: string): string[] | undefined {
@@ -23,7 +22,7 @@ export interface Ranking {
  * given answers instead of generating one.
  */
 export async function rankBlank(
-  models: ModelManager, editor: vscode.TextEditor, blank: DocumentBlank, options: readonly string[], signal?: AbortSignal, contextTexts: readonly string[] = [],
+  models: ModelManager, editor: vscode.TextEditor, blank: DocumentBlank, options: readonly string[], signal?: AbortSignal, cache: CacheOptions = {},
 ): Promise<Ranking> {
   const document = editor.document;
   const tracker = new RangeTracker(document, [blank]);
@@ -31,7 +30,6 @@ export async function rankBlank(
     const marked = markDocument(document.getText(), [{ ...blank, kind: 'span' }]);
     const at = marked.markerOffsets[0] ?? 0;
     const absorbed = at > 0 && marked.text[at - 1] === ' ';
-    const cache = { contextCache: readSettings().context.enabled, contextTexts };
     const result = await models.use((model) => rankOptions(model, marked.text, options, signal, false, cache));
     return {
       result,
