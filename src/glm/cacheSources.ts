@@ -1,16 +1,16 @@
 import { type CachePredictor, ContextCache, mergedPrediction } from './contextCache.js';
 import type { GlmTokenizer } from './tokenizer.js';
+import { TokenMemo } from './tokenMemo.js';
 import { precutText } from './window.js';
 
 /** Characters of the document (around its blanks) and of context texts indexed per request at most. */
 export const CACHE_CHARS = { document: 1_000_000, context: 2_000_000 } as const;
-// Tokenized texts kept for the next request: the document's paragraphs, which inline suggestions ask about again and
-// again (the other files' whole index is reused instead, see contextIndex). About 2 MiB of token ids at most.
-const MEMO_CHARS = 1_500_000;
+// Tokenized texts kept for the next request (see TokenMemo): at most what one request indexes.
+const MEMO_CHARS = CACHE_CHARS.document + CACHE_CHARS.context;
 // Longest piece of the document tokenized as one (see paragraphs()).
 const PARAGRAPH_CHARS = 4000;
 
-const memos = new WeakMap<GlmTokenizer, { ids: Map<string, Int32Array>; chars: number }>();
+const memos = new WeakMap<GlmTokenizer, TokenMemo>();
 // The context texts' index of the last request: inline suggestions ask again with the same other files.
 const lastContext = new WeakMap<GlmTokenizer, { texts: readonly string[]; cache: ContextCache }>();
 
@@ -20,9 +20,11 @@ const lastContext = new WeakMap<GlmTokenizer, { texts: readonly string[]; cache:
  * context texts' (reused while they are the same texts).
  */
 export function buildContextCache(tokenizer: GlmTokenizer, segments: readonly string[], contextTexts: readonly string[]): CachePredictor {
+  const memo = memoOf(tokenizer);
   const document = precutText(segments, CACHE_CHARS.document / (2 * Math.max(1, segments.length - 1))).flatMap(paragraphs);
-  const documentCache = ContextCache.build(document.map((text) => encodeMemo(tokenizer, text)), tokenizer.size);
-  const contextCache = contextIndex(tokenizer, withinBudget(contextTexts));
+  const documentCache = ContextCache.build(document.map((text) => memo.encode(text)), tokenizer.size);
+  const contextCache = contextIndex(tokenizer, memo, withinBudget(contextTexts));
+  memo.endRequest();
   if (contextCache === undefined) return documentCache;
   return { predict: (history) => mergedPrediction(documentCache.predict(history), contextCache.predict(history)) };
 }
@@ -55,42 +57,20 @@ function withinBudget(texts: readonly string[]): string[] {
   return kept;
 }
 
-function contextIndex(tokenizer: GlmTokenizer, texts: readonly string[]): ContextCache | undefined {
+function contextIndex(tokenizer: GlmTokenizer, memo: TokenMemo, texts: readonly string[]): ContextCache | undefined {
   if (texts.length === 0) return undefined;
+  // Their ids stay remembered while the index is reused: when one file changes, the others are not tokenized again.
+  memo.touch(texts);
   const last = lastContext.get(tokenizer);
   if (last && last.texts.length === texts.length && last.texts.every((t, i) => t === texts[i])) return last.cache;
-  const cache = ContextCache.build(texts.map((text) => encodeMemo(tokenizer, text)), tokenizer.size);
+  const cache = ContextCache.build(texts.map((text) => memo.encode(text)), tokenizer.size);
   lastContext.set(tokenizer, { texts, cache });
   return cache;
 }
 
-/**
- * `text` as a string of its own. A paragraph is a slice of the whole document, and V8 keeps a slice's parent alive:
- * a memo key would hold on to the document version it was cut from, every keystroke's version of a large file.
- * Concatenating flattens into a new string, whose slice holds just that copy.
- */
-function ownCopy(text: string): string {
-  return ` ${text}`.slice(1);
-}
-
-/** The tokenizer's ids of `text`, from the memo when the same text was indexed lately (LRU by characters). */
-function encodeMemo(tokenizer: GlmTokenizer, text: string): Int32Array {
+/** The memo of `tokenizer`'s model: one per loaded model, gone with it. */
+function memoOf(tokenizer: GlmTokenizer): TokenMemo {
   let memo = memos.get(tokenizer);
-  if (memo === undefined) memos.set(tokenizer, (memo = { ids: new Map(), chars: 0 }));
-  const known = memo.ids.get(text);
-  if (known !== undefined) {
-    memo.ids.delete(text);
-    memo.ids.set(text, known);
-    return known;
-  }
-  // 4 bytes a token, not a JavaScript array's 8: the memo is bounded by characters and stays small.
-  const ids = Int32Array.from(tokenizer.encode(text));
-  memo.ids.set(ownCopy(text), ids);
-  memo.chars += text.length;
-  for (const key of memo.ids.keys()) {
-    if (memo.chars <= MEMO_CHARS || key === text) break;
-    memo.ids.delete(key);
-    memo.chars -= key.length;
-  }
-  return ids;
+  if (memo === undefined) memos.set(tokenizer, (memo = new TokenMemo(tokenizer, MEMO_CHARS)));
+  return memo;
 }
