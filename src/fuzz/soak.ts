@@ -36,7 +36,7 @@ function soakCase(documents: readonly string[], i: number, contextCache: boolean
     tokenHealing: random() < 0.2,
     contextCache,
   };
-  return { seed: 0, index: i, layout: 'soak', text, options, editorBlanks: [] };
+  return { seed: 0, index: i, layout: 'soak', text, options, kindAtEnd: 'document', editorBlanks: [] };
 }
 
 function atLeast(min: number): (value: string) => number {
@@ -87,21 +87,26 @@ async function main(): Promise<void> {
   } finally {
     await model.dispose();
   }
-  // Growth as the mean RSS of the last 100 measured fills over that of the first 100: single readings swing with the
-  // last output's size (onnxruntime frees its tensors lazily). The warm-up's own growth is reported beside it.
+  const summary = { model: model.manifest.name, warmUpFills: opts.warmUp, fills: opts.fills, ...totals, examples, ...memoryAndTime(warmUpRss, rss, ms) };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  process.exitCode = totals.crashes + totals.violations > 0 ? 1 : 0;
+}
+
+/**
+ * RSS growth as the mean RSS of the last 100 measured fills over that of the first 100: single readings swing with the
+ * last output's size (onnxruntime frees its tensors lazily). The warm-up's own growth is reported beside it.
+ */
+function memoryAndTime(warmUpRss: readonly number[], rss: readonly number[], ms: readonly number[]): object {
   const first = mean(rss.slice(0, 100));
   const last = mean(rss.slice(-100));
   const growth = (from: number): number => Math.round(((last - from) / from) * 1000) / 10;
-  const blocks = Array.from({ length: Math.ceil(rss.length / 100) }, (_, b) => mib(mean(rss.slice(b * 100, b * 100 + 100))));
-  process.stdout.write(`${JSON.stringify({
-    model: model.manifest.name, warmUpFills: opts.warmUp, fills: opts.fills, ...totals, examples,
+  return {
     rssFirst100MiB: mib(first), rssLast100MiB: mib(last), rssPeakMiB: mib(Math.max(...rss)),
     rssGrowthPercent: growth(first),
     rssGrowthFromWarmUpStartPercent: warmUpRss.length >= 100 ? growth(mean(warmUpRss.slice(0, 100))) : null,
-    rssMeanPer100FillsMiB: blocks,
+    rssMeanPer100FillsMiB: Array.from({ length: Math.ceil(rss.length / 100) }, (_, b) => mib(mean(rss.slice(b * 100, b * 100 + 100)))),
     fillMs: { mean: Math.round(mean(ms)), p50: Math.round(quantile(ms, 0.5)), p95: Math.round(quantile(ms, 0.95)), max: Math.round(Math.max(...ms)) },
-  }, null, 2)}\n`);
-  process.exitCode = totals.crashes + totals.violations > 0 ? 1 : 0;
+  };
 }
 
 main().catch((error: unknown) => {
