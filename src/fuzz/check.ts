@@ -68,8 +68,8 @@ function checkFill(model: GlmModel, c: FuzzCase, marked: MarkedText, result: Inf
 
 /** A span replaces its blank's marker in the source and, right before it, the space the blank took over. */
 function onItsMarker(source: string, blank: PlacedBlank | undefined, marker: MarkedText['markers'][number] | undefined, span: FilledSpan): boolean {
-  if (blank === undefined || marker === undefined || span.kind !== blank.kind) return false;
-  return span.end === marker.end && span.start === marker.start - blank.space.length && source.slice(span.start, marker.start) === blank.space;
+  if (blank === undefined || marker === undefined || span.kind !== blank.kind || span.end !== marker.end) return false;
+  return span.start === marker.start - blank.space.length && source.slice(span.start, marker.start) === blank.space;
 }
 
 function checkTooMany(model: GlmModel, c: FuzzCase, report: CaseReport): void {
@@ -94,9 +94,10 @@ async function checkEditor(model: GlmModel, c: FuzzCase, report: CaseReport): Pr
   const { fills } = withoutEmptyFills(result, result.spans.map((s) => (s.unfilled ? undefined : s.text)));
   result.spans.forEach((span, i) => {
     const blank = placed[i];
-    if (blank === undefined || span.start !== blank.start - blank.space.length || span.end !== blank.end) v.push(`editor: span ${i} not at its blank`);
+    if (blank === undefined) return;
+    if (span.start !== blank.start - blank.space.length || span.end !== blank.end) v.push(`editor: span ${i} not at its blank`);
     const fill = fills[i];
-    if (fill !== undefined && blank !== undefined && fillEdit(c.text, blank, fill).text.trim() === '') v.push(`editor: blank ${i} written without text`);
+    if (fill !== undefined && fillEdit(c.text, blank, fill).text.trim() === '') v.push(`editor: blank ${i} written without text`);
   });
   // The smallest edits an editor writes give the same text as the core's own (fillEdit against the spans).
   const edits = result.spans.filter((s) => !s.unfilled).map((s) => fillEdit(c.text, placed[s.index] as PlacedBlank, s.text));

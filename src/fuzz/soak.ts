@@ -87,8 +87,8 @@ async function main(): Promise<void> {
   } finally {
     await model.dispose();
   }
-  const summary = { model: model.manifest.name, warmUpFills: opts.warmUp, fills: opts.fills, ...totals, examples, ...memoryAndTime(warmUpRss, rss, ms) };
-  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  const summary = { model: model.manifest.name, warmUpFills: opts.warmUp, fills: opts.fills, ...totals, examples };
+  process.stdout.write(`${JSON.stringify({ ...summary, ...memoryAndTime(warmUpRss, rss, ms) }, null, 2)}\n`);
   process.exitCode = totals.crashes + totals.violations > 0 ? 1 : 0;
 }
 

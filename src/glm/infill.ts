@@ -90,7 +90,9 @@ export async function infill(model: GlmModel, request: BlankedText, options: Inf
 }
 
 /** The spans of the blanks in document order, each generated after the ones before it, until a cancel. */
-async function fillInOrder(gen: Generator, prepared: Prepared, afterPartA: DecodeState): Promise<{ spans: FilledSpan[]; generatedTokens: number }> {
+async function fillInOrder(
+  gen: Generator, prepared: Prepared, afterPartA: DecodeState,
+): Promise<{ spans: FilledSpan[]; generatedTokens: number }> {
   const { blanks, segments } = prepared;
   const s = gen.model.manifest.architecture.maxSequenceLength;
   const spans: FilledSpan[] = [];
