@@ -3,7 +3,7 @@
     /usr/bin/python3 -m models.glm.convert_thudm --checkpoint PATH --family gpt2|roberta|bert \\
         --tokenizer-files vocab.json merges.txt --out FOLDER [--int8] [--max-positions N] [--gelu tanh|erf]
 
---checkpoint is any of (glm-spec.md §10.2):
+--checkpoint is any of (docs/glm.md §10.2):
 - an original THUDM folder: `latest_checkpointed_iteration.txt` names a tag (`release` or an iteration) and
   `<tag>/mp_rank_XX_model_states.pt` hold the weights under the key `module`; several model-parallel ranks are
   merged by THUDM's `change_mp.py` rules;
@@ -31,7 +31,7 @@ from .export import export_onnx, manifest, write_manifest
 from .model import GLM, GLMConfig
 from .thudm_tokenizers import ALL_KINDS, FAMILIES, ConvertedTokenizer, ThudmTokenizerError, convert_tokenizer
 
-HEAD_DIM = 64  # every released GLM (glm-spec §1.4)
+HEAD_DIM = 64  # every released GLM (docs/glm.md §1.4)
 VOCAB_MULTIPLE = 128  # THUDM pads the vocabulary up to a multiple of 128
 EXTERNAL_DATA = "model.onnx.data"
 # Above this many bytes of fp32 weights the ONNX file would pass protobuf's 2 GB limit: weights go to
@@ -189,7 +189,7 @@ def num_layers(state: STATE) -> int:
     return max(layers) + 1 if layers else 0
 
 
-# --- model-parallel merge (THUDM change_mp.py; glm-spec §10.2) -----------------------------------------------------
+# --- model-parallel merge (THUDM change_mp.py; docs/glm.md §10.2) -------------------------------------------------
 def merge_shards(states: List[STATE]) -> STATE:
     keys = list(states[0])
     for rank, state in enumerate(states[1:], 1):
@@ -250,7 +250,7 @@ def check_shapes(state: STATE, config: GLMConfig) -> None:
 
 
 def expected_shapes(c: GLMConfig) -> Dict[str, tuple]:
-    """Shapes of every key (glm-spec §10.1), without allocating a model of that size."""
+    """Shapes of every key (docs/glm.md §10.1), without allocating a model of that size."""
     h, rows = c.hidden_size, c.max_sequence_length + 1
     shapes = {"word_embeddings.weight": (c.vocab_size, h), "transformer.position_embeddings.weight": (rows, h),
               "transformer.block_position_embeddings.weight": (rows, h),
@@ -292,7 +292,7 @@ def load_glm(state: STATE, config: GLMConfig) -> GLM:
 
 
 def row_note(state: STATE, tok: ConvertedTokenizer) -> Optional[str]:
-    """glm-spec §11.1: is the Hub's [MASK] id for glm-roberta-large backed by the same row as <mask>?"""
+    """docs/glm.md §11.1: is the Hub's [MASK] id for glm-roberta-large backed by the same row as <mask>?"""
     emb = state["word_embeddings.weight"]
     mask, hub = tok.special.mask, tok.special.gmask
     if tok.family != "roberta" or hub >= emb.shape[0]:
@@ -375,7 +375,7 @@ def convert(o: Options) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True, help="THUDM checkpoint folder, mp_rank file or pytorch_model.bin")
-    ap.add_argument("--family", required=True, choices=FAMILIES, help="tokenizer family (glm-spec §4.1)")
+    ap.add_argument("--family", required=True, choices=FAMILIES, help="tokenizer family (docs/glm.md §4.1)")
     ap.add_argument("--tokenizer-files", nargs="+", required=True,
                     help="vocab.json + merges.txt (gpt2, roberta) or vocab.txt (bert), or their folder")
     ap.add_argument("--out", required=True, help="model folder to write (point glmInfill.modelPath at it)")

@@ -1,4 +1,4 @@
-"""GLM's Part A / Part B layout with 2D positions (glm-spec.md §2–3, docs/model-contract.md).
+"""GLM's Part A / Part B layout with 2D positions (docs/glm.md §2–3, docs/model-contract.md).
 
 One function builds every layout: pretraining (spans of a token sequence, shuffled) and inference / fixtures
 (text segments around blanks, document order) both go through `build_layout`, so they cannot drift apart.

@@ -4,7 +4,7 @@ Pre-LN transformer with fused QKV, tanh-GeLU MLP, word + position + block-positi
 a final LayerNorm and an output layer tied to the word embeddings. Parameter names follow THUDM's
 (`word_embeddings.weight`, `transformer.layers.{i}.attention.query_key_value.weight`, ...) so released
 checkpoints load with a key map. The cache holds K/V per layer, which is exactly equivalent to THUDM's
-hidden-state "mems" (glm-spec.md §3.3).
+hidden-state "mems" (docs/glm.md §3.3).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# fp16's most negative finite value: a fully masked row stays finite (uniform) instead of NaN (glm-spec §1.2).
+# fp16's most negative finite value: a fully masked row stays finite (uniform) instead of NaN (docs/glm.md §1.2).
 MASKED_SCORE = -65504.0
 
 KVCache = List[Tuple[torch.Tensor, torch.Tensor]]
@@ -121,7 +121,7 @@ class GLM(nn.Module):
         self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size)
         self.transformer = Transformer(config)
         self.apply(self._init_weights)
-        # Output projections of each residual branch get the depth-scaled init (glm-spec §1.3).
+        # Output projections of each residual branch get the depth-scaled init (docs/glm.md §1.3).
         scaled = 0.02 / math.sqrt(2.0 * config.num_layers)
         for layer in self.transformer.layers:
             nn.init.normal_(layer.attention.dense.weight, std=scaled)
@@ -180,7 +180,7 @@ def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 def blank_infilling_loss(model: nn.Module, batch: dict) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Mean loss over Part B targets (glm-spec §5.7) and the per-sample loss sums (for per-objective logs).
+    """Mean loss over Part B targets (docs/glm.md §5.7) and the per-sample loss sums (for per-objective logs).
 
     `model` may be wrapped in DistributedDataParallel: the loss goes through its forward.
     """

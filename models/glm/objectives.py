@@ -1,4 +1,4 @@
-"""GLM's blank-infilling pretraining objectives (glm-spec.md §5).
+"""GLM's blank-infilling pretraining objectives (docs/glm.md §5).
 
 Each objective maps a token sequence (`[CLS] text [eos]`, or a window of a longer document without the eos) to a
 Part A / Part B layout with 2D positions, targets and a loss mask on Part B only:

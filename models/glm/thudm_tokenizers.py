@@ -2,7 +2,7 @@
 
     /usr/bin/python3 -m models.glm.thudm_tokenizers --family gpt2 --files vocab.json merges.txt --out tokenizer.json
 
-Families (glm-spec.md §4.1, §4.2; ids follow THUDM's `data_utils/tokenization.py`):
+Families (docs/glm.md §4.1, §4.2; ids follow THUDM's `data_utils/tokenization.py`):
 - `gpt2` (glm-2b, glm-10b): GPT-2 byte-level BPE. eos = `<|endoftext|>` (50256); then appended in THUDM's order
   sop 50257, eop 50258, [CLS] 50259, [MASK] 50260, [SEP] 50261, [UNK] 50262, [gMASK] 50263, [sMASK] 50264.
   (`[dBLOCK]` 50265 is a pretraining-only token and is left out, so every id ≥ 50265 counts as padding.)
@@ -189,7 +189,7 @@ def roberta_tokenizer(vocab_path: str, merges_path: str) -> ConvertedTokenizer:
     added = [(name, vocab[name]) for name in ["[CLS]", "<pad>", "<|endoftext|>", "[UNK]", "[MASK]"]]
     added += appended(["<|startofpiece|>", "<|endofpiece|>", "[gMASK]", "[sMASK]"], n)
     notes = [f"[MASK] = <mask> {vocab['[MASK]']} as in THUDM's training code (the Hub's added_tokens.json "
-             f"says [MASK] {n + 2}, the untrained task-mask slot; glm-spec §4.2)",
+             f"says [MASK] {n + 2}, the untrained task-mask slot; docs/glm.md §4.2)",
              f"[gMASK] {n + 2} and [sMASK] {n + 3} exist only as ids: glm-roberta-large knows span blanks only"]
     return ConvertedTokenizer("roberta", byte_level_document(added, vocab, merges), special_tokens(ids_of(added)),
                               n + 4, ("span",), notes)

@@ -1,6 +1,6 @@
 """Converter for THUDM's released GLM checkpoints, proved on random-weight checkpoints built in their layouts.
 
-The builders below write THUDM's key names and file layouts (glm-spec.md §10); the model-parallel split follows
+The builders below write THUDM's key names and file layouts (docs/glm.md §10); the model-parallel split follows
 Megatron's partitioning (each rank holds its slice of the heads / FFN columns / vocabulary rows), written
 independently of the converter's merge so that a merge bug shows up as a weight mismatch.
 test/fixtures/thudm-tiny/make.py reuses them for the TypeScript parity fixture.
@@ -44,7 +44,7 @@ def tiny_gpt2_files(folder: str, vocab_size: int = 300) -> Dict[str, str]:
 
 def random_state(layers: int, hidden: int, vocab: int, positions: int, seed: int = 0,
                  dtype=torch.float32) -> Dict[str, torch.Tensor]:
-    """Random weights under THUDM's key names (glm-spec §10.1); every tensor distinct, biases non-zero."""
+    """Random weights under THUDM's key names (docs/glm.md §10.1); every tensor distinct, biases non-zero."""
     g = torch.Generator().manual_seed(seed)
     config = GLMConfig(vocab_size=vocab, hidden_size=hidden, num_layers=layers, num_heads=1,
                        max_sequence_length=positions)

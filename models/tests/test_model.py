@@ -21,7 +21,7 @@ def test_thudm_parameter_names_and_tied_output():
     assert "transformer.layers.1.attention.query_key_value.weight" in names
     assert "transformer.layers.0.mlp.dense_4h_to_h.bias" in names
     assert "transformer.block_position_embeddings.weight" in names
-    assert len(names) == 3 + 12 * CONFIG.num_layers + 2  # glm-spec §10.1: no lm_head key
+    assert len(names) == 3 + 12 * CONFIG.num_layers + 2  # docs/glm.md §10.1: no lm_head key
     assert model().state_dict()["transformer.position_embeddings.weight"].shape == (129, 64)
 
 

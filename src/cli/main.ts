@@ -3,7 +3,7 @@ import {
   BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type DecodingOptions, type Device, type GlmModel, type InfillResult, decodingOptions,
   MAX_THREADS, inMarkedText, infill, loadModel, parseMarkers, rankOptions, readContextFiles, unfilledNote,
 } from '../glm/index.js';
-import { defaultModelFolder } from './defaults.js';
+import { FLAG_DEFAULTS, defaultModelFolder } from './defaults.js';
 import { EXIT, UsageError, endQuietlyOnClosedPipe, exitCodeOf, readInputText } from './io.js';
 
 // The decoding flags map one to one onto the core's decoding options.
@@ -52,25 +52,25 @@ function program(): Command {
     .argument('[text...]', 'text with blanks (else --file, else standard input)')
     .option('-f, --file <path>', 'read the text from a file ("-" for standard input)')
     .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder())
-    .addOption(new Option('-d, --device <device>', 'where to run (wasm: the WebAssembly runtime); falls back to the CPU, or to wasm without a native binary, with a note').choices(DEVICES).default('auto'))
-    .option('--threads <n>', `CPU threads, 0–${MAX_THREADS}; 0 = automatic (half the cores, at most 4)`, threadCount, 0)
+    .addOption(new Option('-d, --device <device>', 'where to run (wasm: the WebAssembly runtime); falls back to the CPU, or to wasm without a native binary, with a note').choices(DEVICES).default(FLAG_DEFAULTS.device))
+    .option('--threads <n>', `CPU threads, 0–${MAX_THREADS}; 0 = automatic (half the cores, at most 4)`, threadCount, FLAG_DEFAULTS.threads)
     .addOption(new Option('--mode <kind>', 'kind of the blank added to text without markers').choices(BLANK_KINDS).default('document'))
-    .option('-n, --max-tokens <n>', 'tokens per blank at most', integer, 32)
-    .option('--min-tokens <n>', 'tokens per blank at least (blocks the end token until then)', integer, 0)
-    .option('-t, --temperature <t>', 'sampling temperature; 0 = greedy', number, 0)
-    .option('--top-k <k>', 'sample among the k most likely tokens; 0 = all', integer, 0)
-    .option('--top-p <p>', 'sample within probability mass p; 1 = all', number, 1)
-    .option('--repetition-penalty <r>', 'penalty for tokens already generated; 1 = none', number, 1)
-    .option('--max-repeats <n>', 'a piece of 1–16 tokens may repeat this many times in a row in a fill; 0 = no limit', integer, 3)
-    .option('--block-repeated-ngrams <n>', 'no n-gram of n tokens comes twice in a fill; 0 = off', integer, 0)
-    .option('--seed <n>', 'seed for sampling', integer, 0)
+    .option('-n, --max-tokens <n>', 'tokens per blank at most', integer, FLAG_DEFAULTS.maxTokens)
+    .option('--min-tokens <n>', 'tokens per blank at least (blocks the end token until then)', integer, FLAG_DEFAULTS.minTokens)
+    .option('-t, --temperature <t>', 'sampling temperature; 0 = greedy', number, FLAG_DEFAULTS.temperature)
+    .option('--top-k <k>', 'sample among the k most likely tokens; 0 = all', integer, FLAG_DEFAULTS.topK)
+    .option('--top-p <p>', 'sample within probability mass p; 1 = all', number, FLAG_DEFAULTS.topP)
+    .option('--repetition-penalty <r>', 'penalty for tokens already generated; 1 = none', number, FLAG_DEFAULTS.repetitionPenalty)
+    .option('--max-repeats <n>', 'a piece of 1–16 tokens may repeat this many times in a row in a fill; 0 = no limit', integer, FLAG_DEFAULTS.maxRepeats)
+    .option('--block-repeated-ngrams <n>', 'no n-gram of n tokens comes twice in a fill; 0 = off', integer, FLAG_DEFAULTS.blockRepeatedNgrams)
+    .option('--seed <n>', 'seed for sampling', integer, FLAG_DEFAULTS.seed)
     .option('--no-require-content', 'allow empty and whitespace-only fills (by default a fill holds some text)')
     .option('--no-stop-at-echo', 'let a fill go on repeating the text after its blank (by default it stops there)')
-    .option('--token-healing', 're-generate the last token of a word the blank touches (for a blank inside a word)', false)
+    .option('--token-healing', 're-generate the last token of a word the blank touches (for a blank inside a word)', FLAG_DEFAULTS.tokenHealing)
     .option('--no-end-at-likeliest', 'keep a span fill whole where it runs on past its likeliest end (by default it is cut back there)')
     .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, the likeliest per token, or the consensus (most like the others)')
-      .choices(['likeliest', 'per-token', 'consensus']).default('likeliest'))
-    .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, 1)
+      .choices(['likeliest', 'per-token', 'consensus']).default(FLAG_DEFAULTS.select))
+    .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, FLAG_DEFAULTS.candidates)
     .option('--context-file <path>', 'more text for the context cache, e.g. other files of the project (repeatable)', collect, [])
     .option('--no-context-cache', 'do not mix a cache of the text and the context files into the model (on by default)')
     .option('--options <a|b|…>', 'rank these fills of the single blank instead of generating')

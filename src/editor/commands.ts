@@ -9,7 +9,7 @@ import type { Notifier } from './notifier.js';
 import type { ContextSources } from './contextSources.js';
 import { inertText } from './inertText.js';
 import { parseOptions, rankBlank } from './ranker.js';
-import { inlineEnabledFor, readSettings } from './settings.js';
+import { type Settings, inlineEnabledFor, readSettings } from './settings.js';
 import type { SettingsPanel } from './settingsPanel.js';
 import type { InlineJournal } from './silence.js';
 
@@ -28,16 +28,18 @@ export interface CommandDeps {
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const command = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
   return [
-    command('glmInfill.fillBlank', () => withEditor((editor) => deps.filler.fill(editor, blankTarget(editor, deps.store, readSettings().mode)))),
-    command('glmInfill.fillWithAlternatives', () => withEditor((editor) =>
-      deps.filler.alternatives(editor, blankTarget(editor, deps.store, readSettings().mode), pickCandidate))),
-    command('glmInfill.markBlank', () => withEditor(async (editor) => markBlank(editor, deps))),
+    command('glmInfill.fillBlank', () => withEditor((editor, settings) =>
+      deps.filler.fill(editor, blankTarget(editor, deps.store, settings.mode), settings))),
+    command('glmInfill.fillWithAlternatives', () => withEditor((editor, settings) =>
+      deps.filler.alternatives(editor, blankTarget(editor, deps.store, settings.mode), settings, pickCandidate))),
+    command('glmInfill.markBlank', () => withEditor(async (editor, settings) => markBlank(editor, deps, settings))),
     command('glmInfill.clearBlanks', () => withEditor(async (editor) => {
       const count = deps.store.list(editor.document).length;
       deps.store.clear(editor.document);
       return count;
     })),
-    command('glmInfill.rankOptions', (input?: unknown) => withEditor((editor) => rankCommand(editor, deps, typeof input === 'string' ? input : undefined))),
+    command('glmInfill.rankOptions', (input?: unknown) => withEditor((editor, settings) =>
+      rankCommand(editor, deps, settings, typeof input === 'string' ? input : undefined))),
     command('glmInfill.cancel', () => deps.filler.cancelAll()),
     command('glmInfill.openSettings', () => deps.panel.show()),
     command('glmInfill.whyNoSuggestion', () => whyNoSuggestion(deps)),
@@ -45,17 +47,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   ];
 }
 
-async function withEditor<T>(fn: (editor: vscode.TextEditor) => Promise<T>): Promise<T | undefined> {
+/** Runs a command on the active editor with one snapshot of the settings, which the command passes down. */
+async function withEditor<T>(fn: (editor: vscode.TextEditor, settings: Settings) => Promise<T>): Promise<T | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage('GLM Infill works in a text editor: open a file and try again.');
     return undefined;
   }
-  return fn(editor);
+  return fn(editor, readSettings());
 }
 
-function markBlank(editor: vscode.TextEditor, deps: CommandDeps): number {
-  const added = deps.store.mark(editor.document, editor.selections, readSettings().mode);
+function markBlank(editor: vscode.TextEditor, deps: CommandDeps, settings: Settings): number {
+  const added = deps.store.mark(editor.document, editor.selections, settings.mode);
   const total = deps.store.list(editor.document).length;
   const kinds = [...new Set(added.map((b) => b.kind))].join(', ');
   vscode.window.setStatusBarMessage(`GLM Infill: ${total} blank${total === 1 ? '' : 's'} marked (${kinds}); "Fill blank" fills them all.`, 4000);
@@ -63,7 +66,9 @@ function markBlank(editor: vscode.TextEditor, deps: CommandDeps): number {
 }
 
 /** Needs exactly one blank: the selection, else the marked blank under the cursor (or the only one), else the cursor. */
-async function rankCommand(editor: vscode.TextEditor, deps: CommandDeps, given: string | undefined): Promise<ClozeResult | undefined> {
+async function rankCommand(
+  editor: vscode.TextEditor, deps: CommandDeps, settings: Settings, given: string | undefined,
+): Promise<ClozeResult | undefined> {
   const target = blankTarget(editor, deps.store, 'span');
   const cursor = editor.document.offsetAt(editor.selection.active);
   const blank = target.blanks.length === 1 ? target.blanks[0] : target.blanks.find((b) => b.start <= cursor && cursor <= b.end);
@@ -85,7 +90,8 @@ async function rankCommand(editor: vscode.TextEditor, deps: CommandDeps, given: 
       (_progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return rankBlank(deps.models, editor, blank, options, controller.signal, deps.context.textsFor(editor.document, readSettings().context));
+        const cache = { contextCache: settings.context.enabled, contextTexts: deps.context.textsFor(editor.document, settings.context) };
+        return rankBlank(deps.models, editor, blank, options, controller.signal, cache);
       });
     // An explicit argument means a caller wants the ranking, not a pick; the palette shows the pick.
     if (given === undefined) void offerRanking(ranking.result, ranking.insert).finally(() => ranking.dispose());

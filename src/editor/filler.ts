@@ -6,7 +6,7 @@ import type { ContextSources } from './contextSources.js';
 import { FillRun, type GenerateOptions, type SpanCandidate } from './fillRun.js';
 import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
-import { readSettings } from './settings.js';
+import type { Settings } from './settings.js';
 import type { StatusBar } from './statusBar.js';
 import { errorText } from './errorText.js';
 import { withoutEmptyFills } from './emptyFills.js';
@@ -49,15 +49,13 @@ export class Filler {
     return n;
   }
 
-  fill(editor: vscode.TextEditor, target: BlankTarget, hooks: FillHooks = {}): Promise<FillOutcome> {
-    const { consensus } = readSettings();
-    return this.run(editor, target, { candidates: consensus, select: 'consensus' }, hooks, async (result) => result.spans.map((s) => (s.unfilled ? undefined : s.text)));
+  fill(editor: vscode.TextEditor, target: BlankTarget, settings: Settings, hooks: FillHooks = {}): Promise<FillOutcome> {
+    return this.run(editor, target, settings, { candidates: settings.consensus, select: 'consensus' }, hooks, async (result) => result.spans.map((s) => (s.unfilled ? undefined : s.text)));
   }
 
   /** Several candidates per blank; `choose` picks one for each in turn (the quick pick, or a test's choice). */
-  alternatives(editor: vscode.TextEditor, target: BlankTarget, choose: Chooser, hooks: FillHooks = {}): Promise<FillOutcome> {
-    const count = readSettings().alternatives;
-    return this.run(editor, target, { candidates: count, select: 'likeliest' }, hooks, async (result, run) => {
+  alternatives(editor: vscode.TextEditor, target: BlankTarget, settings: Settings, choose: Chooser, hooks: FillHooks = {}): Promise<FillOutcome> {
+    return this.run(editor, target, settings, { candidates: settings.alternatives, select: 'likeliest' }, hooks, async (result, run) => {
       const picks: (string | undefined)[] = [];
       for (const span of result.spans) {
         if (span.unfilled) {
@@ -77,6 +75,7 @@ export class Filler {
   private async run(
     editor: vscode.TextEditor,
     target: BlankTarget,
+    settings: Settings,
     choice: Pick<GenerateOptions, 'candidates' | 'select'>,
     hooks: FillHooks,
     decide: (result: InfillResult, run: FillRun) => Promise<(string | undefined)[] | undefined>,
@@ -90,7 +89,6 @@ export class Filler {
       const cancel = token.onCancellationRequested(() => controller.abort());
       try {
         progress.report({ message: this.models.model ? 'reading the document…' : 'loading the model…' });
-        const settings = readSettings();
         const result = await run.generate(this.models, settings, {
           ...choice,
           contextTexts: this.context.textsFor(editor.document, settings.context),

@@ -98,7 +98,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       if (controller.signal.aborted && !timedOut) return this.silent('a newer request replaced this one');
       if (result.timings.tokensPerSecond > 0) this.status.setSpeed(result.timings.tokensPerSecond);
       const fill = result.spans[0]?.text ?? (timedOut ? partial : '');
-      return this.item(document, position, at, placeBlanks(request)[0] as PlacedBlank, fill, timedOut, start);
+      return this.item(document, position, at, placeBlanks(request)[0] as PlacedBlank, fill, timedOut ? settings.inline.timeBudgetMs : undefined, start);
     } catch (error) {
       return this.silent(`the model failed: ${errorText(error)}`, 'See the GLM Infill log.');
     } finally {
@@ -114,11 +114,12 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     at: { text: string; before: string; after: string },
     blank: PlacedBlank,
     fill: string,
-    timedOut: boolean,
+    timedOutAfterMs: number | undefined,
     start: number,
   ): vscode.InlineCompletionItem[] | undefined {
+    const timedOut = timedOutAfterMs !== undefined;
     if (fill.trim() === '') {
-      return this.silent(timedOut ? `nothing was generated within the ${readSettings().inline.timeBudgetMs} ms budget` : 'the model ended the blank at once (an empty fill)',
+      return this.silent(timedOut ? `nothing was generated within the ${timedOutAfterMs} ms budget` : 'the model ended the blank at once (an empty fill)',
         timedOut ? 'Raise glmInfill.inline.timeBudgetMs, or pick a faster device.' : undefined);
     }
     const edit = fillEdit(at.text, blank, fill);

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
-import { type Blank, type ClozeResult, type PlacedBlank, fillEdit, optionFill, placeBlanks, rankOptions } from '../glm/index.js';
+import { type Blank, type CacheOptions, type ClozeResult, type PlacedBlank, fillEdit, optionFill, placeBlanks, rankOptions } from '../glm/index.js';
 import type { ModelManager } from './modelManager.js';
 import { RangeTracker } from './rangeTracker.js';
-import { readSettings } from './settings.js';
 
 /** "good | bad" → ["good", "bad"]; undefined unless there are at least two non-empty options. */
 export function parseOptions(input: string): string[] | undefined {
@@ -22,13 +21,12 @@ export interface Ranking {
  * given answers instead of generating one.
  */
 export async function rankBlank(
-  models: ModelManager, editor: vscode.TextEditor, blank: Blank, options: readonly string[], signal?: AbortSignal, contextTexts: readonly string[] = [],
+  models: ModelManager, editor: vscode.TextEditor, blank: Blank, options: readonly string[], signal?: AbortSignal, cache: CacheOptions = {},
 ): Promise<Ranking> {
   const document = editor.document;
   const tracker = new RangeTracker(document, [blank]);
   try {
     const request = { text: document.getText(), blanks: [{ ...blank, kind: 'span' as const }] };
-    const cache = { contextCache: readSettings().context.enabled, contextTexts };
     const result = await models.use((model) => rankOptions(model, request, options, signal, false, cache));
     const [placed] = placeBlanks(request) as [PlacedBlank];
     return {

@@ -1,5 +1,23 @@
-import { DEVICES, isDevice, isFillMode } from '../glm/index.js';
-import { PANEL_KEYS, type PanelKey } from './settings.js';
+import type { SettingKey } from '../settings/schema.generated.js';
+import { isValidSetting } from '../settings/values.js';
+
+/** The settings the settings page edits; their types, ranges and choices come from package.json. */
+export const PANEL_KEYS = [
+  'mode',
+  'modelPath',
+  'device',
+  'threads',
+  'maxTokens',
+  'temperature',
+  'topP',
+  'inline.enabled',
+  'inline.debounceMs',
+  'context.enabled',
+] as const satisfies readonly SettingKey[];
+export type PanelKey = (typeof PANEL_KEYS)[number];
+
+// A path is never this long; the cap keeps an untrusted page from writing megabytes into settings.json.
+const MAX_STRING = 4096;
 
 /** Messages the settings webview may send; anything else is dropped (a webview is untrusted input). */
 export type PanelRequest =
@@ -23,27 +41,17 @@ export function parsePanelRequest(message: unknown): PanelRequest | undefined {
     case 'openJson':
       return { type: m.type };
     case 'set':
-      return typeof m.key === 'string' && m.key in PANEL_KEYS && validValue(m.key as PanelKey, m.value)
-        ? { type: 'set', key: m.key as PanelKey, value: m.value }
-        : undefined;
+      return isPanelKey(m.key) && validValue(m.key, m.value) ? { type: 'set', key: m.key, value: m.value } : undefined;
     default:
       return undefined;
   }
 }
 
+function isPanelKey(key: unknown): key is PanelKey {
+  return (PANEL_KEYS as readonly unknown[]).includes(key);
+}
+
+/** Exactly what the setting's schema allows: the page's own checks are a convenience, this one is the guard. */
 function validValue(key: PanelKey, value: unknown): boolean {
-  switch (PANEL_KEYS[key]) {
-    case 'mode':
-      return isFillMode(value);
-    case 'device':
-      return isDevice(value) && DEVICES.includes(value);
-    case 'int':
-      return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 100000;
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 2;
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'string':
-      return typeof value === 'string' && value.length < 4096;
-  }
+  return isValidSetting(key, value) && (typeof value !== 'string' || value.length < MAX_STRING);
 }

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { DEVICES } from '../glm/index.js';
+import { settingAt } from '../settings/snapshot.js';
+import { settingSchema } from '../settings/values.js';
 import { bundledModelFolder } from './bundledModel.js';
 import { modelInfo } from './modelInfo.js';
 import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
 import { SECTION, readSettings, updateSetting } from './settings.js';
-import { type PanelRequest, parsePanelRequest } from './settingsMessages.js';
+import { PANEL_KEYS, type PanelRequest, parsePanelRequest } from './settingsMessages.js';
 import { type SpeedReport, measureSpeed } from './speed.js';
 import type { StatusBar } from './statusBar.js';
 import { errorText } from './errorText.js';
@@ -125,7 +126,7 @@ export class SettingsPanel implements vscode.Disposable {
     if (folder) await updateSetting('modelPath', folder.fsPath);
   }
 
-  /** Sends the whole state: small, and it keeps the page free of its own bookkeeping. */
+  /** Sends the whole state: small, and it keeps the page free of its own bookkeeping (and of its own schema). */
   private async post(): Promise<void> {
     if (!this.panel) return;
     const settings = readSettings();
@@ -133,19 +134,9 @@ export class SettingsPanel implements vscode.Disposable {
     const error = this.models.lastError;
     this.sent = {
       type: 'state',
-      settings: {
-        mode: settings.mode,
-        modelPath: settings.modelPath,
-        device: settings.device,
-        threads: settings.threads,
-        maxTokens: settings.maxTokens,
-        temperature: settings.temperature,
-        topP: settings.topP,
-        'inline.enabled': settings.inline.enabled,
-        'inline.debounceMs': settings.inline.debounceMs,
-        'context.enabled': settings.context.enabled,
-      },
-      devices: DEVICES,
+      settings: Object.fromEntries(PANEL_KEYS.map((key) => [key, settingAt(settings, key)])),
+      // The page's ranges and choices: package.json's, so the page checks what the extension will accept.
+      schema: Object.fromEntries(PANEL_KEYS.map((key) => [key, settingSchema(key)])),
       bundledFolder: bundledModelFolder(this.extensionUri.fsPath),
       trusted: vscode.workspace.isTrusted,
       modelState: this.models.state,

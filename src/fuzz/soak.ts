@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Command, InvalidArgumentError } from 'commander';
-import { BLANK_KINDS, type InfillOptions, MARKER_OF_KIND, loadModel } from '../glm/index.js';
+import { BLANK_KINDS, type GlmModel, type InfillOptions, MARKER_OF_KIND, loadModel } from '../glm/index.js';
 import { seededRandom } from '../glm/sampler.js';
 import type { FuzzCase } from './cases.js';
 import { checkCase } from './check.js';
@@ -51,8 +53,24 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 const quantile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))] ?? 0;
 const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 
-async function main(): Promise<void> {
-  const opts = new Command('glm-infill-soak')
+// A full collection on demand, without asking the user for --expose-gc: a leak is memory still referenced after one.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+// Every this many fills the soak collects and reads RSS again: garbage that V8 and onnxruntime free lazily (the last
+// outputs, a released arena chunk) makes single raw readings swing by tens of MiB.
+const COLLECT_EVERY = 10;
+
+interface SoakOptions { model: string; fills: number; warmUp: number; threads: number; contextCache: boolean }
+
+interface Tally {
+  crashes: number; requestErrors: number; violations: number; spans: number; spansWithReplacementChar: number; unfilledSpans: number;
+}
+
+/** What the soak saw: RSS at every measured fill, RSS after a full collection every COLLECT_EVERY fills, fill times. */
+interface Readings { warmUpRss: number[]; rss: number[]; collectedRss: number[]; ms: number[]; heapMiB: number[] }
+
+function parseOptions(): SoakOptions {
+  return new Command('glm-infill-soak')
     .description('Fill many texts on one loaded model; print RSS growth, crashes and invariant violations as JSON.')
     .option('-m, --model <folder>', 'model folder', 'models/default')
     .option('--fills <n>', 'fills to measure (at least 100)', atLeast(100), 1000)
@@ -60,53 +78,73 @@ async function main(): Promise<void> {
     .option('--threads <n>', 'intra-op threads', atLeast(1), 1)
     .option('--no-context-cache', 'fill without the context cache (to tell its memory from the rest)')
     .parse()
-    .opts<{ model: string; fills: number; warmUp: number; threads: number; contextCache: boolean }>();
+    .opts<SoakOptions>();
+}
+
+async function soak(model: GlmModel, documents: readonly string[], opts: SoakOptions, tally: Tally, examples: string[]): Promise<Readings> {
+  const readings: Readings = { warmUpRss: [], rss: [], collectedRss: [], ms: [], heapMiB: [] };
+  for (let i = 0; i < opts.warmUp + opts.fills; i++) {
+    const t0 = performance.now();
+    const report = await checkCase(model, soakCase(documents, i, opts.contextCache));
+    const measured = i >= opts.warmUp;
+    if (measured) readings.ms.push(performance.now() - t0);
+    (measured ? readings.rss : readings.warmUpRss).push(process.memoryUsage().rss);
+    if (measured && (i - opts.warmUp) % COLLECT_EVERY === COLLECT_EVERY - 1) {
+      collectGarbage();
+      const usage = process.memoryUsage();
+      readings.collectedRss.push(usage.rss);
+      readings.heapMiB.push(mib(usage.heapUsed));
+    }
+    if (report.outcome === 'exception') tally.crashes++;
+    else if (report.outcome !== 'filled') tally.requestErrors++;
+    if (report.violations.length > 0 && examples.length < 10) examples.push(`fill ${i}: ${report.violations.join('; ')}`);
+    tally.violations += report.violations.length > 0 ? 1 : 0;
+    tally.spans += report.spans;
+    tally.spansWithReplacementChar += report.replacementSpans;
+    tally.unfilledSpans += report.unfilled;
+    if ((i + 1) % 100 === 0) process.stderr.write(`glm-infill-soak: ${i + 1} fills, RSS ${mib(process.memoryUsage().rss)} MiB\n`);
+  }
+  return readings;
+}
+
+/** Growth of the mean of the last tenth of `xs` over the mean of its first tenth, in percent. */
+function growthPercent(xs: readonly number[]): number {
+  const tenth = Math.max(1, Math.floor(xs.length / 10));
+  const first = mean(xs.slice(0, tenth));
+  return Math.round(((mean(xs.slice(-tenth)) - first) / first) * 1000) / 10;
+}
+
+function memorySummary(r: Readings): Record<string, unknown> {
+  const blocks = (xs: readonly number[], size: number): number[] =>
+    Array.from({ length: Math.ceil(xs.length / size) }, (_, b) => mib(mean(xs.slice(b * size, b * size + size))));
+  return {
+    // The leak figure: RSS after a full collection, last tenth of the run over its first tenth.
+    rssGrowthPercent: growthPercent(r.collectedRss),
+    // Raw readings between collections, which include garbage not yet freed (the earlier soaks' figure).
+    rawRssGrowthPercent: growthPercent(r.rss),
+    rssPeakMiB: mib(Math.max(...r.rss)),
+    collectedRssPer100FillsMiB: blocks(r.collectedRss, 100 / COLLECT_EVERY),
+    rawRssPer100FillsMiB: blocks(r.rss, 100),
+    jsHeapAfterCollectionMiB: { first: r.heapMiB[0], last: r.heapMiB.at(-1) },
+    fillMs: { mean: Math.round(mean(r.ms)), p50: Math.round(quantile(r.ms, 0.5)), p95: Math.round(quantile(r.ms, 0.95)), max: Math.round(Math.max(...r.ms)) },
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions();
   const documents = SOURCES.map((f) => readFileSync(join(process.cwd(), f), 'utf8'));
   const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
-  const warmUpRss: number[] = [];
-  const rss: number[] = [];
-  const ms: number[] = [];
-  const totals = { crashes: 0, requestErrors: 0, violations: 0, spans: 0, spansWithReplacementChar: 0, unfilledSpans: 0 };
+  const tally: Tally = { crashes: 0, requestErrors: 0, violations: 0, spans: 0, spansWithReplacementChar: 0, unfilledSpans: 0 };
   const examples: string[] = [];
+  let readings: Readings;
   try {
-    for (let i = 0; i < opts.warmUp + opts.fills; i++) {
-      const t0 = performance.now();
-      const report = await checkCase(model, soakCase(documents, i, opts.contextCache));
-      const measured = i >= opts.warmUp;
-      if (measured) ms.push(performance.now() - t0);
-      (measured ? rss : warmUpRss).push(process.memoryUsage().rss);
-      if (report.outcome === 'exception') totals.crashes++;
-      else if (report.outcome !== 'filled') totals.requestErrors++;
-      if (report.violations.length > 0 && examples.length < 10) examples.push(`fill ${i}: ${report.violations.join('; ')}`);
-      totals.violations += report.violations.length > 0 ? 1 : 0;
-      totals.spans += report.spans;
-      totals.spansWithReplacementChar += report.replacementSpans;
-      totals.unfilledSpans += report.unfilled;
-      if ((i + 1) % 100 === 0) process.stderr.write(`glm-infill-soak: ${i + 1} fills, RSS ${mib(process.memoryUsage().rss)} MiB\n`);
-    }
+    readings = await soak(model, documents, opts, tally, examples);
   } finally {
     await model.dispose();
   }
-  const summary = { model: model.manifest.name, warmUpFills: opts.warmUp, fills: opts.fills, ...totals, examples };
-  process.stdout.write(`${JSON.stringify({ ...summary, ...memoryAndTime(warmUpRss, rss, ms) }, null, 2)}\n`);
-  process.exitCode = totals.crashes + totals.violations > 0 ? 1 : 0;
-}
-
-/**
- * RSS growth as the mean RSS of the last 100 measured fills over that of the first 100: single readings swing with the
- * last output's size (onnxruntime frees its tensors lazily). The warm-up's own growth is reported beside it.
- */
-function memoryAndTime(warmUpRss: readonly number[], rss: readonly number[], ms: readonly number[]): object {
-  const first = mean(rss.slice(0, 100));
-  const last = mean(rss.slice(-100));
-  const growth = (from: number): number => Math.round(((last - from) / from) * 1000) / 10;
-  return {
-    rssFirst100MiB: mib(first), rssLast100MiB: mib(last), rssPeakMiB: mib(Math.max(...rss)),
-    rssGrowthPercent: growth(first),
-    rssGrowthFromWarmUpStartPercent: warmUpRss.length >= 100 ? growth(mean(warmUpRss.slice(0, 100))) : null,
-    rssMeanPer100FillsMiB: Array.from({ length: Math.ceil(rss.length / 100) }, (_, b) => mib(mean(rss.slice(b * 100, b * 100 + 100)))),
-    fillMs: { mean: Math.round(mean(ms)), p50: Math.round(quantile(ms, 0.5)), p95: Math.round(quantile(ms, 0.95)), max: Math.round(Math.max(...ms)) },
-  };
+  const summary = { model: model.manifest.name, contextCache: opts.contextCache, warmUpFills: opts.warmUp, fills: opts.fills, ...tally, examples, ...memorySummary(readings) };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  process.exitCode = tally.crashes + tally.violations > 0 ? 1 : 0;
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-/** The three kinds of GLM blank and their mask tokens (glm-spec §4.3). */
+/** The three kinds of GLM blank and their mask tokens (docs/glm.md §4.3). */
 export type BlankKind = 'span' | 'sentence' | 'document';
 
 export const BLANK_KINDS: readonly BlankKind[] = ['span', 'sentence', 'document'];

@@ -64,6 +64,15 @@ function contextIndex(tokenizer: GlmTokenizer, texts: readonly string[]): Contex
   return cache;
 }
 
+/**
+ * `text` as a string of its own. A paragraph is a slice of the whole document, and V8 keeps a slice's parent alive:
+ * a memo key would hold on to the document version it was cut from, every keystroke's version of a large file.
+ * Concatenating flattens into a new string, whose slice holds just that copy.
+ */
+function ownCopy(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
 /** The tokenizer's ids of `text`, from the memo when the same text was indexed lately (LRU by characters). */
 function encodeMemo(tokenizer: GlmTokenizer, text: string): Int32Array {
   let memo = memos.get(tokenizer);
@@ -76,7 +85,7 @@ function encodeMemo(tokenizer: GlmTokenizer, text: string): Int32Array {
   }
   // 4 bytes a token, not a JavaScript array's 8: the memo is bounded by characters and stays small.
   const ids = Int32Array.from(tokenizer.encode(text));
-  memo.ids.set(text, ids);
+  memo.ids.set(ownCopy(text), ids);
   memo.chars += text.length;
   for (const key of memo.ids.keys()) {
     if (memo.chars <= MEMO_CHARS || key === text) break;

@@ -13,7 +13,7 @@ import type { WindowReport } from './window.js';
 export interface RankedOption {
   option: string;
   tokens: number[];
-  /** log p(option tokens, eop | Part A): GLM's multi-token cloze score (glm-spec §6.1). */
+  /** log p(option tokens, eop | Part A): GLM's multi-token cloze score (docs/glm.md §6.1). */
   logProb: number;
   /** The scores normalised over the given options: p(y|x) = p(v(y)|c(x)) / Σ p(v(y')|c(x)). */
   probability: number;

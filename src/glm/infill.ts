@@ -58,7 +58,7 @@ export interface InfillResult {
 
 /**
  * Fills every blank of `request`: one Part A prefill for all blanks, then the spans in document order, each seeing
- * Part A and the spans chosen before it (glm-spec §7). Text with markers comes through markers.ts.
+ * Part A and the spans chosen before it (docs/glm.md §7). Text with markers comes through markers.ts.
  */
 export async function infill(model: GlmModel, request: BlankedText, options: InfillOptions = {}): Promise<InfillResult> {
   const t0 = performance.now();

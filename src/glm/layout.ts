@@ -28,7 +28,7 @@ export function maskId(kind: BlankKind, special: SpecialTokens): number {
   return kind === 'sentence' ? special.smask : special.gmask;
 }
 
-/** GLM omits the trailing eos when generation continues the text: last blank a document blank at the very end (§4.4). */
+/** GLM omits the trailing eos when generation continues the text: last blank a document blank at the very end (docs/glm.md §4.4). */
 export function defaultPartAOptions(segments: readonly (readonly number[])[], kinds: readonly BlankKind[]): PartAOptions {
   const endsWithDocumentBlank = kinds.at(-1) === 'document' && (segments.at(-1)?.length ?? 0) === 0;
   return { addCls: true, addEos: !endsWithDocumentBlank };
@@ -63,7 +63,7 @@ export function partAPositions(length: number): [number[], number[]] {
 
 /**
  * Part B token j of a span (j = 0 is sop) sits at the blank's mask position with block position j + 1;
- * the block position restarts at 1 for every blank (§2.1, §7).
+ * the block position restarts at 1 for every blank (docs/glm.md §2.1, §7).
  */
 export function partBPosition(partA: PartA, blank: number, j: number): [number, number] {
   const position = partA.maskIndex[blank];
@@ -94,7 +94,7 @@ export function buildLayout(partA: PartA, fills: readonly (readonly number[])[],
   return { inputIds, targets, positionIds: [row0, row1], sep, lossMask, attentionMask };
 }
 
-/** Row `row` of GLM's mask: Part A rows see Part A; Part B rows see Part A and Part B up to themselves (§3.1). */
+/** Row `row` of GLM's mask: Part A rows see Part A; Part B rows see Part A and Part B up to themselves (docs/glm.md §3.1). */
 export function glmMaskRow(row: number, sep: number, length: number): number[] {
   const visibleUpTo = row < sep ? sep : row + 1;
   return Array.from({ length }, (_, col) => (col < visibleUpTo ? 1 : 0));

@@ -31,7 +31,7 @@ const INDEXES = /[\p{L}\p{N}_)\]]$/u;
 
 /**
  * The front end of the CLI and of tests: finds the `[MASK]`, `[sMASK]`, `[gMASK]` markers of `source`. A text without
- * any gets a blank of `kindAtEnd` at its end, as GLM's generator does (§4.4: [gMASK], continue the text).
+ * any gets a blank of `kindAtEnd` at its end, as GLM's generator does (docs/glm.md §4.4: [gMASK], continue the text).
  *
  * Escapes, as in Markdown: a backslash right before a marker-like word makes it text (`\[MASK]` is not a blank), and
  * two stand for one (`\\[MASK]` is a backslash and a blank). The model reads the text unescaped; `inMarkedText` puts

@@ -17,7 +17,7 @@ export interface TextEdit {
  * Checks the blanks of a request and places each in its text. The one home of the space rule: one space right before a
  * blank belongs to the blank. Byte-level BPE attaches a word's leading space to the word, so training spans start
  * with " word" and Part A never ends a segment with a lone space; the fill brings its own space back (GLM's tokenizer
- * strips it too, §4.2). A space inside the blank before it stays that blank's.
+ * strips it too, docs/glm.md §4.2). A space inside the blank before it stays that blank's.
  */
 export function placeBlanks(request: BlankedText): PlacedBlank[] {
   const { text, blanks } = request;

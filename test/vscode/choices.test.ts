@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { type ClozeResult, type PlacedBlank, fillEdit, infill, placeBlanks, rankOptions } from '../../src/glm/index.js';
 import type { SpanCandidate } from '../../src/editor/fillRun.js';
-import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, openDocument, select } from './helpers.js';
+import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, openDocument, readSettings, select } from './helpers.js';
 
 const TEXT = 'She opened the window and the room filled with cold air. Then she made some tea.';
 
@@ -16,7 +16,7 @@ describe('alternatives and option ranking', () => {
     const blanks = blanksOf(TEXT, ['cold']);
     const offered: string[][] = [];
     const previewed: string[] = [];
-    const outcome = await glm.filler.alternatives(editor, { source: 'selections', blanks, markedIds: [] }, async (_blank, _n, candidates, preview) => {
+    const outcome = await glm.filler.alternatives(editor, { source: 'selections', blanks, markedIds: [] }, readSettings(), async (_blank, _n, candidates, preview) => {
       offered.push(candidates.map((c: SpanCandidate) => c.text));
       candidates.forEach((c) => preview(c));
       previewed.push(...candidates.map((c) => c.text));
@@ -35,7 +35,7 @@ describe('alternatives and option ranking', () => {
   it('cancelling the pick leaves the document unchanged', async () => {
     const glm = await api();
     const editor = await openDocument(TEXT);
-    const outcome = await glm.filler.alternatives(editor, { source: 'selections', blanks: blanksOf(TEXT, ['window']), markedIds: [] }, async () => undefined);
+    const outcome = await glm.filler.alternatives(editor, { source: 'selections', blanks: blanksOf(TEXT, ['window']), markedIds: [] }, readSettings(), async () => undefined);
     assert.equal(outcome.status, 'cancelled');
     assert.equal(editor.document.getText(), TEXT);
   });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { infill } from '../../src/glm/index.js';
 import type { FillOutcome } from '../../src/editor/filler.js';
-import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, nextEvent, openDocument, select } from './helpers.js';
+import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, nextEvent, openDocument, readSettings, select } from './helpers.js';
 
 const TEXT = 'Rivers carry water to the sea. The valley was green and the hills were quiet all summer.';
 
@@ -76,7 +76,7 @@ describe('Fill blank', () => {
     await configure({ maxTokens: 40, minTokens: 40 });
     try {
       let cancelled = 0;
-      const outcome = await glm.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['water', 'green']), markedIds: [] }, {
+      const outcome = await glm.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['water', 'green']), markedIds: [] }, readSettings(), {
         // The first streamed token proves generation is under way; the cancel command is what the user can run.
         onToken: () => void (cancelled++ === 0 && vscode.commands.executeCommand('glmInfill.cancel')),
       });
@@ -93,7 +93,7 @@ describe('Fill blank', () => {
     const editor = await openDocument(TEXT);
     const blanks = blanksOf(TEXT, ['water', 'green']);
     const warned = nextEvent(glm.notifier.onDidNotify, (n) => n.severity === 'warning');
-    const outcome = await glm.filler.fill(editor, { source: 'selections', blanks, markedIds: [] }, {
+    const outcome = await glm.filler.fill(editor, { source: 'selections', blanks, markedIds: [] }, readSettings(), {
       beforeApply: async () => {
         const start = editor.document.positionAt(TEXT.indexOf('water'));
         await editor.edit((b) => b.insert(start.translate(0, 2), 'XYZ')); // "waXYZter": inside blank 1
@@ -110,7 +110,7 @@ describe('Fill blank', () => {
   it('fills around an edit made elsewhere during the fill', async () => {
     const glm = await api();
     const editor = await openDocument(TEXT);
-    const outcome = await glm.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['green']), markedIds: [] }, {
+    const outcome = await glm.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['green']), markedIds: [] }, readSettings(), {
       beforeApply: async () => {
         await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'Note. '));
       },

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { GlmInfillApi } from '../../src/extension.js';
 import { type Blank, type GlmModel, loadModel } from '../../src/glm/index.js';
+import type { SettingKey } from '../../src/settings/schema.generated.js';
+
+// A fill takes the settings snapshot its command read; the tests read one the same way.
+export { readSettings } from '../../src/editor/settings.js';
 
 export const EXTENSION_ID = 'glm-infill.glm-infill';
 
@@ -28,7 +32,7 @@ export function fixtureModel(): string {
 }
 
 /** Settings every test starts from: the fixture model, short non-empty greedy fills. */
-export const BASE_SETTINGS: Record<string, unknown> = {
+export const BASE_SETTINGS: Partial<Record<SettingKey, unknown>> = {
   modelPath: '',
   device: 'cpu',
   threads: 1,
@@ -48,7 +52,7 @@ export const BASE_SETTINGS: Record<string, unknown> = {
   'context.files': 'documentOnly',
 };
 
-export async function configure(values: Record<string, unknown>): Promise<void> {
+export async function configure(values: Partial<Record<SettingKey, unknown>>): Promise<void> {
   const config = vscode.workspace.getConfiguration('glmInfill');
   for (const [key, value] of Object.entries(values)) {
     await config.update(key, key === 'modelPath' && value === '' ? fixtureModel() : value, vscode.ConfigurationTarget.Global);

@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { parsePanelRequest } from '../../src/editor/settingsMessages.js';
+import { PANEL_KEYS, parsePanelRequest } from '../../src/editor/settingsMessages.js';
 import { BASE_SETTINGS, api, closeAll, configure, fixtureModel, metrics } from './helpers.js';
 
 interface PanelState {
   settings: Record<string, unknown>;
+  schema: Record<string, { type: string; default: unknown; minimum?: number; maximum?: number; enum?: string[] }>;
   model: { name: string; bytes: number; maskKinds: string[] } | null;
   speed: { tokensPerSecond: number } | null;
 }
@@ -49,6 +50,24 @@ describe('settings panel, status bar', () => {
     metrics.measuredTokensPerSecond = Math.round(state.speed?.tokensPerSecond ?? 0);
     console.log(`[metrics] "measure speed" on the fixture model: ${state.speed?.tokensPerSecond.toFixed(0)} tokens/s`);
     assert.match(glm.status.text, new RegExp(`${Math.round(state.speed?.tokensPerSecond ?? 0)} tok/s`));
+  });
+
+  it('gives the page package.json\'s types, ranges and choices, and takes only values they allow', async () => {
+    const glm = await api();
+    await vscode.commands.executeCommand('glmInfill.openSettings');
+    await until(() => glm.panel.lastState !== undefined);
+    const manifest = vscode.extensions.getExtension('glm-infill.glm-infill')?.packageJSON as {
+      contributes: { configuration: { properties: Record<string, Record<string, unknown>> } };
+    };
+    const sent = (glm.panel.lastState as PanelState).schema;
+    assert.deepEqual(Object.keys(sent), [...PANEL_KEYS]);
+    for (const key of PANEL_KEYS) {
+      const declared = manifest.contributes.configuration.properties[`glmInfill.${key}`] ?? {};
+      for (const field of ['type', 'default', 'minimum', 'maximum', 'enum'] as const) assert.deepEqual(sent[key]?.[field], declared[field], `${key}.${field}`);
+    }
+    // A value outside the range never reaches settings.json (the old check let top-p 0 through, to be clamped).
+    await glm.panel.receive({ type: 'set', key: 'topP', value: 0 });
+    assert.equal(vscode.workspace.getConfiguration('glmInfill').get('topP'), BASE_SETTINGS.topP);
   });
 
   it('drops malformed messages from the page', () => {
