@@ -5,7 +5,7 @@
 //   npx esbuild --bundle --platform=node --format=cjs --external:onnxruntime-node --external:@huggingface/tokenizers \
 //     scripts/midword-eval.ts --outfile=out/midword-eval.cjs && node out/midword-eval.cjs
 import { readFileSync } from 'node:fs';
-import { infill, loadModel } from '../src/glm/index.js';
+import { infill, loadModel, parseMarkers } from '../src/glm/index.js';
 import { editSimilarity } from '../src/glm/similarity.js';
 
 async function main(): Promise<void> {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     const r = (rows[c.bucket] ??= { n: 0, on: 0, off: 0, exOn: 0, exOff: 0 });
     r.n++;
     for (const heal of [true, false]) {
-      const fill = (await infill(model, text, { maxTokens: 12, mode: 'span', tokenHealing: heal })).spans[0]?.text ?? '';
+      const fill = (await infill(model, parseMarkers(text), { maxTokens: 12, tokenHealing: heal })).spans[0]?.text ?? '';
       const sim = editSimilarity(fill, rest);
       if (heal) { r.on += sim; r.exOn += fill === rest ? 1 : 0; } else { r.off += sim; r.exOff += fill === rest ? 1 : 0; }
     }

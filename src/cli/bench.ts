@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DecodeState } from '../glm/decoder.js';
-import { DEVICES, type Device, type GlmModel, defaultThreads, infill, loadModel } from '../glm/index.js';
+import { DEVICES, type Device, type GlmModel, defaultThreads, infill, loadModel, parseMarkers } from '../glm/index.js';
 import { buildPartA } from '../glm/layout.js';
 import { uncachedNextLogits } from '../glm/reference.js';
 import { type CacheBench, cacheTimes } from './benchCache.js';
@@ -93,9 +93,9 @@ async function multiBlankTimes(model: GlmModel, repeat: number): Promise<{ oneFi
     let i = 0;
     return FOUR_BLANKS.replace(/ \[MASK\]/g, (m) => (i++ === k ? m : ''));
   });
-  const oneFillMs = await medianMs(repeat, () => infill(model, FOUR_BLANKS, options));
+  const oneFillMs = await medianMs(repeat, () => infill(model, parseMarkers(FOUR_BLANKS), options));
   const fourFillsMs = await medianMs(repeat, async () => {
-    for (const text of singles) await infill(model, text, options);
+    for (const text of singles) await infill(model, parseMarkers(text), options);
   });
   return { oneFillMs, fourFillsMs };
 }

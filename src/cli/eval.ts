@@ -8,9 +8,10 @@ import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
-  type BlankKind, type CacheOptions, type DecodingOptions, MARKER_OF_KIND, type GlmModel, decodingOptions, infill, isBlankKind, loadModel, rankOptions,
-  readContextFiles,
+  type Blank, type BlankKind, type BlankedText, type CacheOptions, type DecodingOptions, MARKER_OF_KIND, type GlmModel, type PlacedBlank, decodingOptions, infill,
+  isBlankKind, loadModel, placeBlanks, rankOptions, readContextFiles,
 } from '../glm/index.js';
+import { applyEdits } from '../glm/placement.js';
 import { corpusBleu, editSimilarity } from './metrics.js';
 import { userCaseKind } from './userCaseKind.js';
 
@@ -43,16 +44,10 @@ function readCases(path: string): EvalCase[] {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as EvalCase);
 }
 
-/** The case text with each blank replaced by its marker; null when the text itself holds marker-like strings. */
-function markedText(c: EvalCase): string | null {
-  if (/\[[a-z]?mask\]/i.test(c.text)) return null;
-  let out = '';
-  let cursor = 0;
-  for (const b of [...c.blanks].sort((x, y) => x.start - y.start)) {
-    out += c.text.slice(cursor, b.start) + MARKER_OF_KIND[kindOf(c, b)];
-    cursor = b.end;
-  }
-  return out + c.text.slice(cursor);
+/** The case as the core takes it: its text, untouched, and its blanks, each of the kind the run's rule gives it. */
+function requestOf(c: EvalCase): BlankedText {
+  const blanks = [...c.blanks].sort((x, y) => x.start - y.start);
+  return { text: c.text, blanks: blanks.map((b) => ({ start: b.start, end: b.end, kind: kindOf(c, b) })) };
 }
 
 function kindOf(c: EvalCase, b: EvalBlank): BlankKind {
@@ -67,19 +62,19 @@ async function cacheOf(c: EvalCase): Promise<CacheOptions> {
   return { contextCache: true, contextTexts: texts };
 }
 
-async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Promise<{ score: BlankScore; example: Example }> {
+async function scoreBlankCase(model: GlmModel, c: EvalCase): Promise<{ score: BlankScore; example: Example }> {
   const blank = c.blanks[0] as EvalBlank;
+  const request = requestOf(c);
   const cache = await cacheOf(c);
-  const result = await infill(model, marked, { ...decoding, ...cache, maxTokens: MAX_TOKENS[c.kind] ?? 32, mode: c.mode });
-  const span = result.spans[0];
-  // A space right before the marker belongs to the blank (the tokenizer attaches it to the next word).
-  const absorbed = span !== undefined && marked[span.start] === ' ' ? ' ' : '';
-  const expected = absorbed + blank.original;
-  const fill = span?.text ?? '';
-  const baseline = absorbed + c.baseline;
+  const result = await infill(model, request, { ...decoding, ...cache, maxTokens: MAX_TOKENS[c.kind] ?? 32 });
+  // The blank took over the space before it, if any, and a fill brings it back: the expected text starts with it.
+  const { space } = placeBlanks(request)[0] as PlacedBlank;
+  const expected = space + blank.original;
+  const fill = result.spans[0]?.text ?? '';
+  const baseline = space + c.baseline;
   // Perplexity of the original span as written, without token healing, so the column keeps one meaning.
   const ranked = cacheRule.perplexity
-    ? await rankOptions(model, marked, [blank.original, `${c.baseline}`], undefined, false, cache) : undefined;
+    ? await rankOptions(model, request, [blank.original, `${c.baseline}`], undefined, false, cache) : undefined;
   const original = ranked?.options.find((o) => o.option === blank.original);
   const base = ranked?.options.find((o) => o.option === c.baseline && o !== original) ?? original;
   return {
@@ -95,15 +90,12 @@ async function scoreBlankCase(model: GlmModel, c: EvalCase, marked: string): Pro
   };
 }
 
-async function fillRatioCase(model: GlmModel, c: EvalCase, marked: string): Promise<{ filled: string; baseline: string }> {
-  const result = await infill(model, marked, { ...decoding, maxTokens: 12, mode: 'span' });
-  let baseline = '';
-  let cursor = 0;
-  for (const b of c.blanks) {
-    baseline += c.text.slice(cursor, b.start) + c.baseline;
-    cursor = b.end;
-  }
-  return { filled: result.text, baseline: baseline + c.text.slice(cursor) };
+async function fillRatioCase(model: GlmModel, c: EvalCase): Promise<{ filled: string; baseline: string }> {
+  const request = requestOf(c);
+  const result = await infill(model, request, { ...decoding, maxTokens: 12 });
+  // A blank left without text shows its marker, as the CLI prints it, never the original text it stands for.
+  const shown = result.spans.map((s) => (s.unfilled ? { ...(request.blanks[s.index] as Blank), text: MARKER_OF_KIND[s.kind] } : s));
+  return { filled: applyEdits(c.text, shown), baseline: applyEdits(c.text, request.blanks.map((b) => ({ ...b, text: c.baseline }))) };
 }
 
 function mean(values: readonly number[]): number {
@@ -164,25 +156,22 @@ interface RawResults {
   scores: { bucket: string; kind: string; score: BlankScore }[];
   ratioRuns: { ratio: number; filled: string; baseline: string; original: string }[];
   examples: Example[];
-  skipped: number;
   seconds: number;
 }
 
 async function collect(model: GlmModel, cases: readonly EvalCase[], limit: number): Promise<RawResults> {
   const started = performance.now();
-  const raw: RawResults = { model: model.manifest.name, weights: model.manifest.weights, decoding, setup: { kind: kindRule, contextCache: cacheRule.contextCache }, scores: [], ratioRuns: [], examples: [], skipped: 0, seconds: 0 };
+  const raw: RawResults = { model: model.manifest.name, weights: model.manifest.weights, decoding, setup: { kind: kindRule, contextCache: cacheRule.contextCache }, scores: [], ratioRuns: [], examples: [], seconds: 0 };
   const counts = new Map<string, number>();
   for (const c of cases) {
-    const marked = markedText(c);
-    if (marked === null) { raw.skipped++; continue; }
     const key = c.ratio !== undefined ? `ratio ${c.ratio}` : `${c.bucket}\u0000${c.kind}`;
     if ((counts.get(key) ?? 0) >= limit) continue;
     counts.set(key, (counts.get(key) ?? 0) + 1);
     if (c.ratio !== undefined) {
-      raw.ratioRuns.push({ ratio: c.ratio, ...(await fillRatioCase(model, c, marked)), original: c.text });
+      raw.ratioRuns.push({ ratio: c.ratio, ...(await fillRatioCase(model, c)), original: c.text });
       continue;
     }
-    const { score, example } = await scoreBlankCase(model, c, marked);
+    const { score, example } = await scoreBlankCase(model, c);
     raw.scores.push({ bucket: c.bucket, kind: c.kind, score });
     raw.examples.push(example);
   }
@@ -201,7 +190,7 @@ function merge(parts: readonly RawResults[]): RawResults {
   return {
     ...first,
     scores: parts.flatMap((p) => p.scores), ratioRuns: parts.flatMap((p) => p.ratioRuns), examples: parts.flatMap((p) => p.examples),
-    skipped: parts.reduce((n, p) => n + p.skipped, 0), seconds: parts.reduce((n, p) => n + p.seconds, 0),
+    seconds: parts.reduce((n, p) => n + p.seconds, 0),
   };
 }
 
@@ -226,17 +215,17 @@ function report(raw: RawResults, json?: string): void {
     };
   });
   console.log(markdown(rows, ratios));
-  console.log(`\n${raw.scores.length} blank cases, ${raw.ratioRuns.length} ratio paragraphs, ${raw.skipped} skipped (marker-like text), ` +
+  console.log(`\n${raw.scores.length} blank cases, ${raw.ratioRuns.length} ratio paragraphs, ` +
     `${raw.seconds.toFixed(0)} s, model ${raw.model} (${raw.weights}), ${describe(raw.decoding)}, ` +
     `blank kind ${raw.setup?.kind ?? 'case'}, context cache ${raw.setup?.contextCache === false ? 'off' : 'on'}`);
   if (json) {
-    const { model, weights, decoding: used, setup, examples, skipped, seconds } = raw;
-    writeFileSync(json, `${JSON.stringify({ model, weights, decoding: used, setup, cells: rows, ratios, examples, skipped, seconds }, null, 1)}\n`);
+    const { model, weights, decoding: used, setup, examples, seconds } = raw;
+    writeFileSync(json, `${JSON.stringify({ model, weights, decoding: used, setup, cells: rows, ratios, examples, seconds }, null, 1)}\n`);
   }
 }
 
-async function main(): Promise<void> {
-  const cli = new Command('glm-infill-eval')
+function program(): Command {
+  return new Command('glm-infill-eval')
     .description('Evaluate a model folder on held-out infilling cases (greedy unless told otherwise; seeded).')
     .option('--cases <file>', 'cases.jsonl from python3 -m models.glm.eval_cases')
     .option('-m, --model <folder>', 'model folder')
@@ -259,9 +248,11 @@ async function main(): Promise<void> {
     .option('--no-perplexity', 'skip scoring the original span (halves the run time)')
     .option('--shard <k/n>', 'evaluate only every n-th case from the k-th (0-based), to run shards side by side')
     .option('--raw <file>', 'write the unaveraged results (for --merge)')
-    .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating')
-    .parse();
-  const opts = cli.opts<{
+    .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating');
+}
+
+async function main(): Promise<void> {
+  const opts = program().parse().opts<{
     cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[];
     kind: string; contextCache: boolean; perplexity: boolean;
   } &

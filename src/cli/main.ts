@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type DecodingOptions, type Device, type GlmModel, type InfillResult, decodingOptions,
-  MAX_THREADS, infill, loadModel, rankOptions, readContextFiles, unfilledNote,
+  MAX_THREADS, inMarkedText, infill, loadModel, parseMarkers, rankOptions, readContextFiles, unfilledNote,
 } from '../glm/index.js';
 import { FLAG_DEFAULTS, defaultModelFolder } from './defaults.js';
 import { EXIT, UsageError, endQuietlyOnClosedPipe, exitCodeOf, readInputText } from './io.js';
@@ -90,7 +90,8 @@ async function run(argv: readonly string[]): Promise<number> {
   const opts = cli.opts<CliOptions>();
   const text = await readInputText(cli.args, opts.file);
   const choices = opts.options === undefined ? undefined : parseChoices(opts.options);
-  // Check the decoding options before the model loads, so a typo fails fast.
+  // Check the markers and the decoding options before the model loads, so a typo fails fast.
+  const marked = parseMarkers(text, choices === undefined ? opts.mode : 'span');
   const decoding = decodingOptions({ ...opts, signal: undefined });
   const cache = { contextCache: opts.contextCache, contextTexts: await contextTexts(opts) };
   const model = await loadModel(opts.model, { device: opts.device, threads: opts.threads });
@@ -100,11 +101,11 @@ async function run(argv: readonly string[]): Promise<number> {
   try {
     noteDevice(model);
     if (choices !== undefined) {
-      const result = await rankOptions(model, text, choices, controller.signal, false, cache);
+      const result = await rankOptions(model, marked, choices, controller.signal, false, cache);
       process.stdout.write(opts.json ? `${JSON.stringify(clozeJson(model, result), null, 2)}\n` : formatRanking(result));
       return EXIT.ok;
     }
-    const result = await infill(model, text, { ...decoding, ...cache, mode: opts.mode, signal: controller.signal });
+    const result = inMarkedText(marked, await infill(model, marked, { ...decoding, ...cache, signal: controller.signal }));
     process.stdout.write(opts.json ? `${JSON.stringify(infillJson(model, result), null, 2)}\n` : withNewline(result.text));
     if (result.cancelled) process.stderr.write('glm-infill: interrupted; blanks not reached keep their markers\n');
     // A blank that got no text keeps its marker in the output; a script must not take that for a complete fill.

@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { MARKER_OF_KIND, loadModel, readContextFiles } from '../glm/index.js';
+import { loadModel, readContextFiles } from '../glm/index.js';
 import { COUNT_BINS, type CacheWeights, countBin, weightGroup } from '../glm/cacheMixture.js';
 import { requestCache } from '../glm/cacheOptions.js';
 import { MAX_ORDER } from '../glm/contextCache.js';
@@ -28,12 +28,11 @@ const PRIOR = 10; // pseudo-tokens pulling a sparse bin towards its group's pool
 async function caseStats(model: GlmModel, c: Case, folder: string): Promise<TokenStat[]> {
   const blank = c.blanks[0] as Case['blanks'][number];
   const kind = userCaseKind(c, blank.start, blank.end);
-  const marked = c.text.slice(0, blank.start) + MARKER_OF_KIND[kind] + c.text.slice(blank.end);
-  const prepared = prepare(model, marked, kind, MAX_TOKENS + 1, false);
-  const absorbed = marked[prepared.marked.blanks[0]?.start ?? 0] === ' ' ? ' ' : '';
-  const ids = model.tokenizer.encode(absorbed + blank.original).slice(0, MAX_TOKENS);
+  const prepared = prepare(model, { text: c.text, blanks: [{ start: blank.start, end: blank.end, kind }] }, MAX_TOKENS + 1, false);
+  // The original as a fill would give it: with the space the blank took over.
+  const ids = model.tokenizer.encode((prepared.blanks[0]?.space ?? '') + blank.original).slice(0, MAX_TOKENS);
   const { texts } = await readContextFiles((c.contextFiles ?? []).map((f) => resolve(folder, f)));
-  const mix = requestCache(model, prepared.marked.segments, { contextTexts: texts });
+  const mix = requestCache(model, prepared.segments, { contextTexts: texts });
   if (mix === undefined) return [];
   const special = model.manifest.specialTokens;
   const rows = await optionRows(model, await DecodeState.prefill(model.engine, prepared.partA), ids, special.sop);

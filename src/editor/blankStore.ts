@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
-import { type FillMode, blankKindFor } from '../glm/index.js';
+import { type Blank, type FillMode, blankKindFor } from '../glm/index.js';
 import { textKindOf } from './textKind.js';
 import { offsetChanges } from './changes.js';
 import { mapThrough } from './offsetRange.js';
-import type { DocumentBlank } from './blankText.js';
 
 /** A blank the user marked: it keeps its place (and its number, by document order) while the text around changes. */
-export interface MarkedBlank extends DocumentBlank {
+export interface MarkedBlank extends Blank {
   id: number;
 }
 

@@ -1,13 +1,12 @@
 import type * as vscode from 'vscode';
-import { type FillMode, blankKindFor } from '../glm/index.js';
-import type { DocumentBlank } from './blankText.js';
+import { type Blank, type FillMode, blankKindFor } from '../glm/index.js';
 import type { BlankStore } from './blankStore.js';
 import { textKindOf } from './textKind.js';
 
 /** What "Fill blank" fills, and where those blanks came from (the messages say it). */
 export interface BlankTarget {
   source: 'selections' | 'marked blanks' | 'cursor';
-  blanks: DocumentBlank[];
+  blanks: Blank[];
   /** Ids of marked blanks, index-aligned with `blanks` (they are unmarked once filled). */
   markedIds: number[];
 }
@@ -29,16 +28,16 @@ export function blankTarget(editor: vscode.TextEditor, store: BlankStore, mode: 
   return { source: 'cursor', blanks: disjoint(editor.selections.map((s) => toBlank(document, s, mode))), markedIds: [] };
 }
 
-function toBlank(document: vscode.TextDocument, range: vscode.Range, mode: FillMode): DocumentBlank {
+function toBlank(document: vscode.TextDocument, range: vscode.Range, mode: FillMode): Blank {
   const start = document.offsetAt(range.start);
   const end = document.offsetAt(range.end);
   return { start, end, kind: blankKindFor(mode, document.getText(), start, end, textKindOf(document)) };
 }
 
 /** Sorted, with overlapping or duplicate ranges (VS Code can hold touching multi-cursor selections) merged. */
-export function disjoint(blanks: readonly DocumentBlank[]): DocumentBlank[] {
+export function disjoint(blanks: readonly Blank[]): Blank[] {
   const sorted = [...blanks].sort((a, b) => a.start - b.start || a.end - b.end);
-  const out: DocumentBlank[] = [];
+  const out: Blank[] = [];
   for (const blank of sorted) {
     const last = out[out.length - 1];
     if (last && (blank.start < last.end || (blank.start === last.start && blank.end === last.end))) last.end = Math.max(last.end, blank.end);

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { type FilledSpan, type InfillResult, infill } from '../glm/index.js';
-import { type DocumentBlank, type OffsetEdit, absorbedSpace, fillEdit, markDocument } from './blankText.js';
+import { type Blank, type FilledSpan, type InfillResult, type PlacedBlank, type TextEdit, fillEdit, infill, placeBlanks } from '../glm/index.js';
 import { FillPreview } from './fillPreview.js';
 import type { ModelManager } from './modelManager.js';
 import { RangeTracker } from './rangeTracker.js';
@@ -31,14 +30,15 @@ export interface ApplyReport {
  */
 export class FillRun implements vscode.Disposable {
   readonly document: vscode.TextDocument;
-  readonly blanks: DocumentBlank[];
+  readonly blanks: Blank[];
   readonly preview: FillPreview;
   private readonly tracker: RangeTracker;
-  private absorbed: boolean[] = [];
+  /** The blanks as the core placed them in the text it read (each with the space it took over). */
+  private placed: PlacedBlank[] = [];
 
   constructor(
     private readonly editor: vscode.TextEditor,
-    blanks: readonly DocumentBlank[],
+    blanks: readonly Blank[],
   ) {
     this.document = editor.document;
     this.blanks = [...blanks].sort((a, b) => a.start - b.start);
@@ -48,8 +48,8 @@ export class FillRun implements vscode.Disposable {
 
   /** All blanks in one Part A encode; each span sees the spans before it. */
   async generate(models: ModelManager, settings: Settings, options: GenerateOptions): Promise<InfillResult> {
-    const marked = markDocument(this.document.getText(), this.blanks);
-    const result = await models.use((model) => infill(model, marked.text, {
+    const request = { text: this.document.getText(), blanks: this.blanks };
+    const result = await models.use((model) => infill(model, request, {
       maxTokens: settings.maxTokens,
       minTokens: Math.min(settings.minTokens, settings.maxTokens),
       temperature: settings.temperature,
@@ -65,7 +65,7 @@ export class FillRun implements vscode.Disposable {
         options.onToken?.(event.blank, event.text);
       },
     }));
-    this.absorbed = result.spans.map((span, i) => absorbedSpace(span.start, marked.markerOffsets[i] ?? -1));
+    this.placed = placeBlanks(request);
     result.spans.forEach((span, i) => this.preview.set(i, span.text));
     return result;
   }
@@ -88,22 +88,22 @@ export class FillRun implements vscode.Disposable {
     throw new Error('The document kept changing while the fill was being applied; nothing was changed. Try again.');
   }
 
-  private edits(fills: readonly (string | undefined)[]): { edits: OffsetEdit[]; skipped: number[] } {
+  private edits(fills: readonly (string | undefined)[]): { edits: TextEdit[]; skipped: number[] } {
     const text = this.document.getText();
-    const edits: OffsetEdit[] = [];
+    const edits: TextEdit[] = [];
     const skipped: number[] = [];
     fills.forEach((fill, i) => {
       // No text is never written: it would delete the blank's selected text (the filler tells the user why).
       if (fill === undefined || fill.trim() === '') return;
       if (this.tracker.touched(i)) skipped.push(i);
-      else edits.push(fillEdit(text, this.tracker.range(i), this.absorbed[i] ?? false, fill));
+      else edits.push(fillEdit(text, { ...(this.placed[i] as PlacedBlank), ...this.tracker.range(i) }, fill));
     });
     return { edits, skipped };
   }
 
-  private async write(edits: readonly OffsetEdit[]): Promise<boolean> {
+  private async write(edits: readonly TextEdit[]): Promise<boolean> {
     const document = this.document;
-    const range = (e: OffsetEdit): vscode.Range => new vscode.Range(document.positionAt(e.start), document.positionAt(e.end));
+    const range = (e: TextEdit): vscode.Range => new vscode.Range(document.positionAt(e.start), document.positionAt(e.end));
     if (vscode.window.visibleTextEditors.includes(this.editor)) {
       return this.editor.edit((builder) => edits.forEach((e) => builder.replace(range(e), e.text)), { undoStopBefore: true, undoStopAfter: true });
     }

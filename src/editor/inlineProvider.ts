@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { blankKindFor, infill } from '../glm/index.js';
-import { fillEdit, markDocument } from './blankText.js';
+import { type PlacedBlank, blankKindFor, fillEdit, infill, placeBlanks } from '../glm/index.js';
 import type { ContextSources } from './contextSources.js';
 import type { ModelManager } from './modelManager.js';
 import { type Settings, inlineEnabledFor, readSettings } from './settings.js';
@@ -81,9 +80,9 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     }, settings.inline.timeBudgetMs);
     let partial = '';
     const blank = { start: at.offset, end: at.offset, kind: blankKindFor(settings.mode, at.text, at.offset, at.offset, textKindOf(document)) };
-    const marked = markDocument(at.text, [blank]);
+    const request = { text: at.text, blanks: [blank] };
     try {
-      const result = await this.models.useIfReady((model) => infill(model, marked.text, {
+      const result = await this.models.useIfReady((model) => infill(model, request, {
         maxTokens: settings.inline.maxTokens,
         minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
         tokenHealing: true, // the cursor is often inside a word being typed (see DecodingOptions.tokenHealing)
@@ -99,7 +98,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       if (controller.signal.aborted && !timedOut) return this.silent('a newer request replaced this one');
       if (result.timings.tokensPerSecond > 0) this.status.setSpeed(result.timings.tokensPerSecond);
       const fill = result.spans[0]?.text ?? (timedOut ? partial : '');
-      return this.item(document, position, at, marked.markerOffsets[0] ?? 0, fill, timedOut ? settings.inline.timeBudgetMs : undefined, start);
+      return this.item(document, position, at, placeBlanks(request)[0] as PlacedBlank, fill, timedOut ? settings.inline.timeBudgetMs : undefined, start);
     } catch (error) {
       return this.silent(`the model failed: ${errorText(error)}`, 'See the GLM Infill log.');
     } finally {
@@ -113,7 +112,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     document: vscode.TextDocument,
     position: vscode.Position,
     at: { text: string; before: string; after: string },
-    markerOffset: number,
+    blank: PlacedBlank,
     fill: string,
     timedOutAfterMs: number | undefined,
     start: number,
@@ -123,9 +122,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.silent(timedOut ? `nothing was generated within the ${timedOutAfterMs} ms budget` : 'the model ended the blank at once (an empty fill)',
         timedOut ? 'Raise glmInfill.inline.timeBudgetMs, or pick a faster device.' : undefined);
     }
-    // The core's rule for the one blank: a space right before the marker belongs to the blank.
-    const absorbed = markerOffset > 0 && at.text[markerOffset - 1] === ' ';
-    const edit = fillEdit(at.text, { start: document.offsetAt(position), end: document.offsetAt(position) }, absorbed, fill);
+    const edit = fillEdit(at.text, blank, fill);
     const range = new vscode.Range(document.positionAt(edit.start), position);
     this.cache.remember(document.uri.toString(), at.before, at.after, edit.start === document.offsetAt(position) ? edit.text : '');
     this.latencies.push(performance.now() - start);

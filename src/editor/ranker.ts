@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { type CacheOptions, type ClozeResult, rankOptions } from '../glm/index.js';
-import { type DocumentBlank, fillEdit, markDocument } from './blankText.js';
+import { type Blank, type CacheOptions, type ClozeResult, type PlacedBlank, fillEdit, optionFill, placeBlanks, rankOptions } from '../glm/index.js';
 import type { ModelManager } from './modelManager.js';
 import { RangeTracker } from './rangeTracker.js';
 
@@ -22,21 +21,19 @@ export interface Ranking {
  * given answers instead of generating one.
  */
 export async function rankBlank(
-  models: ModelManager, editor: vscode.TextEditor, blank: DocumentBlank, options: readonly string[], signal?: AbortSignal, cache: CacheOptions = {},
+  models: ModelManager, editor: vscode.TextEditor, blank: Blank, options: readonly string[], signal?: AbortSignal, cache: CacheOptions = {},
 ): Promise<Ranking> {
   const document = editor.document;
   const tracker = new RangeTracker(document, [blank]);
   try {
-    const marked = markDocument(document.getText(), [{ ...blank, kind: 'span' }]);
-    const at = marked.markerOffsets[0] ?? 0;
-    const absorbed = at > 0 && marked.text[at - 1] === ' ';
-    const result = await models.use((model) => rankOptions(model, marked.text, options, signal, false, cache));
+    const request = { text: document.getText(), blanks: [{ ...blank, kind: 'span' as const }] };
+    const result = await models.use((model) => rankOptions(model, request, options, signal, false, cache));
+    const [placed] = placeBlanks(request) as [PlacedBlank];
     return {
       result,
       insert: async (option) => {
         if (tracker.touched(0)) return false;
-        const fill = absorbed && !/^\s/.test(option) ? ` ${option}` : option;
-        const edit = fillEdit(document.getText(), tracker.range(0), absorbed, fill);
+        const edit = fillEdit(document.getText(), { ...placed, ...tracker.range(0) }, optionFill(placed, option));
         const range = new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end));
         return editor.edit((b) => b.replace(range, edit.text), { undoStopBefore: true, undoStopAfter: true });
       },

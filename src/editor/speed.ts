@@ -1,4 +1,4 @@
-import { type GlmModel, MARKER_OF_KIND, infill } from '../glm/index.js';
+import { type GlmModel, infill } from '../glm/index.js';
 
 export interface SpeedReport {
   device: string;
@@ -21,9 +21,10 @@ const TOKENS = 24;
 export async function measureSpeed(model: GlmModel): Promise<SpeedReport> {
   const options = { maxTokens: TOKENS, minTokens: TOKENS, temperature: 0 };
   const kind = model.manifest.maskKinds.includes('span') ? 'span' : model.manifest.maskKinds[0] ?? 'span';
-  const text = SAMPLE.replace('BLANK', MARKER_OF_KIND[kind]);
-  await infill(model, text, options);
-  const { timings } = await infill(model, text, options);
+  const at = SAMPLE.indexOf('BLANK');
+  const request = { text: SAMPLE.replace('BLANK', ''), blanks: [{ start: at, end: at, kind }] };
+  await infill(model, request, options);
+  const { timings } = await infill(model, request, options);
   return {
     device: model.device.used,
     tokensPerSecond: timings.tokensPerSecond,

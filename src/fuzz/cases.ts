@@ -1,15 +1,17 @@
-import { type BlankKind, BLANK_KINDS, type InfillOptions, MARKER_OF_KIND } from '../glm/index.js';
+import { type Blank, type BlankKind, BLANK_KINDS, type InfillOptions, MARKER_OF_KIND } from '../glm/index.js';
 import { seededRandom } from '../glm/sampler.js';
 
-/** One fuzz case: a text with blanks (or none), decoding options, and blanks for the editor path. */
+/** One fuzz case: a text with markers (or none), decoding options, and blanks for the editor path. */
 export interface FuzzCase {
   seed: number;
   index: number;
   layout: string;
   text: string;
   options: InfillOptions;
-  /** Zero-width blanks in `text` for the editor path (markDocument), at least two characters apart. */
-  editorBlanks: { start: number; end: number; kind: BlankKind }[];
+  /** The kind of the blank a text without markers gets at its end. */
+  kindAtEnd: BlankKind;
+  /** Zero-width blanks in `text` for the editor path (the text as it is, typed blanks), at least two characters apart. */
+  editorBlanks: Blank[];
 }
 
 // Atoms a text is made of: words (marker words among them), whitespace of every kind, brackets, scripts, emoji,
@@ -89,7 +91,6 @@ function decoding(random: Random): InfillOptions {
     requireContent: random() >= 0.1,
     stopAtEcho: random() >= 0.1,
     endAtLikeliest: random() >= 0.1,
-    mode: pick(random, BLANK_KINDS),
   };
 }
 
@@ -107,5 +108,7 @@ export function fuzzCase(seed: number, index: number): FuzzCase {
   const random = seededRandom((seed * 1_000_003 + index) >>> 0);
   const layout = pick(random, LAYOUTS);
   const text = layoutText(random, layout);
-  return { seed, index, layout, text, options: decoding(random), editorBlanks: editorBlanks(random, text) };
+  const options = decoding(random);
+  const kindAtEnd = pick(random, BLANK_KINDS);
+  return { seed, index, layout, text, options, kindAtEnd, editorBlanks: editorBlanks(random, text) };
 }

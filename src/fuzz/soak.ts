@@ -38,7 +38,7 @@ function soakCase(documents: readonly string[], i: number, contextCache: boolean
     tokenHealing: random() < 0.2,
     contextCache,
   };
-  return { seed: 0, index: i, layout: 'soak', text, options, editorBlanks: [] };
+  return { seed: 0, index: i, layout: 'soak', text, options, kindAtEnd: 'document', editorBlanks: [] };
 }
 
 function atLeast(min: number): (value: string) => number {

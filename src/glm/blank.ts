@@ -13,3 +13,16 @@ export const MARKER_OF_KIND: Readonly<Record<BlankKind, string>> = {
 export function isBlankKind(value: unknown): value is BlankKind {
   return typeof value === 'string' && (BLANK_KINDS as readonly string[]).includes(value);
 }
+
+/** A blank in the caller's text: the characters [start, end) its fill replaces (none: the fill is inserted at start). */
+export interface Blank {
+  start: number;
+  end: number;
+  kind: BlankKind;
+}
+
+/** What the core fills: a text, left as it is, and its blanks in document order, none overlapping another. */
+export interface BlankedText {
+  text: string;
+  blanks: readonly Blank[];
+}

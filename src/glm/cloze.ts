@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
+import type { BlankedText } from './blank.js';
 import { type CacheOptions, requestCache } from './cacheOptions.js';
 import { DecodeState } from './decoder.js';
 import { withCache } from './generate.js';
 import { GlmError } from './errors.js';
 import type { GlmModel } from './model.js';
+import { optionFill } from './placement.js';
 import { prepare } from './prepare.js';
 import { logProbability } from './processors.js';
 import type { WindowReport } from './window.js';
@@ -25,32 +27,31 @@ export interface ClozeResult {
 }
 
 /**
- * Ranks given fills of the one blank of `text`. Part A runs once; each option is one cached pass over
+ * Ranks given fills of the one blank of `request`. Part A runs once; each option is one cached pass over
  * `sop option…` whose logits at every position give the option's tokens and the closing eop.
- * An option replaces the blank's characters; when the blank absorbed the space before its marker, an option that
- * does not start with whitespace gets that space back (GLM's verbalizers are " Yes" / " No"). With token healing (a
- * blank touching a word), the word's last token is scored with each option, as generation would produce it.
+ * An option replaces the blank's characters, with the blank's space given back as placement.ts's optionFill says.
+ * With token healing (a blank touching a word), the word's last token is scored with each option, as generation
+ * would produce it.
  */
 export async function rankOptions(
-  model: GlmModel, text: string, options: readonly string[], signal?: AbortSignal, tokenHealing = false, cache: CacheOptions = {},
+  model: GlmModel, request: BlankedText, options: readonly string[], signal?: AbortSignal, tokenHealing = false, cache: CacheOptions = {},
 ): Promise<ClozeResult> {
   const t0 = performance.now();
   if (options.length < 2) throw new GlmError('input', 'Give at least two options to rank.');
+  if (request.blanks.length !== 1) {
+    throw new GlmError('input', `Ranking options needs exactly one blank in the text; it has ${request.blanks.length}.`);
+  }
   const special = model.manifest.specialTokens;
   const tokenized = options.map((o) => model.tokenizer.encode(o));
   const longest = Math.max(...tokenized.map((t) => t.length));
-  const prepared = prepare(model, text, 'span', longest + 2, tokenHealing);
-  if (prepared.marked.blanks.length !== 1) {
-    throw new GlmError('input', `Ranking options needs exactly one blank in the text; it has ${prepared.marked.blanks.length}.`);
-  }
-  const blank = prepared.marked.blanks[0] as (typeof prepared.marked.blanks)[number];
-  const absorbedSpace = text[blank.start] === ' ';
+  const prepared = prepare(model, request, longest + 2, tokenHealing);
+  const blank = prepared.blanks[0] as (typeof prepared.blanks)[number];
   // With token healing the word's last token left Part A, so each option is scored together with it.
   const healed = prepared.healing[0]?.prefix ?? '';
-  const ids = options.map((o) => model.tokenizer.encode(healed + (absorbedSpace && !/^\s/.test(o) ? ` ${o}` : o)));
+  const ids = options.map((o) => model.tokenizer.encode(healed + optionFill(blank, o)));
   const limit = model.manifest.architecture.maxSequenceLength;
   const state = await DecodeState.prefill(model.engine, prepared.partA);
-  const gen = { model, cache: requestCache(model, prepared.marked.segments, cache) };
+  const gen = { model, cache: requestCache(model, prepared.segments, cache) };
   const left = prepared.left[0] as number[];
   const t1 = performance.now();
   const scores: number[] = [];

@@ -1,6 +1,6 @@
 // The public surface of the inference core, for the CLI and the extension.
 export { type FillMode, type TextKind, autoKind, blankKindFor, isFillMode } from './autoKind.js';
-export { type BlankKind, BLANK_KINDS, MARKER_OF_KIND, isBlankKind } from './blank.js';
+export { type Blank, type BlankKind, type BlankedText, BLANK_KINDS, MARKER_OF_KIND, isBlankKind } from './blank.js';
 export { type CacheOptions } from './cacheOptions.js';
 export { readContextFiles } from './contextFiles.js';
 export { type ClozeResult, type RankedOption, rankOptions } from './cloze.js';
@@ -9,6 +9,8 @@ export { MAX_THREADS, defaultThreads, resolveThreads } from './engine.js';
 export { GlmError, type GlmErrorCode } from './errors.js';
 export { type DecodingOptions, DEFAULT_DECODING, type TokenEvent } from './generate.js';
 export { type FilledSpan, type InfillOptions, type InfillResult, decodingOptions, infill } from './infill.js';
+export { type MarkedText, inMarkedText, parseMarkers } from './markers.js';
 export { type GlmModel, type LoadOptions, loadModel } from './model.js';
+export { type PlacedBlank, type TextEdit, fillEdit, optionFill, placeBlanks } from './placement.js';
 export type { StopReason } from './stopping.js';
 export { unfilledNote } from './unfilled.js';

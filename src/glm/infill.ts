@@ -1,21 +1,18 @@
 import { performance } from 'node:perf_hooks';
-import type { BlankKind } from './blank.js';
+import type { BlankKind, BlankedText } from './blank.js';
 import { type CacheOptions, requestCache } from './cacheOptions.js';
 import { DecodeState } from './decoder.js';
 import { GlmError } from './errors.js';
-import { type Candidate, DEFAULT_DECODING, type DecodingOptions, createGenerator, fillBlank } from './generate.js';
+import { type Candidate, DEFAULT_DECODING, type DecodingOptions, type Generator, createGenerator, fillBlank } from './generate.js';
 import { MAX_ORDER } from './contextCache.js';
-import { fillText } from './markers.js';
 import type { GlmModel } from './model.js';
-import { prepare } from './prepare.js';
+import { applyEdits, filledRange } from './placement.js';
+import { type Prepared, prepare } from './prepare.js';
 import type { StopReason } from './stopping.js';
 import { unfilledSpan } from './unfilled.js';
 import type { WindowReport } from './window.js';
 
-export interface InfillOptions extends Partial<DecodingOptions>, CacheOptions {
-  /** Kind of the blank appended to a text without markers (GLM appends [gMASK]: continue the text). */
-  mode?: BlankKind;
-}
+export type InfillOptions = Partial<DecodingOptions> & CacheOptions;
 
 export interface SpanCandidate {
   text: string;
@@ -27,14 +24,14 @@ export interface SpanCandidate {
 export interface FilledSpan extends SpanCandidate {
   index: number;
   kind: BlankKind;
-  /** Characters of the input the span replaces (the marker and the space before it, if any). */
+  /** Characters of the caller's text the span replaces: its blank and the space the blank took over (placement.ts). */
   start: number;
   end: number;
   /** All candidates, best first; the first is the span itself. */
   candidates: SpanCandidate[];
   /**
-   * The blank got no text (the positions or the tokens ran out first, see unfilledSpan): its marker stays in `text`,
-   * and a front end must not write the span into a document, where it would delete the blank's text.
+   * The blank got no text (the positions or the tokens ran out first, see unfilledSpan): its characters stay in
+   * `text`, and a front end must not write the span into a document, where it would delete the blank's text.
    */
   unfilled: boolean;
 }
@@ -51,7 +48,7 @@ export interface InfillTimings {
 }
 
 export interface InfillResult {
-  /** The input with every filled blank replaced; blanks left unfilled (by a cancel, or `unfilled`) keep their marker. */
+  /** The caller's text with every filled blank replaced; blanks left unfilled (by a cancel, or `unfilled`) keep their characters. */
   text: string;
   spans: FilledSpan[];
   cancelled: boolean;
@@ -60,62 +57,70 @@ export interface InfillResult {
 }
 
 /**
- * Fills every blank of `text`: one Part A prefill for all blanks, then the spans in document order, each seeing
- * Part A and the spans chosen before it (docs/glm.md §7).
+ * Fills every blank of `request`: one Part A prefill for all blanks, then the spans in document order, each seeing
+ * Part A and the spans chosen before it (docs/glm.md §7). Text with markers comes through markers.ts.
  */
-export async function infill(model: GlmModel, text: string, options: InfillOptions = {}): Promise<InfillResult> {
+export async function infill(model: GlmModel, request: BlankedText, options: InfillOptions = {}): Promise<InfillResult> {
   const t0 = performance.now();
   const decoding = decodingOptions(options);
   // Per blank: sop, the tokens, and the healed token that does not count against maxTokens.
   const perBlank = decoding.maxTokens + 1 + (decoding.tokenHealing ? 1 : 0);
-  const prepared = prepare(model, text, options.mode ?? 'document', perBlank, decoding.tokenHealing);
-  const { marked, kinds, partA } = prepared;
+  const prepared = prepare(model, request, perBlank, decoding.tokenHealing);
   const t1 = performance.now();
-  let state = await DecodeState.prefill(model.engine, partA);
+  const state = await DecodeState.prefill(model.engine, prepared.partA);
   const t2 = performance.now();
-  const gen = createGenerator(model, decoding, requestCache(model, marked.segments, options));
-  const spans: FilledSpan[] = [];
-  const history: number[] = [];
-  let generatedTokens = 0;
-  for (let k = 0; k < kinds.length && !decoding.signal?.aborted; k++) {
-    const context = {
-      kind: kinds[k] as BlankKind, startsLine: startsLine(marked.segments, k), after: marked.segments[k + 1] ?? '', heal: prepared.healing[k],
-      left: [...history, ...(prepared.left[k] as number[])].slice(-MAX_ORDER),
-      maxLength: fairShare(state.length, model.manifest.architecture.maxSequenceLength, kinds.length - k),
-    };
-    const candidates = await fillBlank(gen, state, k, context, history);
-    const best = candidates[0] as Candidate;
-    if (best.stopReason === 'cancelled') break;
-    generatedTokens += candidates.reduce((n, c) => n + c.tokens.length, 0);
-    const unfilled = unfilledSpan(best, decoding);
-    // A blank that got no text leaves no span in Part B: its positions go to the blanks after it.
-    if (!unfilled) {
-      state = best.state;
-      history.push(...best.tokens);
-    }
-    const blank = marked.blanks[k] as (typeof marked.blanks)[number];
-    spans.push({
-      index: k, kind: blank.kind, start: blank.start, end: blank.end, ...publicCandidate(best), candidates: candidates.map(publicCandidate), unfilled,
-    });
-  }
+  const gen = createGenerator(model, decoding, requestCache(model, prepared.segments, options));
+  const { spans, generatedTokens } = await fillInOrder(gen, prepared, state);
   const t3 = performance.now();
-  const cancelled = decoding.signal?.aborted === true;
-  const filled = spans.filter((s) => !s.unfilled);
   return {
-    text: fillText(text, filled, filled.map((s) => s.text)),
+    text: applyEdits(request.text, spans.filter((s) => !s.unfilled)),
     spans,
-    cancelled,
+    cancelled: decoding.signal?.aborted === true,
     window: prepared.window,
     timings: {
       prepareMs: t1 - t0,
       prefillMs: t2 - t1,
       decodeMs: t3 - t2,
       totalMs: t3 - t0,
-      partATokens: partA.ids.length,
+      partATokens: prepared.partA.ids.length,
       generatedTokens,
       tokensPerSecond: t3 > t2 ? (generatedTokens * 1000) / (t3 - t2) : 0,
     },
   };
+}
+
+/** The spans of the blanks in document order, each generated after the ones before it, until a cancel. */
+async function fillInOrder(
+  gen: Generator, prepared: Prepared, afterPartA: DecodeState,
+): Promise<{ spans: FilledSpan[]; generatedTokens: number }> {
+  const { blanks, segments } = prepared;
+  const s = gen.model.manifest.architecture.maxSequenceLength;
+  const spans: FilledSpan[] = [];
+  const history: number[] = [];
+  let state = afterPartA;
+  let generatedTokens = 0;
+  for (let k = 0; k < blanks.length && !gen.options.signal?.aborted; k++) {
+    const blank = blanks[k] as (typeof blanks)[number];
+    const context = {
+      kind: blank.kind, startsLine: startsLine(segments, k), after: segments[k + 1] ?? '', heal: prepared.healing[k],
+      left: [...history, ...(prepared.left[k] as number[])].slice(-MAX_ORDER),
+      maxLength: fairShare(state.length, s, blanks.length - k),
+    };
+    const candidates = await fillBlank(gen, state, k, context, history);
+    const best = candidates[0] as Candidate;
+    if (best.stopReason === 'cancelled') break;
+    generatedTokens += candidates.reduce((n, c) => n + c.tokens.length, 0);
+    const unfilled = unfilledSpan(best, gen.options);
+    // A blank that got no text leaves no span in Part B: its positions go to the blanks after it.
+    if (!unfilled) {
+      state = best.state;
+      history.push(...best.tokens);
+    }
+    spans.push({
+      index: k, kind: blank.kind, ...filledRange(blank), ...publicCandidate(best), candidates: candidates.map(publicCandidate), unfilled,
+    });
+  }
+  return { spans, generatedTokens };
 }
 
 /**

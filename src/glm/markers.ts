@@ -1,17 +1,19 @@
-import { type BlankKind, MARKER_OF_KIND } from './blank.js';
+import { type Blank, type BlankKind, MARKER_OF_KIND } from './blank.js';
 import { GlmError } from './errors.js';
+import type { InfillResult } from './infill.js';
+import { type TextEdit, applyEdits } from './placement.js';
 
-/** A blank found in text: its kind and the characters it replaces (the marker, plus the space it absorbs). */
-export interface MarkedBlank {
-  kind: BlankKind;
-  start: number;
-  end: number;
-}
-
-/** Text cut at its blanks: `segments.length === blanks.length + 1`. */
+/**
+ * Text with blanks written as markers, read as the core takes it: `text` is what the model reads (the markers taken
+ * out, the escapes resolved) and each blank is empty, where its marker stood.
+ */
 export interface MarkedText {
-  segments: string[];
-  blanks: MarkedBlank[];
+  text: string;
+  blanks: Blank[];
+  /** The text as written, markers and escapes in it. */
+  source: string;
+  /** Where each blank's marker stands in `source` (a blank added at the end has an empty one). */
+  markers: { start: number; end: number }[];
 }
 
 const KIND_OF_MARKER = new Map<string, BlankKind>(
@@ -28,59 +30,55 @@ const MARKER_LIKE = /(\\*)(\[[A-Za-z]*mask\])/gi;
 const INDEXES = /[\p{L}\p{N}_)\]]$/u;
 
 /**
- * Finds `[MASK]`, `[sMASK]`, `[gMASK]` markers. One space right before a marker goes into the blank: byte-level
- * BPE attaches a word's leading space to the word, so training spans start with " word" and Part A never ends a
- * segment with a lone space; the generated span brings its own space back (GLM's tokenizer strips it too, docs/glm.md §4.2).
+ * The front end of the CLI and of tests: finds the `[MASK]`, `[sMASK]`, `[gMASK]` markers of `source`. A text without
+ * any gets a blank of `kindAtEnd` at its end, as GLM's generator does (docs/glm.md §4.4: [gMASK], continue the text).
  *
  * Escapes, as in Markdown: a backslash right before a marker-like word makes it text (`\[MASK]` is not a blank), and
- * two stand for one (`\\[MASK]` is a backslash and a blank). The segments (what the model reads) hold the unescaped
- * text; the characters outside the blanks, backslashes included, stay in the filled text as written.
+ * two stand for one (`\\[MASK]` is a backslash and a blank). The model reads the text unescaped; `inMarkedText` puts
+ * the fills back into the source, every character outside the blanks as written, backslashes included.
  */
-export function parseMarkers(text: string): MarkedText {
-  const segments: string[] = [];
-  const blanks: MarkedBlank[] = [];
+export function parseMarkers(source: string, kindAtEnd: BlankKind = 'document'): MarkedText {
+  if (source.trim() === '') throw new GlmError('input', 'The text is empty: give some text, with [MASK], [sMASK] or [gMASK] where blanks go.');
+  const marked: MarkedText = { text: '', blanks: [], source, markers: [] };
   let cursor = 0;
-  let segment = '';
-  for (const match of text.matchAll(MARKER_LIKE)) {
+  for (const match of source.matchAll(MARKER_LIKE)) {
     const slashes = (match[1] as string).length;
     const word = match[2] as string;
     const at = match.index + slashes;
-    segment += text.slice(cursor, match.index) + '\\'.repeat(Math.floor(slashes / 2));
+    marked.text += source.slice(cursor, match.index) + '\\'.repeat(Math.floor(slashes / 2));
     cursor = at;
     const kind = slashes % 2 === 1 ? undefined : KIND_OF_MARKER.get(word);
     if (kind === undefined) {
-      if (slashes === 0 && !INDEXES.test(text.slice(Math.max(0, at - 2), at))) throw unknownMarker(word, at);
-      continue; // text: it goes into the segment with the next piece
+      if (slashes === 0 && !INDEXES.test(source.slice(Math.max(0, at - 2), at))) throw unknownMarker(word, at);
+      continue; // text: it goes into the text with the next piece
     }
-    const absorbs = slashes === 0 && at > 0 && text[at - 1] === ' ' && segment.endsWith(' ');
-    segments.push(absorbs ? segment.slice(0, -1) : segment);
-    blanks.push({ kind, start: absorbs ? at - 1 : at, end: at + word.length });
-    segment = '';
     cursor = at + word.length;
+    addBlank(marked, kind, { start: at, end: cursor });
   }
-  segments.push(segment + text.slice(cursor));
-  return { segments, blanks };
+  marked.text += source.slice(cursor);
+  if (marked.blanks.length === 0) addBlank(marked, kindAtEnd, { start: source.length, end: source.length });
+  return marked;
+}
+
+function addBlank(marked: MarkedText, kind: BlankKind, marker: { start: number; end: number }): void {
+  marked.blanks.push({ start: marked.text.length, end: marked.text.length, kind });
+  marked.markers.push(marker);
 }
 
 /**
- * The markers-less convention of GLM's generator (docs/glm.md §4.4): text without a blank gets one at its end (a [gMASK] by
- * default: continue the text). The absorbed space rule applies, so "Hello" and "Hello " both continue after "Hello".
+ * A result for `marked.text` moved onto the source: each span onto its marker and the space before it, and the
+ * source filled, every character outside the blanks as written. A blank left unfilled keeps its marker.
  */
-export function ensureBlank(marked: MarkedText, text: string, kind: BlankKind = 'document'): MarkedText {
-  if (marked.blanks.length > 0) return marked;
-  const start = text.endsWith(' ') ? text.length - 1 : text.length;
-  return { segments: [text.slice(0, start), ''], blanks: [{ kind, start, end: text.length }] };
+export function inMarkedText(marked: MarkedText, result: InfillResult): InfillResult {
+  const spans = result.spans.map((span) => ({ ...span, ...ontoMarker(marked, span.index, span) }));
+  return { ...result, spans, text: applyEdits(marked.source, spans.filter((s) => !s.unfilled)) };
 }
 
-/** Rebuilds the text with each blank's characters replaced by its fill. */
-export function fillText(text: string, blanks: readonly MarkedBlank[], fills: readonly string[]): string {
-  let out = '';
-  let cursor = 0;
-  blanks.forEach((blank, i) => {
-    out += text.slice(cursor, blank.start) + (fills[i] ?? '');
-    cursor = blank.end;
-  });
-  return out + text.slice(cursor);
+/** A range of `marked.text` that holds blank k (and may reach before it), moved onto the blank's marker in the source. */
+function ontoMarker(marked: MarkedText, k: number, range: Omit<TextEdit, 'text'>): { start: number; end: number } {
+  const blank = marked.blanks[k] as Blank;
+  const marker = marked.markers[k] as { start: number; end: number };
+  return { start: marker.start - (blank.start - range.start), end: marker.end + (range.end - blank.end) };
 }
 
 function unknownMarker(marker: string, at: number): GlmError {

@@ -1,16 +1,17 @@
-import type { BlankKind } from './blank.js';
+import type { BlankKind, BlankedText } from './blank.js';
 import { MAX_ORDER } from './contextCache.js';
 import { GlmError } from './errors.js';
 import { type Healing, healingFor } from './healing.js';
 import { type PartA, buildPartA, defaultPartAOptions } from './layout.js';
-import { type MarkedText, ensureBlank, parseMarkers } from './markers.js';
 import type { GlmModel } from './model.js';
+import { type PlacedBlank, placeBlanks, segmentsAround } from './placement.js';
 import { type WindowReport, precutText, windowSegments } from './window.js';
 
-/** A request turned into Part A: the blanks found in the text and the (windowed) Part A ids. */
+/** A request turned into Part A: its blanks as placed, the text around them, and the (windowed) Part A ids. */
 export interface Prepared {
-  marked: MarkedText;
-  kinds: BlankKind[];
+  blanks: PlacedBlank[];
+  /** The text before each blank and after the last one (`blanks.length + 1` segments), before windowing. */
+  segments: string[];
   partA: PartA;
   window: WindowReport;
   /** Per blank: the token moved from Part A into the fill (token healing), if any. */
@@ -23,20 +24,15 @@ export interface Prepared {
 const CHARS_PER_TOKEN_BOUND = 16;
 
 /**
- * Parses markers (a text without any gets a blank of `mode` at its end, as GLM's generator does), checks the kinds
- * against the model, and builds a Part A that leaves room for `perBlank` Part B tokens per blank (at most half of
- * the positions: context matters more than a long span limit that is rarely reached).
+ * Places the blanks, checks their kinds against the model, and builds a Part A that leaves room for `perBlank`
+ * Part B tokens per blank (at most half of the positions: context matters more than a long span limit that is rarely
+ * reached).
  */
-export function prepare(model: GlmModel, text: string, mode: BlankKind, perBlank: number, heal: boolean): Prepared {
-  if (text.trim() === '') throw new GlmError('input', 'The text is empty: give some text, with [MASK], [sMASK] or [gMASK] where blanks go.');
-  const marked = ensureBlank(parseMarkers(text), text, mode);
-  const kinds = marked.blanks.map((b) => b.kind);
+export function prepare(model: GlmModel, request: BlankedText, perBlank: number, heal: boolean): Prepared {
+  const blanks = placeBlanks(request);
+  const kinds = blanks.map((b) => b.kind);
   const { manifest, tokenizer } = model;
-  const unsupported = kinds.filter((k) => !manifest.maskKinds.includes(k));
-  if (unsupported.length > 0) {
-    throw new GlmError('input', `Model "${manifest.name}" was not trained with ${[...new Set(unsupported)].join('/')} blanks ` +
-      `(it knows ${manifest.maskKinds.join(', ')}).`);
-  }
+  checkKinds(model, kinds);
   const s = manifest.architecture.maxSequenceLength;
   const fixed = 2 + kinds.length; // [CLS], one mask per blank, [eos]
   const minimumPartB = 2 * kinds.length; // sop and one token per blank
@@ -45,13 +41,23 @@ export function prepare(model: GlmModel, text: string, mode: BlankKind, perBlank
       `(each needs a mask, a start token and at least one generated token); fill them in smaller groups.`);
   }
   const reserve = Math.max(minimumPartB, Math.min(perBlank * kinds.length, Math.floor(s / 2)));
-  const texts = precutText(marked.segments, s * CHARS_PER_TOKEN_BOUND);
-  const segments = texts.map((seg) => tokenizer.encode(seg));
-  const healing = marked.blanks.map((blank, k) =>
-    (heal ? healingFor(tokenizer, texts[k] as string, segments[k] as number[], text[blank.start] === ' ') : undefined));
-  healing.forEach((h, k) => h && (segments[k] as number[]).pop());
-  const { segments: kept, report } = windowSegments(segments, s - fixed - reserve);
+  const segments = segmentsAround(request.text, blanks);
+  const texts = precutText(segments, s * CHARS_PER_TOKEN_BOUND);
+  const ids = texts.map((seg) => tokenizer.encode(seg));
+  const healing = blanks.map((blank, k) =>
+    (heal ? healingFor(tokenizer, texts[k] as string, ids[k] as number[], blank.space !== '') : undefined));
+  healing.forEach((h, k) => h && (ids[k] as number[]).pop());
+  const { segments: kept, report } = windowSegments(ids, s - fixed - reserve);
   const partA = buildPartA(kept, kinds, manifest.specialTokens, defaultPartAOptions(kept, kinds));
-  const left = kinds.map((_, k) => (segments[k] as number[]).slice(-MAX_ORDER));
-  return { marked, kinds, partA, window: report, healing, left };
+  const left = kinds.map((_, k) => (ids[k] as number[]).slice(-MAX_ORDER));
+  return { blanks, segments, partA, window: report, healing, left };
+}
+
+function checkKinds(model: GlmModel, kinds: readonly BlankKind[]): void {
+  const { manifest } = model;
+  const unsupported = kinds.filter((k) => !manifest.maskKinds.includes(k));
+  if (unsupported.length > 0) {
+    throw new GlmError('input', `Model "${manifest.name}" was not trained with ${[...new Set(unsupported)].join('/')} blanks ` +
+      `(it knows ${manifest.maskKinds.join(', ')}).`);
+  }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { rankOptions } from '../../src/glm/cloze.js';
+import { parseMarkers } from '../../src/glm/markers.js';
 import { GlmError } from '../../src/glm/errors.js';
 import { DecodeState } from '../../src/glm/decoder.js';
 import { healingFor } from '../../src/glm/healing.js';
@@ -17,7 +18,7 @@ after(() => model.dispose());
 
 test('options are ranked by log p(option, eop | Part A), normalised over the options', async () => {
   // The model's own scores (the context cache's share is tested in context.test.ts).
-  const result = await rankOptions(model, 'The movie was [MASK]. I liked it.', ['good', 'bad', 'not great'], undefined, false, { contextCache: false });
+  const result = await rankOptions(model, parseMarkers('The movie was [MASK]. I liked it.'), ['good', 'bad', 'not great'], undefined, false, { contextCache: false });
   assert.equal(result.options.length, 3);
   const total = result.options.reduce((sum, o) => sum + o.probability, 0);
   assert.ok(Math.abs(total - 1) < 1e-9);
@@ -39,23 +40,23 @@ test('options are ranked by log p(option, eop | Part A), normalised over the opt
 });
 
 test('ranking needs one blank and two options', async () => {
-  await assert.rejects(rankOptions(model, 'a [MASK] b [MASK]', ['x', 'y']), /exactly one blank in the text; it has 2/);
-  await assert.rejects(rankOptions(model, 'a [MASK]', ['x']), /at least two options/);
+  await assert.rejects(rankOptions(model, parseMarkers('a [MASK] b [MASK]'), ['x', 'y']), /exactly one blank in the text; it has 2/);
+  await assert.rejects(rankOptions(model, parseMarkers('a [MASK]'), ['x']), /at least two options/);
 });
 
 test('options of a blank touching a word are scored with the word\'s last token, as generation would write them', async () => {
   const before = 'x=th';
   const healing = healingFor(model.tokenizer, before, model.tokenizer.encode(before), false);
   assert.ok(healing, 'the fixture tokenizer extends the last token of "x=th"');
-  const result = await rankOptions(model, `${before}[MASK]+1`, ['is', 'at'], undefined, true);
+  const result = await rankOptions(model, parseMarkers(`${before}[MASK]+1`), ['is', 'at'], undefined, true);
   for (const o of result.options) assert.deepEqual(o.tokens, model.tokenizer.encode(`${healing.prefix}${o.option}`));
-  const plain = await rankOptions(model, `${before}[MASK]+1`, ['is', 'at']); // off by default
+  const plain = await rankOptions(model, parseMarkers(`${before}[MASK]+1`), ['is', 'at']); // off by default
   for (const o of plain.options) assert.deepEqual(o.tokens, model.tokenizer.encode(o.option));
 });
 
 test('a cancelled ranking is a cancellation, not a bad request (the CLI exits 130, the editor stays silent)', async () => {
   const controller = new AbortController();
   controller.abort();
-  await assert.rejects(rankOptions(model, 'The movie was [MASK].', ['good', 'bad'], controller.signal),
+  await assert.rejects(rankOptions(model, parseMarkers('The movie was [MASK].'), ['good', 'bad'], controller.signal),
     (error: unknown) => error instanceof GlmError && error.code === 'cancelled');
 });

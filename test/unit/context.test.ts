@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { CacheWeights } from '../../src/glm/cacheMixture.js';
-import { infill, rankOptions } from '../../src/glm/index.js';
+import { infill, parseMarkers, rankOptions } from '../../src/glm/index.js';
 import { ROOT, loadTiny } from './helpers.js';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -28,12 +28,12 @@ test('the core mixes the cache into every step: a trusted cache continues the te
   const model = await loadTiny();
   try {
     const text = 'alpha beta gamma delta epsilon. Then alpha beta[MASK]';
-    const cached = await infill(model, text, { cacheWeights: TRUSTED, maxTokens: 1 });
+    const cached = await infill(model, parseMarkers(text), { cacheWeights: TRUSTED, maxTokens: 1 });
     assert.equal(cached.spans[0]?.text, model.tokenizer.decode(model.tokenizer.encode(' gamma').slice(0, 1)));
-    const plain = await infill(model, text, { contextCache: false, maxTokens: 1 });
+    const plain = await infill(model, parseMarkers(text), { contextCache: false, maxTokens: 1 });
     assert.notEqual(plain.spans[0]?.text, cached.spans[0]?.text, 'the fixture alone writes something else');
     // Context texts count like the document: the same continuation comes from a context text alone.
-    const fromContext = await infill(model, 'Then alpha beta[MASK]', { cacheWeights: TRUSTED, maxTokens: 1, contextTexts: ['alpha beta gamma delta'] });
+    const fromContext = await infill(model, parseMarkers('Then alpha beta[MASK]'), { cacheWeights: TRUSTED, maxTokens: 1, contextTexts: ['alpha beta gamma delta'] });
     assert.equal(fromContext.spans[0]?.text, cached.spans[0]?.text);
   } finally {
     await model.dispose();
@@ -44,8 +44,8 @@ test('cloze scoring sees the cache: the option the text predicts gains probabili
   const model = await loadTiny();
   try {
     const text = 'red green blue. red green blue. red green[MASK]';
-    const plain = await rankOptions(model, text, [' blue', ' black'], undefined, false, { contextCache: false });
-    const cached = await rankOptions(model, text, [' blue', ' black'], undefined, false, { cacheWeights: TRUSTED });
+    const plain = await rankOptions(model, parseMarkers(text), [' blue', ' black'], undefined, false, { contextCache: false });
+    const cached = await rankOptions(model, parseMarkers(text), [' blue', ' black'], undefined, false, { cacheWeights: TRUSTED });
     const p = (r: typeof plain): number => r.options.find((o) => o.option === ' blue')?.probability ?? 0;
     assert.ok(p(cached) > p(plain), `${p(cached)} > ${p(plain)}`);
     assert.equal(cached.options[0]?.option, ' blue');

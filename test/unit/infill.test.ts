@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { DecodeState } from '../../src/glm/decoder.js';
 import { GlmError } from '../../src/glm/errors.js';
 import { infill, type InfillOptions } from '../../src/glm/infill.js';
+import { inMarkedText, parseMarkers } from '../../src/glm/markers.js';
 import { buildPartA } from '../../src/glm/layout.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { argmax } from '../../src/glm/processors.js';
@@ -22,7 +23,7 @@ const SPANS: InfillOptions = { minTokens: 4, maxTokens: 4, requireContent: false
 const TWO_BLANKS = 'The quick brown fox [MASK] over the lazy dog. It was [MASK] of times.';
 
 test('all blanks are filled in document order, each span in its place', async () => {
-  const result = await infill(model, TWO_BLANKS, SPANS);
+  const result = await infill(model, parseMarkers(TWO_BLANKS), SPANS);
   assert.equal(result.spans.length, 2);
   assert.equal(result.cancelled, false);
   for (const span of result.spans) {
@@ -37,7 +38,7 @@ test('all blanks are filled in document order, each span in its place', async ()
 });
 
 test('cached multi-blank greedy decoding equals recomputing the whole sequence at every step', async () => {
-  const result = await infill(model, TWO_BLANKS, SPANS);
+  const result = await infill(model, parseMarkers(TWO_BLANKS), SPANS);
   const special = model.manifest.specialTokens;
   const segments = ['The quick brown fox', ' over the lazy dog. It was', ' of times.'].map((t) => model.tokenizer.encode(t));
   const partA = buildPartA(segments, ['span', 'span'], special);
@@ -79,15 +80,15 @@ test('a later blank sees the earlier span: forcing blank 1 changes blank 2 logit
 
 test('seeded sampling is deterministic; another seed gives another fill', async () => {
   const options: InfillOptions = { temperature: 1, maxTokens: 6, minTokens: 6, seed: 11 };
-  const a = await infill(model, TWO_BLANKS, options);
-  const b = await infill(model, TWO_BLANKS, options);
-  const c = await infill(model, TWO_BLANKS, { ...options, seed: 12 });
+  const a = await infill(model, parseMarkers(TWO_BLANKS), options);
+  const b = await infill(model, parseMarkers(TWO_BLANKS), options);
+  const c = await infill(model, parseMarkers(TWO_BLANKS), { ...options, seed: 12 });
   assert.deepEqual(a.spans.map((s) => s.tokens), b.spans.map((s) => s.tokens));
   assert.notDeepEqual(a.spans.map((s) => s.tokens), c.spans.map((s) => s.tokens));
 });
 
 test('candidates: n per blank, best first, greedy ones start with different tokens', async () => {
-  const result = await infill(model, 'One [MASK] two', { candidates: 3, minTokens: 2, maxTokens: 3 });
+  const result = await infill(model, parseMarkers('One [MASK] two'), { candidates: 3, minTokens: 2, maxTokens: 3 });
   const candidates = result.spans[0]?.candidates ?? [];
   assert.equal(candidates.length, 3);
   assert.equal(new Set(candidates.map((c) => c.tokens[0])).size, 3);
@@ -98,7 +99,7 @@ test('candidates: n per blank, best first, greedy ones start with different toke
 
 test('streaming reports every token, and the pieces add up to the span', async () => {
   const events: { blank: number; text: string }[] = [];
-  const result = await infill(model, TWO_BLANKS, { ...SPANS, onToken: (e) => events.push(e) });
+  const result = await infill(model, parseMarkers(TWO_BLANKS), { ...SPANS, onToken: (e) => events.push(e) });
   for (const [k, span] of result.spans.entries()) {
     const texts = events.filter((e) => e.blank === k).map((e) => e.text);
     assert.equal(texts.join(''), span.text.replace(/\uFFFD+$/, ''));
@@ -108,12 +109,13 @@ test('streaming reports every token, and the pieces add up to the span', async (
 test('cancellation mid-generation returns at once and reports cancelled', async () => {
   const controller = new AbortController();
   let tokens = 0;
-  const result = await infill(model, TWO_BLANKS, {
+  const marked = parseMarkers(TWO_BLANKS);
+  const result = inMarkedText(marked, await infill(model, marked, {
     maxTokens: 64, minTokens: 64, signal: controller.signal,
     onToken: () => {
       if (++tokens === 3) controller.abort();
     },
-  });
+  }));
   assert.equal(result.cancelled, true);
   assert.equal(tokens, 3, 'no token after the abort');
   assert.equal(result.spans.length, 0, 'the interrupted blank is not reported as filled');
@@ -121,7 +123,7 @@ test('cancellation mid-generation returns at once and reports cancelled', async 
 });
 
 test('text without a blank is continued with a document blank at its end', async () => {
-  const result = await infill(model, 'Once upon a time', { minTokens: 2, maxTokens: 2 });
+  const result = await infill(model, parseMarkers('Once upon a time'), { minTokens: 2, maxTokens: 2 });
   assert.equal(result.spans.length, 1);
   assert.equal(result.spans[0]?.kind, 'document');
   assert.equal(result.spans[0]?.start, 'Once upon a time'.length);
@@ -131,7 +133,7 @@ test('text without a blank is continued with a document blank at its end', async
 test('a text longer than the model positions is windowed around the blanks, never rejected', async () => {
   const words = (tag: string): string => Array.from({ length: 400 }, (_, i) => `${tag}${i}`).join(' ');
   const text = `${words('a')} [MASK] ${words('b')}`;
-  const result = await infill(model, text, { minTokens: 2, maxTokens: 2 });
+  const result = await infill(model, parseMarkers(text), { minTokens: 2, maxTokens: 2 });
   const s = model.manifest.architecture.maxSequenceLength;
   assert.ok(result.window.textTokens > s, `text tokens ${result.window.textTokens}`);
   assert.ok(result.window.keptTokens < result.window.textTokens);
@@ -147,19 +149,20 @@ test('bad requests are input errors with a clear message', async () => {
     assert.match(error.message, pattern);
     return true;
   };
-  await assert.rejects(infill(model, ''), check('input', /The text is empty/));
-  await assert.rejects(infill(model, '  \n '), check('input', /The text is empty/));
-  await assert.rejects(infill(model, 'a [XMASK] b'), check('input', /Unknown mask marker \[XMASK\]/));
-  await assert.rejects(infill(model, 'x [MASK]', { topP: 0 }), check('input', /top-p must be in/));
-  await assert.rejects(infill(model, 'x [MASK]', { minTokens: 5, maxTokens: 2 }), check('input', /min tokens/));
-  await assert.rejects(infill(model, 'x [MASK]'.repeat(60)), check('too-many-blanks', /60 blanks do not fit the model's 128 positions/));
+  assert.throws(() => parseMarkers(''), check('input', /The text is empty/));
+  assert.throws(() => parseMarkers('  \n '), check('input', /The text is empty/));
+  assert.throws(() => parseMarkers('a [XMASK] b'), check('input', /Unknown mask marker \[XMASK\]/));
+  await assert.rejects(infill(model, { text: 'one two', blanks: [] }), check('input', /no blank/));
+  await assert.rejects(infill(model, parseMarkers('x [MASK]'), { topP: 0 }), check('input', /top-p must be in/));
+  await assert.rejects(infill(model, parseMarkers('x [MASK]'), { minTokens: 5, maxTokens: 2 }), check('input', /min tokens/));
+  await assert.rejects(infill(model, parseMarkers('x [MASK]'.repeat(60))), check('too-many-blanks', /60 blanks do not fit the model's 128 positions/));
 });
 
 test('a fill has content: the end tokens and whitespace-only openings wait for it (requireContent)', async () => {
   // Precondition of the fixture: its greedy first token is eop, so without the rule the fill is empty.
-  const bare = await infill(model, 'The quick brown fox [MASK] over the lazy dog.', { requireContent: false });
+  const bare = await infill(model, parseMarkers('The quick brown fox [MASK] over the lazy dog.'), { requireContent: false });
   assert.equal(bare.spans[0]?.text, '');
-  const filled = await infill(model, 'The quick brown fox [MASK] over the lazy dog.', {});
+  const filled = await infill(model, parseMarkers('The quick brown fox [MASK] over the lazy dog.'), {});
   assert.match(filled.spans[0]?.text ?? '', /\S/);
 
   const ws = model.tokenizer.whitespace();
@@ -167,13 +170,13 @@ test('a fill has content: the end tokens and whitespace-only openings wait for i
   const seen = { on: new Set<string>(), off: new Set<string>() };
   for (let seed = 0; seed < 60; seed++) {
     for (const [text, startsLine] of [['x = [MASK] + 1', false], ['def f():\n[MASK]\n    return 1', true]] as const) {
-      const sampled = { temperature: 3, maxTokens: 3, seed, mode: 'span' as const };
-      const on = (await infill(model, text, sampled)).spans[0];
+      const sampled = { temperature: 3, maxTokens: 3, seed };
+      const on = (await infill(model, parseMarkers(text), sampled)).spans[0];
       const first = opening(on?.tokens[0] ?? -1);
       seen.on.add(first);
       assert.match(on?.text ?? '', /\S/, `seed ${seed}: ${JSON.stringify(on?.text)}`);
       assert.ok(first === 'content' || (startsLine && first === 'inline'), `seed ${seed} opens with ${first}`);
-      const off = (await infill(model, text, { ...sampled, requireContent: false })).spans[0];
+      const off = (await infill(model, parseMarkers(text), { ...sampled, requireContent: false })).spans[0];
       seen.off.add(off?.tokens.length === 0 ? 'empty' : opening(off?.tokens[0] ?? -1));
     }
   }
@@ -182,7 +185,7 @@ test('a fill has content: the end tokens and whitespace-only openings wait for i
 
   // Greedy candidates start with the n best allowed first tokens: all 377 ids of the fixture are asked for.
   const firsts = async (text: string): Promise<string[]> =>
-    (await infill(model, text, { candidates: 377, maxTokens: 1, mode: 'span' })).spans[0]?.candidates.map((c) => opening(c.tokens[0] ?? -1)) ?? [];
+    (await infill(model, parseMarkers(text, 'span'), { candidates: 377, maxTokens: 1 })).spans[0]?.candidates.map((c) => opening(c.tokens[0] ?? -1)) ?? [];
   const midLine = await firsts('x = [MASK] + 1');
   assert.ok(midLine.every((o) => o === 'content'));
   const lineStart = await firsts('def f():\n[MASK]\n    return 1');
@@ -202,10 +205,10 @@ test('a fill holds no piece of 1–16 tokens more than maxRepeats times in a row
     return most;
   };
   // The guard alone: endAtLikeliest would also cut such a loop back.
-  const loose = await infill(model, 'Hello [MASK] world', { maxRepeats: 0, maxTokens: 32, endAtLikeliest: false });
+  const loose = await infill(model, parseMarkers('Hello [MASK] world'), { maxRepeats: 0, maxTokens: 32, endAtLikeliest: false });
   assert.ok(repeatsOf(loose.spans[0]?.tokens ?? []) > 3, 'the fixture model loops without the guard');
   for (const maxRepeats of [3, 2]) {
-    const guarded = await infill(model, 'Hello [MASK] world', { maxRepeats, maxTokens: 32, endAtLikeliest: false });
+    const guarded = await infill(model, parseMarkers('Hello [MASK] world'), { maxRepeats, maxTokens: 32, endAtLikeliest: false });
     assert.ok(repeatsOf(guarded.spans[0]?.tokens ?? []) <= maxRepeats, JSON.stringify(guarded.spans[0]?.text));
   }
 });
@@ -233,19 +236,19 @@ test('a fill stops where it starts to repeat the text after its blank, and drops
   const eop = model.manifest.specialTokens.eop;
   const writer = scripted(model, [...model.tokenizer.encode('count += 1\nprint'), eop]);
   const text = 'self.[MASK] += 1\nprint(self.count)\n';
-  const cut = (await infill(writer, text, { maxTokens: 16, mode: 'span' })).spans[0];
+  const cut = (await infill(writer, parseMarkers(text, 'span'), { maxTokens: 16 })).spans[0];
   assert.equal(cut?.text, 'count');
   assert.equal(cut?.stopReason, 'echo');
   assert.deepEqual(cut?.tokens, model.tokenizer.encode('count'));
-  const whole = (await infill(writer, text, { maxTokens: 16, mode: 'span', stopAtEcho: false })).spans[0];
+  const whole = (await infill(writer, parseMarkers(text, 'span'), { maxTokens: 16, stopAtEcho: false })).spans[0];
   assert.equal(whole?.text, 'count += 1\nprint');
   assert.equal(whole?.stopReason, 'end');
   assert.ok((cut?.logProb ?? 0) > (whole?.logProb ?? 0), 'the cut fill scores only the tokens it keeps');
   // A later blank decodes on from the cut fill's state.
-  const two = await infill(writer, 'self.[MASK] += 1\nprint(self.count)\n[MASK]', { maxTokens: 16, mode: 'span' });
+  const two = await infill(writer, parseMarkers('self.[MASK] += 1\nprint(self.count)\n[MASK]', 'span'), { maxTokens: 16 });
   assert.deepEqual(two.spans.map((s) => s.text), ['count', 'count += 1\nprint']); // nothing follows the second
   // A text after the blank that the fill does not repeat leaves it whole.
-  const other = (await infill(writer, 'self.[MASK] -= 1\n', { maxTokens: 16, mode: 'span' })).spans[0];
+  const other = (await infill(writer, parseMarkers('self.[MASK] -= 1\n', 'span'), { maxTokens: 16 })).spans[0];
   assert.equal(other?.text, 'count += 1\nprint');
 });
 
@@ -257,20 +260,20 @@ test('endAtLikeliest: a span fill that ran on is cut back to where ending was li
   const rivals = [{}, { [eop]: 9.5 }, { [rival]: 9.9 }];
   const writer = scripted(model, [a, b, c, eop], rivals);
   const text = 'x = [MASK]\n';
-  const whole = (await infill(writer, text, { maxTokens: 8, mode: 'span', endAtLikeliest: false })).spans[0];
+  const whole = (await infill(writer, parseMarkers(text, 'span'), { maxTokens: 8, endAtLikeliest: false })).spans[0];
   assert.deepEqual(whole?.tokens, [a, b, c]);
-  const cut = (await infill(writer, text, { maxTokens: 8, mode: 'span' })).spans[0]; // on by default
+  const cut = (await infill(writer, parseMarkers(text, 'span'), { maxTokens: 8 })).spans[0]; // on by default
   assert.deepEqual(cut?.tokens, [a]);
   assert.equal(cut?.stopReason, 'end');
   assert.ok((cut?.logProb ?? -Infinity) > (whole?.logProb ?? 0), 'the cut fill scores its tokens and the end token');
   assert.ok(Math.abs((cut?.logProb ?? 0) - Math.log(Math.exp(9.5) / (Math.exp(10) + Math.exp(9.5)))) < 0.01);
   // Too unlikely an end after `a` leaves the fill whole; so does a sentence blank, which asks for the whole sentence.
   const sure = scripted(model, [a, b, c, eop], [{}, { [eop]: 5 }, { [rival]: 9.9 }]);
-  assert.deepEqual((await infill(sure, text, { maxTokens: 8, mode: 'span', endAtLikeliest: true })).spans[0]?.tokens, [a, b, c]);
-  const sentence = (await infill(writer, 'x = [sMASK]\n', { maxTokens: 8, endAtLikeliest: true })).spans[0];
+  assert.deepEqual((await infill(sure, parseMarkers(text, 'span'), { maxTokens: 8, endAtLikeliest: true })).spans[0]?.tokens, [a, b, c]);
+  const sentence = (await infill(writer, parseMarkers('x = [sMASK]\n'), { maxTokens: 8, endAtLikeliest: true })).spans[0];
   assert.deepEqual(sentence?.tokens, [a, b, c]);
   // A fill that hits maxTokens is cut back too.
-  assert.deepEqual((await infill(writer, text, { maxTokens: 3, mode: 'span', endAtLikeliest: true })).spans[0]?.tokens, [a]);
+  assert.deepEqual((await infill(writer, parseMarkers(text, 'span'), { maxTokens: 3, endAtLikeliest: true })).spans[0]?.tokens, [a]);
 });
 
 /** A word of the fixture tokenizer that is one token and the start of a longer token: what token healing works on. */
@@ -290,19 +293,19 @@ test('token healing: a blank touching a word re-generates the word\'s last token
   const eop = model.manifest.specialTokens.eop;
   const writer = scripted(model, [longer, eop]);
   const text = `x=${word}[MASK]+1`;
-  const healed = await infill(writer, text, { maxTokens: 4, mode: 'span', tokenHealing: true });
+  const healed = await infill(writer, parseMarkers(text, 'span'), { maxTokens: 4, tokenHealing: true });
   assert.equal(healed.spans[0]?.text, longerText.slice(word.length));
   assert.equal(healed.text, `x=${longerText}+1`);
-  const plain = await infill(writer, text, { maxTokens: 4, mode: 'span' }); // off by default
+  const plain = await infill(writer, parseMarkers(text, 'span'), { maxTokens: 4 }); // off by default
   assert.equal(plain.spans[0]?.text, longerText); // the word stays in Part A and the fill repeats it
   // The first token is always one that continues the word, whatever the model prefers.
   for (let seed = 0; seed < 20; seed++) {
-    const sampled = (await infill(model, text, { temperature: 2, maxTokens: 2, seed, mode: 'span', tokenHealing: true })).spans[0];
+    const sampled = (await infill(model, parseMarkers(text, 'span'), { temperature: 2, maxTokens: 2, seed, tokenHealing: true })).spans[0];
     assert.ok(model.tokenizer.decode(sampled?.tokens.slice(0, 1) ?? []).startsWith(word), `seed ${seed}`);
   }
   // No healing after a space, punctuation or at the start of the text.
   for (const other of [`x=${word} [MASK]+1`, `x=${word}.[MASK]+1`, `[MASK] ${word}`]) {
-    const result = await infill(writer, other, { maxTokens: 4, mode: 'span', tokenHealing: true });
+    const result = await infill(writer, parseMarkers(other, 'span'), { maxTokens: 4, tokenHealing: true });
     assert.equal(result.spans[0]?.text.trimStart(), longerText, other);
   }
 });

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type GlmModel, infill, loadModel } from '../../src/glm/index.js';
+import { type GlmModel, infill, loadModel, parseMarkers } from '../../src/glm/index.js';
 import { describeNativeFailure } from '../../src/glm/runtime.js';
 import { FIXTURES, ROOT, TINY, tinyCopy } from './helpers.js';
 
@@ -80,7 +80,7 @@ async function assertSameFills(folder: string, texts: string[]): Promise<void> {
   const native = await loadModel(folder, { device: 'cpu', threads: 1 });
   const wasm = await loadModel(folder, { device: 'wasm', threads: 1 });
   const fills = async (model: GlmModel, text: string): Promise<number[][]> =>
-    (await infill(model, text, { maxTokens: 24 })).spans.map((s) => s.tokens);
+    (await infill(model, parseMarkers(text), { maxTokens: 24 })).spans.map((s) => s.tokens);
   try {
     assert.equal(wasm.device.used, 'wasm');
     for (const text of texts) assert.deepEqual(await fills(wasm, text), await fills(native, text), JSON.stringify(text));

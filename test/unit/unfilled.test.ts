@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { withoutEmptyFills } from '../../src/editor/emptyFills.js';
 import { infill } from '../../src/glm/infill.js';
+import { inMarkedText, parseMarkers } from '../../src/glm/markers.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { unfilledNote, unfilledSpan } from '../../src/glm/unfilled.js';
 import { loadTiny } from './helpers.js';
@@ -37,14 +38,15 @@ test('the editor writes no empty or whitespace-only fill and says which blanks k
 
 test('the positions are shared out: with 42 blanks on 128 positions every blank gets a token, none gets an empty span', async () => {
   // Before the share, the first blanks took every position (maxTokens each) and the last ones got "" with stop 'context'.
-  const result = await infill(model, 'x [MASK]'.repeat(42), { minTokens: 1, requireContent: false });
+  const result = await infill(model, parseMarkers('x [MASK]'.repeat(42)), { minTokens: 1, requireContent: false });
   assert.equal(result.spans.length, 42);
   for (const span of result.spans) assert.ok(span.tokens.length >= 1 && !span.unfilled, JSON.stringify(span));
 });
 
 test('a blank that got no text keeps its marker in the text and is flagged; its positions go to the blanks after it', async () => {
   const text = '\n[MASK]'.repeat(42);
-  const result = await infill(model, text, { temperature: 1, seed: 1 });
+  const marked = parseMarkers(text);
+  const result = inMarkedText(marked, await infill(model, marked, { temperature: 1, seed: 1 }));
   const left = result.spans.filter((s) => s.unfilled);
   assert.deepEqual(left.map((s) => s.index), [2, 22]);
   assert.equal(result.text.split('[MASK]').length - 1, 2);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { infill } from '../../src/glm/infill.js';
+import { parseMarkers } from '../../src/glm/markers.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { seededRandom } from '../../src/glm/sampler.js';
 import { BOUNDARY, afterBytes, utf8Vocab } from '../../src/glm/utf8Guard.js';
@@ -52,7 +53,7 @@ test('sampled fills of the random-weight fixture never hold U+FFFD, whatever the
   const text = '日本語のテキスト[MASK]。絵文字 🎉[MASK] and Ελληνικά[sMASK] مرحبا [gMASK]';
   let spans = 0;
   for (let seed = 0; seed < 12; seed++) {
-    const result = await infill(model, text, { temperature: 1.5, seed, maxTokens: 1 + (seed % 5), requireContent: seed % 2 === 0 });
+    const result = await infill(model, parseMarkers(text), { temperature: 1.5, seed, maxTokens: 1 + (seed % 5), requireContent: seed % 2 === 0 });
     for (const span of result.spans) {
       spans++;
       assert.doesNotMatch(span.text, /\uFFFD/u, `seed ${seed}: ${JSON.stringify(span)}`);

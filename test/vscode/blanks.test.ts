@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { infill } from '../../src/glm/index.js';
 import type { FillOutcome } from '../../src/editor/filler.js';
-import { BASE_SETTINGS, api, closeAll, configure, coreModel, decoding, markedText, openDocument, select } from './helpers.js';
+import { BASE_SETTINGS, api, closeAll, configure, coreModel, decoding, openDocument, select } from './helpers.js';
 
 const TEXT = 'Alpha beta gamma. Delta epsilon zeta. Eta theta iota.';
 
@@ -34,7 +34,7 @@ describe('marked blanks', () => {
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
     assert.equal(outcome.status, 'applied');
-    const core = await infill(await coreModel(), markedText(TEXT, blanks), decoding());
+    const core = await infill(await coreModel(), { text: TEXT, blanks }, decoding());
     assert.equal(editor.document.getText(), core.text);
     assert.equal(glm.blanks.list(editor.document).length, 0);
   });

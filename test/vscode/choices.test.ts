@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { type ClozeResult, infill, rankOptions } from '../../src/glm/index.js';
+import { type ClozeResult, type PlacedBlank, fillEdit, infill, placeBlanks, rankOptions } from '../../src/glm/index.js';
 import type { SpanCandidate } from '../../src/editor/fillRun.js';
-import { fillEdit, markDocument } from '../../src/editor/blankText.js';
-import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, markedText, openDocument, readSettings, select } from './helpers.js';
+import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, openDocument, readSettings, select } from './helpers.js';
 
 const TEXT = 'She opened the window and the room filled with cold air. Then she made some tea.';
 
@@ -23,15 +22,13 @@ describe('alternatives and option ranking', () => {
       previewed.push(...candidates.map((c) => c.text));
       return 1;
     });
-    const core = await infill(await coreModel(), markedText(TEXT, blanks), { ...decoding(), candidates: BASE_SETTINGS.alternatives as number });
+    const core = await infill(await coreModel(), { text: TEXT, blanks }, { ...decoding(), candidates: BASE_SETTINGS.alternatives as number });
     const coreCandidates = core.spans[0]?.candidates.map((c) => c.text) ?? [];
     assert.equal(coreCandidates.length, 3);
     assert.deepEqual(offered, [coreCandidates]);
     assert.equal(outcome.status, 'applied');
     const chosen = coreCandidates[1] as string;
-    const marked = markDocument(TEXT, blanks);
-    const absorbed = (core.spans[0]?.start ?? 0) === (marked.markerOffsets[0] ?? 0) - 1;
-    const edit = fillEdit(TEXT, blanks[0] as (typeof blanks)[number], absorbed, chosen);
+    const edit = fillEdit(TEXT, placeBlanks({ text: TEXT, blanks })[0] as PlacedBlank, chosen);
     assert.equal(editor.document.getText(), TEXT.slice(0, edit.start) + edit.text + TEXT.slice(edit.end));
   });
 
@@ -47,7 +44,7 @@ describe('alternatives and option ranking', () => {
     const editor = await openDocument(TEXT);
     select(editor, 'cold');
     const ranked = await vscode.commands.executeCommand<ClozeResult>('glmInfill.rankOptions', 'warm | cold | fresh');
-    const core = await rankOptions(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['cold'])), ['warm', 'cold', 'fresh']);
+    const core = await rankOptions(await coreModel(), { text: TEXT, blanks: blanksOf(TEXT, ['cold']) }, ['warm', 'cold', 'fresh']);
     assert.deepEqual(ranked.options.map((o) => o.option), core.options.map((o) => o.option));
     ranked.options.forEach((o, i) => assert.ok(Math.abs(o.logProb - (core.options[i]?.logProb ?? NaN)) < 1e-6));
     assert.equal(editor.document.getText(), TEXT);

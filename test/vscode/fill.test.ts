@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { infill } from '../../src/glm/index.js';
 import type { FillOutcome } from '../../src/editor/filler.js';
-import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, markedText, nextEvent, openDocument, readSettings, select } from './helpers.js';
+import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, nextEvent, openDocument, readSettings, select } from './helpers.js';
 
 const TEXT = 'Rivers carry water to the sea. The valley was green and the hills were quiet all summer.';
 
 async function expected(text: string, words: string[]): Promise<string> {
-  return (await infill(await coreModel(), markedText(text, blanksOf(text, words)), decoding())).text;
+  return (await infill(await coreModel(), { text, blanks: blanksOf(text, words) }, decoding())).text;
 }
 
 describe('Fill blank', () => {
@@ -31,10 +31,10 @@ describe('Fill blank', () => {
       const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
       assert.equal(outcome.status, 'applied');
       assert.equal(outcome.result?.spans[0]?.candidates.length, 6);
-      const core = await infill(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['quiet'])),
+      const core = await infill(await coreModel(), { text: TEXT, blanks: blanksOf(TEXT, ['quiet']) },
         { ...decoding(), candidates: 6, select: 'consensus' });
       assert.equal(editor.document.getText(), core.text);
-      const likeliest = await infill(await coreModel(), markedText(TEXT, blanksOf(TEXT, ['quiet'])), { ...decoding(), candidates: 6 });
+      const likeliest = await infill(await coreModel(), { text: TEXT, blanks: blanksOf(TEXT, ['quiet']) }, { ...decoding(), candidates: 6 });
       assert.notEqual(core.text, likeliest.text, 'the fixture should make consensus and likeliest differ here');
     } finally {
       await configure({ consensus: BASE_SETTINGS.consensus });
@@ -56,7 +56,7 @@ describe('Fill blank', () => {
     editor.selection = new vscode.Selection(editor.document.positionAt(at), editor.document.positionAt(at));
     const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
     assert.equal(outcome.status, 'applied');
-    const core = await infill(await coreModel(), markedText(TEXT, [{ start: at, end: at, kind: 'span' }]), decoding());
+    const core = await infill(await coreModel(), { text: TEXT, blanks: [{ start: at, end: at, kind: 'span' }] }, decoding());
     assert.equal(editor.document.getText(), core.text);
   });
 

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { GlmInfillApi } from '../../src/extension.js';
-import { type GlmModel, loadModel } from '../../src/glm/index.js';
-import { markDocument, type DocumentBlank } from '../../src/editor/blankText.js';
+import { type Blank, type GlmModel, loadModel } from '../../src/glm/index.js';
 import type { SettingKey } from '../../src/settings/schema.generated.js';
 
 // A fill takes the settings snapshot its command read; the tests read one the same way.
@@ -82,13 +81,8 @@ export function select(editor: vscode.TextEditor, ...words: string[]): void {
   });
 }
 
-export function blanksOf(text: string, words: readonly string[], kind: DocumentBlank['kind'] = 'span'): DocumentBlank[] {
+export function blanksOf(text: string, words: readonly string[], kind: Blank['kind'] = 'span'): Blank[] {
   return words.map((w) => ({ start: text.indexOf(w), end: text.indexOf(w) + w.length, kind }));
-}
-
-/** The text the core gives for these blanks of `text`, with the test settings. */
-export function markedText(text: string, blanks: readonly DocumentBlank[]): string {
-  return markDocument(text, blanks).text;
 }
 
 export async function closeAll(): Promise<void> {

@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { mapRange, mapThrough } from '../../src/editor/offsetRange.js';
 import { TypeThroughCache } from '../../src/editor/typeThroughCache.js';
-import { fillEdit, markDocument } from '../../src/editor/blankText.js';
 
-describe('range mapping, markers, cache (pure)', () => {
+describe('range mapping, cache (pure)', () => {
   it('keeps a blank in place through edits around it and flags edits inside it', () => {
     const blank = { start: 10, end: 15 };
     assert.deepEqual(mapRange(blank, { start: 0, end: 0, length: 3 }), { start: 13, end: 18, touched: false, removed: false });
@@ -22,18 +21,6 @@ describe('range mapping, markers, cache (pure)', () => {
     const changes = [{ start: 0, end: 0, length: 2 }, { start: 20, end: 21, length: 0 }];
     assert.deepEqual(mapThrough({ start: 10, end: 12 }, changes), mapThrough({ start: 10, end: 12 }, [...changes].reverse()));
     assert.deepEqual(mapThrough({ start: 10, end: 12 }, changes), { start: 12, end: 14, touched: false, removed: false });
-  });
-
-  it('neutralises marker-like text in the document', () => {
-    const marked = markDocument('Use [MASK] here: x.', [{ start: 17, end: 18, kind: 'span' }]);
-    assert.equal(marked.text, 'Use [\u200BMASK] here: [MASK].');
-    assert.deepEqual(marked.markerOffsets, [18]);
-  });
-
-  it('gives the absorbed space back only when the fill brings its own', () => {
-    assert.deepEqual(fillEdit('a b', { start: 2, end: 3 }, true, ' c'), { start: 2, end: 3, text: 'c' });
-    assert.deepEqual(fillEdit('a b', { start: 2, end: 3 }, true, 'c'), { start: 1, end: 3, text: 'c' });
-    assert.deepEqual(fillEdit('ab', { start: 1, end: 2 }, false, 'c'), { start: 1, end: 2, text: 'c' });
   });
 
   it('serves the rest of a suggestion while it is typed through', () => {
