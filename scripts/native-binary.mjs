@@ -30,3 +30,12 @@ function peTarget(head) {
   const machine = PE_MACHINES[head.readUInt16LE(pe + 4)];
   return machine ? `win32-${machine}` : `PE machine 0x${head.readUInt16LE(pe + 4).toString(16)}`;
 }
+
+/**
+ * The onnxruntime library a binding loads, by the name its import table or load command holds
+ * (libonnxruntime.so.1, @rpath/libonnxruntime.1.dylib, onnxruntime.dll), or undefined when it names none.
+ */
+export function linkedRuntime(binding) {
+  const name = /libonnxruntime\.so\.\d+|libonnxruntime\.\d+\.dylib|onnxruntime\.dll/i.exec(binding.toString('latin1'));
+  return name?.[0];
+}

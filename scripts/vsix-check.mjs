@@ -3,7 +3,7 @@
 // (their headers read, so a wrong platform's copy is caught), nothing from the sources, and a bounded size.
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { binaryTarget } from './native-binary.mjs';
+import { binaryTarget, linkedRuntime } from './native-binary.mjs';
 import { entryHead, readZip } from './zip.mjs';
 
 /** The targets onnxruntime-node ships a native binary for: `npm run package:all` builds one VSIX for each. */
@@ -35,7 +35,10 @@ export function inspectVsix(file) {
   const zip = readZip(file);
   const native = [...zip.entries.values()]
     .filter((e) => e.name.startsWith(NATIVE_FOLDER) && e.size > 0)
-    .map((e) => ({ name: e.name.slice(NATIVE_FOLDER.length), target: binaryTarget(entryHead(zip, e, 4096)) }));
+    .map((e) => ({ name: e.name.slice(NATIVE_FOLDER.length), target: binaryTarget(entryHead(zip, e, 4096)), entry: e }));
+  for (const binary of native) {
+    if (binary.name.endsWith('/onnxruntime_binding.node')) binary.links = linkedRuntime(entryHead(zip, binary.entry, binary.entry.size));
+  }
   const manifest = zip.entries.get('extension.vsixmanifest');
   return {
     file,
@@ -66,8 +69,11 @@ function nativeProblems(native, target) {
     return native.map((b) => `a WebAssembly-only VSIX should carry no native binary: ${b.name}`);
   }
   const folder = `${target.replace('-', '/')}/`;
+  const binding = native.find((b) => b.name === `${folder}onnxruntime_binding.node`);
+  const loadsMissing = binding && !native.some((b) => b.name === `${folder}${binding.links}`);
   return [
-    ...(native.some((b) => b.name === `${folder}onnxruntime_binding.node`) ? [] : [`missing ${folder}onnxruntime_binding.node`]),
+    ...(binding ? [] : [`missing ${folder}onnxruntime_binding.node`]),
+    ...(loadsMissing ? [`the binding loads ${binding.links ?? 'no onnxruntime library'}, which the VSIX does not hold`] : []),
     ...native.filter((b) => !b.name.startsWith(folder)).map((b) => `another platform's binary: ${b.name}`),
     ...native.filter((b) => b.name.startsWith(folder) && b.target !== target)
       .map((b) => `${b.name} is built for ${b.target}, not ${target}`),
@@ -85,6 +91,8 @@ function manifestProblems(manifest) {
 /** One line per VSIX: size and what its native binding was built for. */
 export function describeVsix(vsix) {
   const binding = vsix.native.find((b) => b.name.endsWith('/onnxruntime_binding.node'));
-  const runtime = binding ? `native binding built for ${binding.target} (${vsix.native.length} native files)` : 'WebAssembly only';
+  const runtime = binding
+    ? `native binding built for ${binding.target}, loading ${binding.links} (${vsix.native.length} native files)`
+    : 'WebAssembly only';
   return `${basename(vsix.file)}: ${vsix.mib.toFixed(1)} MiB, ${runtime}`;
 }

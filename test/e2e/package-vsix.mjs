@@ -3,6 +3,7 @@
 // here, in the tools folder, so it never lands in the extension). The VSIX carries:
 //  - the onnxruntime-node binaries of one target only (default: this machine's; --target win32-x64 etc. for others;
 //    none for darwin-x64, alpine-* and linux-armhf, which onnxruntime-node has no binary for: WebAssembly only),
+//    each library once (nativeFiles),
 //  - onnxruntime-web's WebAssembly build (.vscodeignore), the same for every target,
 //  - one model folder: models/default when the project ships it, else the random-weight fixture test/fixtures/tiny
 //    (said loudly: its fills are noise).
@@ -11,10 +12,11 @@
 // checks what the VSIX holds (scripts/vsix-check.mjs): it fails on a missing or misplaced file, a native binary built
 // for another platform, or a size over the limit.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { linkedRuntime } from '../../scripts/native-binary.mjs';
 import { describeVsix, inspectVsix, vsixProblems } from '../../scripts/vsix-check.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,7 +43,7 @@ if (!existsSync(join(root, 'dist', 'extension.js'))) fail('dist/extension.js is 
 const model = modelFolder();
 const ignore = [
   readFileSync(join(root, '.vscodeignore'), 'utf8'),
-  ...(native ? [`!${binaries}/**`] : []),
+  ...(native ? nativeFiles(join(root, binaries)).map((f) => `!${binaries}/${f}`) : []),
   ...model.files.map((f) => `!${model.folder}/${f}`),
   '',
 ].join('\n');
@@ -74,6 +76,21 @@ function relativeLinkOptions(repository) {
   console.log(`package-vsix: no GitHub or GitLab URL in package.json's repository: ${LISTING}'s relative links and ` +
     'screenshot stay relative (vsce --no-rewrite-relative-links).');
   return ['--no-rewrite-relative-links'];
+}
+
+/**
+ * The target's native files, less byte-identical copies of the onnxruntime library the binding loads: npm unpacks
+ * the release's symbolic links as copies, so darwin-arm64 holds libonnxruntime.1.30.0.dylib next to
+ * libonnxruntime.1.dylib (44.6 MB each), and its binding loads only the latter (@rpath/libonnxruntime.1.dylib).
+ */
+function nativeFiles(folder) {
+  const names = readdirSync(folder);
+  const loaded = linkedRuntime(readFileSync(join(folder, 'onnxruntime_binding.node')));
+  if (!loaded || !names.includes(loaded)) return names;
+  const library = readFileSync(join(folder, loaded));
+  const isCopy = (name) => name !== loaded && statSync(join(folder, name)).size === library.length &&
+    readFileSync(join(folder, name)).equals(library);
+  return names.filter((name) => !isCopy(name));
 }
 
 /** The shipped model's own files (named by its glm.json), or the fixture until the project ships one. */
