@@ -12,17 +12,9 @@ import { BOUNDARY, type Utf8Vocab } from './utf8Guard.js';
  */
 export type LogitRule = (logits: Float32Array, span: SpanSoFar) => void;
 
-/** The decoding options the logit rules are made from (generate.ts's DecodingOptions). */
-export interface LogitRuleOptions {
-  temperature: number;
-  topK: number;
-  topP: number;
-  repetitionPenalty: number;
-  maxRepeats: number;
-  blockRepeatedNgrams: number;
-  minTokens: number;
-  requireContent: boolean;
-}
+/** The decoding options the logit rules are made from (fields of generate.ts's DecodingOptions, documented there). */
+export type LogitRuleOptions = Readonly<Record<'temperature' | 'topK' | 'topP' | 'repetitionPenalty' | 'maxRepeats' | 'blockRepeatedNgrams' | 'minTokens', number>>
+  & { readonly requireContent: boolean };
 
 /**
  * The rules of a request, in the order they apply. Order matters only between the rules that rescale or cut by value
