@@ -8,14 +8,20 @@ import { Filler } from './editor/filler.js';
 import { InlineProvider } from './editor/inlineProvider.js';
 import { ModelManager } from './editor/modelManager.js';
 import { Notifier } from './editor/notifier.js';
-import { SECTION, updateSetting } from './editor/settings.js';
+import { passLoadGate } from './editor/loadGate.js';
+import { SECTION, readSettings, updateSetting } from './editor/settings.js';
+import { openWebviewPage } from './editor/settingsPage.js';
 import { SettingsPanel } from './editor/settingsPanel.js';
-import { InlineJournal } from './editor/silence.js';
+import { InlineJournal } from './fill/inlineJournal.js';
 import { StatusBar } from './editor/statusBar.js';
-import { errorText } from './editor/errorText.js';
+import { errorText } from './glm/index.js';
 
-/** What activate returns: the extension's parts, for the extension-host tests and for other extensions. */
-export interface GlmInfillApi {
+/**
+ * The extension's running parts, which activate hands to the extension-host tests and to nobody else: it is the
+ * one test seam, not an API (other extensions get undefined). The tests drive commands and these instances, and
+ * build their own Filler or SettingsPanel around them where they need to observe a step.
+ */
+export interface ExtensionParts {
   activationMs: number;
   models: ModelManager;
   blanks: BlankStore;
@@ -24,7 +30,6 @@ export interface GlmInfillApi {
   journal: InlineJournal;
   notifier: Notifier;
   status: StatusBar;
-  panel: SettingsPanel;
 }
 
 // Settings whose change means a new onnxruntime session.
@@ -35,25 +40,25 @@ const MODEL_KEYS = ['modelPath', 'device', 'threads'].map((k) => `${SECTION}.${k
  * here: onnxruntime (src/glm/runtime.ts) and the model load on the first fill or suggestion, so a platform whose
  * native binary is missing or broken still gets every command, and the model runs on WebAssembly there.
  */
-export function activate(context: vscode.ExtensionContext): GlmInfillApi {
+export function activate(context: vscode.ExtensionContext): ExtensionParts | undefined {
   const start = performance.now();
   const log = vscode.window.createOutputChannel('GLM Infill', { log: true });
   const notifier = new Notifier(log);
-  const models = new ModelManager(context.extensionPath, log);
-  const status = new StatusBar();
+  const models = new ModelManager(context.extensionPath, log, readSettings, () => passLoadGate());
+  const status = new StatusBar(readSettings);
   const store = new BlankStore();
   const sources = new ContextSources((line) => log.info(line));
   const filler = new Filler(models, store, notifier, status, sources);
   const journal = new InlineJournal();
-  const inline = new InlineProvider(models, journal, status, sources);
-  const panel = new SettingsPanel(context.extensionUri, models, notifier, status);
+  const inline = new InlineProvider(models, journal, status, sources, readSettings);
+  const panel = new SettingsPanel(context.extensionUri, models, notifier, status, readSettings, () => openWebviewPage(context.extensionUri));
   let toldRuntimeFallback = false;
   context.subscriptions.push(
     log, notifier, models, status, store, panel, sources,
     status.attach(models),
     new BlankDecorations(store),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inline),
-    ...registerCommands({ models, store, filler, notifier, panel, journal, log, context: sources }),
+    ...registerCommands({ models, store, filler, notifier, panel, journal, log, context: sources, settings: readSettings }),
     models.onDidChange((event) => {
       if (event.kind === 'failed') reportLoadFailure(notifier, event.error, event.keptModel?.manifest.name);
       // Once per window: a reload (another thread count, say) fails the same way and would only repeat it.
@@ -73,7 +78,8 @@ export function activate(context: vscode.ExtensionContext): GlmInfillApi {
   );
   const activationMs = performance.now() - start;
   log.info(`Activated in ${activationMs.toFixed(1)} ms (the model loads on first use).`);
-  return { activationMs, models, blanks: store, filler, inline, journal, notifier, status, panel };
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
+  return { activationMs, models, blanks: store, filler, inline, journal, notifier, status };
 }
 
 function reportLoadFailure(notifier: Notifier, error: unknown, kept: string | undefined): void {

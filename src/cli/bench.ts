@@ -5,7 +5,8 @@ import { DEVICES, type Device, type GlmModel, defaultThreads, infill, loadModel,
 import { buildPartA } from '../glm/layout.js';
 import { uncachedNextLogits } from '../glm/reference.js';
 import { type CacheBench, cacheTimes } from './benchCache.js';
-import { defaultModelFolder } from './defaults.js';
+import { defaultModelFolder } from '../fill/modelFolder.js';
+import { packageRoot } from './defaults.js';
 
 interface BenchOptions {
   model: string;
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
     .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
       'With --device wasm it then measures prefill and decode on WebAssembly and on the native CPU runtime, ' +
       'alternating, and prints the wasm/native ratios.')
-    .option('-m, --model <folder>', 'model folder', defaultModelFolder())
+    .option('-m, --model <folder>', 'model folder', defaultModelFolder(packageRoot()))
     .addOption(new Option('-d, --device <device>').choices(DEVICES).default('cpu'))
     .option('--threads <n>', 'intra-op threads', positive, defaultThreads())
     .option('--repeat <n>', 'runs per measurement (median)', positive, 5)

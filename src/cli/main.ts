@@ -3,7 +3,8 @@ import {
   BLANK_KINDS, type BlankKind, type ClozeResult, DEVICES, type DecodingOptions, type Device, type GlmModel, type InfillResult, decodingOptions,
   MAX_THREADS, inMarkedText, infill, loadModel, parseMarkers, rankOptions, readContextFiles, unfilledNote,
 } from '../glm/index.js';
-import { FLAG_DEFAULTS, defaultModelFolder } from './defaults.js';
+import { defaultModelFolder } from '../fill/modelFolder.js';
+import { FLAG_DEFAULTS, packageRoot } from './defaults.js';
 import { EXIT, UsageError, endQuietlyOnClosedPipe, exitCodeOf, readInputText } from './io.js';
 
 // The decoding flags map one to one onto the core's decoding options.
@@ -51,7 +52,7 @@ function program(): Command {
       '"[MASK]", not a blank.')
     .argument('[text...]', 'text with blanks (else --file, else standard input)')
     .option('-f, --file <path>', 'read the text from a file ("-" for standard input)')
-    .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder())
+    .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder(packageRoot()))
     .addOption(new Option('-d, --device <device>', 'where to run (wasm: the WebAssembly runtime); falls back to the CPU, or to wasm without a native binary, with a note').choices(DEVICES).default(FLAG_DEFAULTS.device))
     .option('--threads <n>', `CPU threads, 0–${MAX_THREADS}; 0 = automatic (half the cores, at most 4)`, threadCount, FLAG_DEFAULTS.threads)
     .addOption(new Option('--mode <kind>', 'kind of the blank added to text without markers').choices(BLANK_KINDS).default('document'))

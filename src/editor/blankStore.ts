@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { type Blank, type FillMode, blankKindFor } from '../glm/index.js';
 import { textKindOf } from './textKind.js';
-import { offsetChanges } from './changes.js';
-import { mapThrough } from './offsetRange.js';
+import { mapThrough } from '../fill/offsetRange.js';
+import { offsetChanges } from './rangeTracker.js';
 
 /** A blank the user marked: it keeps its place (and its number, by document order) while the text around changes. */
 export interface MarkedBlank extends Blank {

@@ -7,11 +7,11 @@ import type { FillOutcome, Filler } from './filler.js';
 import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
 import type { ContextSources } from './contextSources.js';
-import { inertText } from './inertText.js';
+import { inertText } from '../fill/inertText.js';
 import { parseOptions, rankBlank } from './ranker.js';
-import { type Settings, inlineEnabledFor, readSettings } from './settings.js';
+import { type Settings, inlineEnabledFor } from './settings.js';
 import type { SettingsPanel } from './settingsPanel.js';
-import type { InlineJournal } from './silence.js';
+import type { InlineJournal } from '../fill/inlineJournal.js';
 
 export interface CommandDeps {
   models: ModelManager;
@@ -22,23 +22,25 @@ export interface CommandDeps {
   journal: InlineJournal;
   log: vscode.LogOutputChannel;
   context: ContextSources;
+  /** The settings now: each command reads one snapshot and passes it down. */
+  settings: () => Settings;
 }
 
 /** Registers every command; each returns what it did, so tests (and other extensions) can check the outcome. */
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const command = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
   return [
-    command('glmInfill.fillBlank', () => withEditor((editor, settings) =>
+    command('glmInfill.fillBlank', () => withEditor(deps, (editor, settings) =>
       deps.filler.fill(editor, blankTarget(editor, deps.store, settings.mode), settings))),
-    command('glmInfill.fillWithAlternatives', () => withEditor((editor, settings) =>
+    command('glmInfill.fillWithAlternatives', () => withEditor(deps, (editor, settings) =>
       deps.filler.alternatives(editor, blankTarget(editor, deps.store, settings.mode), settings, pickCandidate))),
-    command('glmInfill.markBlank', () => withEditor(async (editor, settings) => markBlank(editor, deps, settings))),
-    command('glmInfill.clearBlanks', () => withEditor(async (editor) => {
+    command('glmInfill.markBlank', () => withEditor(deps, async (editor, settings) => markBlank(editor, deps, settings))),
+    command('glmInfill.clearBlanks', () => withEditor(deps, async (editor) => {
       const count = deps.store.list(editor.document).length;
       deps.store.clear(editor.document);
       return count;
     })),
-    command('glmInfill.rankOptions', (input?: unknown) => withEditor((editor, settings) =>
+    command('glmInfill.rankOptions', (input?: unknown) => withEditor(deps, (editor, settings) =>
       rankCommand(editor, deps, settings, typeof input === 'string' ? input : undefined))),
     command('glmInfill.cancel', () => deps.filler.cancelAll()),
     command('glmInfill.openSettings', () => deps.panel.show()),
@@ -48,13 +50,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 }
 
 /** Runs a command on the active editor with one snapshot of the settings, which the command passes down. */
-async function withEditor<T>(fn: (editor: vscode.TextEditor, settings: Settings) => Promise<T>): Promise<T | undefined> {
+async function withEditor<T>(deps: CommandDeps, fn: (editor: vscode.TextEditor, settings: Settings) => Promise<T>): Promise<T | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage('GLM Infill works in a text editor: open a file and try again.');
     return undefined;
   }
-  return fn(editor, readSettings());
+  return fn(editor, deps.settings());
 }
 
 function markBlank(editor: vscode.TextEditor, deps: CommandDeps, settings: Settings): number {
@@ -122,7 +124,7 @@ async function whyNoSuggestion(deps: CommandDeps): Promise<string> {
   else lines.push(`Last request (${last.at.toLocaleTimeString()}): ${last.shown ? 'a suggestion was ' : 'nothing was shown: '}${last.reason}.` + (last.remedy ? ` ${last.remedy}` : ''));
   lines.push(`Model: ${state}.`);
   if (editor) {
-    const settings = readSettings();
+    const settings = deps.settings();
     const on = settings.inline.enabled && inlineEnabledFor(settings.inline, editor.document.languageId);
     lines.push(`Inline suggestions for ${editor.document.languageId}: ${on ? 'on' : 'off'}.`);
   }

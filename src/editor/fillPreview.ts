@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { OffsetRange } from './offsetRange.js';
+import type { OffsetRange } from '../fill/offsetRange.js';
 
 /**
  * Shows fills in place while they are generated, without touching the document: ghost text after each blank and

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { InfillResult } from '../glm/index.js';
+import { type InfillResult, errorText } from '../glm/index.js';
 import type { BlankStore } from './blankStore.js';
 import type { BlankTarget } from './blankTargets.js';
 import type { ContextSources } from './contextSources.js';
@@ -8,8 +8,7 @@ import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
 import type { Settings } from './settings.js';
 import type { StatusBar } from './statusBar.js';
-import { errorText } from './errorText.js';
-import { withoutEmptyFills } from './emptyFills.js';
+import { withoutEmptyFills } from '../fill/emptyFills.js';
 
 export interface FillOutcome {
   status: 'applied' | 'cancelled' | 'failed' | 'unchanged';
@@ -24,9 +23,12 @@ export interface FillOutcome {
 /** Chooses one candidate for blank `blank`: an index into `candidates`, or undefined to cancel the whole fill. */
 export type Chooser = (blank: number, count: number, candidates: readonly SpanCandidate[], preview: (c: SpanCandidate) => void) => Promise<number | undefined>;
 
-export interface FillHooks {
+/**
+ * What a filler's owner is told between a fill's steps: each streamed token, and the moment before the edit lands.
+ * The extension passes none; the extension-host tests build a filler that cancels or edits the document there.
+ */
+export interface FillObserver {
   onToken?: (blank: number, text: string) => void;
-  /** Runs between generation and the edit (the extension-host tests edit the document here). */
   beforeApply?: () => Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export class Filler {
     private readonly notifier: Notifier,
     private readonly status: StatusBar,
     private readonly context: ContextSources,
+    private readonly observer: FillObserver = {},
   ) {}
 
   /** Cancels every running fill; returns how many there were. */
@@ -49,13 +52,13 @@ export class Filler {
     return n;
   }
 
-  fill(editor: vscode.TextEditor, target: BlankTarget, settings: Settings, hooks: FillHooks = {}): Promise<FillOutcome> {
-    return this.run(editor, target, settings, { candidates: settings.consensus, select: 'consensus' }, hooks, async (result) => result.spans.map((s) => (s.unfilled ? undefined : s.text)));
+  fill(editor: vscode.TextEditor, target: BlankTarget, settings: Settings): Promise<FillOutcome> {
+    return this.run(editor, target, settings, { candidates: settings.consensus, select: 'consensus' }, async (result) => result.spans.map((s) => (s.unfilled ? undefined : s.text)));
   }
 
   /** Several candidates per blank; `choose` picks one for each in turn (the quick pick, or a test's choice). */
-  alternatives(editor: vscode.TextEditor, target: BlankTarget, settings: Settings, choose: Chooser, hooks: FillHooks = {}): Promise<FillOutcome> {
-    return this.run(editor, target, settings, { candidates: settings.alternatives, select: 'likeliest' }, hooks, async (result, run) => {
+  alternatives(editor: vscode.TextEditor, target: BlankTarget, settings: Settings, choose: Chooser): Promise<FillOutcome> {
+    return this.run(editor, target, settings, { candidates: settings.alternatives, select: 'likeliest' }, async (result, run) => {
       const picks: (string | undefined)[] = [];
       for (const span of result.spans) {
         if (span.unfilled) {
@@ -77,7 +80,6 @@ export class Filler {
     target: BlankTarget,
     settings: Settings,
     choice: Pick<GenerateOptions, 'candidates' | 'select'>,
-    hooks: FillHooks,
     decide: (result: InfillResult, run: FillRun) => Promise<(string | undefined)[] | undefined>,
   ): Promise<FillOutcome> {
     const n = target.blanks.length;
@@ -95,7 +97,7 @@ export class Filler {
           signal: controller.signal,
           onToken: (blank, text) => {
             progress.report({ message: `blank ${blank + 1} of ${n}` });
-            hooks.onToken?.(blank, text);
+            this.observer.onToken?.(blank, text);
           },
         });
         this.status.setSpeed(result.timings.tokensPerSecond);
@@ -104,7 +106,7 @@ export class Filler {
         if (decided === undefined || controller.signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
         const { fills, note } = withoutEmptyFills(result, decided);
         if (note !== undefined) this.notifier.warn(note);
-        await hooks.beforeApply?.();
+        await this.observer.beforeApply?.();
         const report = await run.apply(fills);
         this.afterApply(run, target, report.skipped);
         const written = fills.map((f, i) => (report.skipped.includes(i) ? undefined : f));

@@ -1,14 +1,12 @@
-import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { type PlacedBlank, blankKindFor, fillEdit, infill, placeBlanks } from '../glm/index.js';
+import { type PlacedBlank, blankKindFor, errorText, fillEdit, infill, placeBlanks } from '../glm/index.js';
 import type { ContextSources } from './contextSources.js';
 import type { ModelManager } from './modelManager.js';
-import { type Settings, inlineEnabledFor, readSettings } from './settings.js';
-import type { InlineJournal } from './silence.js';
+import { type Settings, inlineEnabledFor } from './settings.js';
+import type { InlineJournal } from '../fill/inlineJournal.js';
 import type { StatusBar } from './statusBar.js';
 import { textKindOf } from './textKind.js';
-import { TypeThroughCache } from './typeThroughCache.js';
-import { errorText } from './errorText.js';
+import { TypeThroughCache } from '../fill/typeThroughCache.js';
 
 /**
  * Ghost text at the cursor: a zero-width blank of the current mode, filled by the same core as "Fill blank".
@@ -16,8 +14,6 @@ import { errorText } from './errorText.js';
  * what it has by then), and a suggestion typed through is served from a cache.
  */
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
-  /** Milliseconds from request to items, for the requests that ran the model (the tests print them). */
-  readonly latencies: number[] = [];
   private readonly cache = new TypeThroughCache();
   private latest: AbortController | undefined;
 
@@ -26,6 +22,8 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     private readonly journal: InlineJournal,
     private readonly status: StatusBar,
     private readonly context: ContextSources,
+    /** One snapshot of the settings per request. */
+    private readonly settings: () => Settings,
   ) {}
 
   async provideInlineCompletionItems(
@@ -34,7 +32,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    const settings = readSettings();
+    const settings = this.settings();
     if (!this.allowed(settings, document)) return undefined;
     const text = document.getText();
     const offset = document.offsetAt(position);
@@ -68,7 +66,6 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     at: { text: string; offset: number; before: string; after: string },
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    const start = performance.now();
     this.latest?.abort();
     const controller = new AbortController();
     this.latest = controller;
@@ -98,7 +95,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       if (controller.signal.aborted && !timedOut) return this.silent('a newer request replaced this one');
       if (result.timings.tokensPerSecond > 0) this.status.setSpeed(result.timings.tokensPerSecond);
       const fill = result.spans[0]?.text ?? (timedOut ? partial : '');
-      return this.item(document, position, at, placeBlanks(request)[0] as PlacedBlank, fill, timedOut ? settings.inline.timeBudgetMs : undefined, start);
+      return this.item(document, position, at, placeBlanks(request)[0] as PlacedBlank, fill, timedOut ? settings.inline.timeBudgetMs : undefined);
     } catch (error) {
       return this.silent(`the model failed: ${errorText(error)}`, 'See the GLM Infill log.');
     } finally {
@@ -115,7 +112,6 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     blank: PlacedBlank,
     fill: string,
     timedOutAfterMs: number | undefined,
-    start: number,
   ): vscode.InlineCompletionItem[] | undefined {
     const timedOut = timedOutAfterMs !== undefined;
     if (fill.trim() === '') {
@@ -125,7 +121,6 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const edit = fillEdit(at.text, blank, fill);
     const range = new vscode.Range(document.positionAt(edit.start), position);
     this.cache.remember(document.uri.toString(), at.before, at.after, edit.start === document.offsetAt(position) ? edit.text : '');
-    this.latencies.push(performance.now() - start);
     return this.show(timedOut ? 'shown what was ready at the time budget' : 'shown', [new vscode.InlineCompletionItem(edit.text, range)]);
   }
 

@@ -1,10 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { type Device, type GlmModel, loadModel } from '../glm/index.js';
-import { bundledModelFolder } from './bundledModel.js';
-import { effectiveThreads, modelFolder, readSettings } from './settings.js';
-import { errorText } from './errorText.js';
-import { passLoadGate } from './loadGate.js';
+import { modelFolder } from '../fill/modelFolder.js';
+import { type Device, type GlmModel, errorText, loadModel } from '../glm/index.js';
+import { type Settings, effectiveThreads } from './settings.js';
 
 /** What a model load is keyed by: any change among these means a new session. */
 export interface ModelRequest {
@@ -45,8 +43,6 @@ interface Slot {
  * a settings change reloads it if one was loaded, and a failed load keeps the previous model working.
  */
 export class ModelManager implements vscode.Disposable {
-  /** Successful loads since activation (tests read it to see a reload happen). */
-  loadCount = 0;
   private current: Slot | undefined;
   private loading: { key: string; promise: Promise<Slot> } | undefined;
   private failed: { key: string; error: unknown } | undefined;
@@ -54,9 +50,15 @@ export class ModelManager implements vscode.Disposable {
   private readonly events = new vscode.EventEmitter<ModelEvent>();
   readonly onDidChange = this.events.event;
 
+  /**
+   * `settings` gives the current snapshot (the model folder, device and threads come from it); `beforeLoad` runs
+   * before each load (the extension passes the UI test's load gate, src/editor/loadGate.ts).
+   */
   constructor(
     private readonly extensionPath: string,
     private readonly log: vscode.LogOutputChannel,
+    private readonly settings: () => Settings,
+    private readonly beforeLoad: () => Promise<void> = async () => undefined,
   ) {}
 
   get model(): GlmModel | undefined {
@@ -75,8 +77,8 @@ export class ModelManager implements vscode.Disposable {
 
   /** The model the settings ask for: folder, device and threads. Throws a SettingError for a bad path. */
   request(): ModelRequest {
-    const settings = readSettings();
-    return { folder: modelFolder(settings, this.extensionPath, bundledModelFolder), device: settings.device, threads: effectiveThreads(settings) };
+    const settings = this.settings();
+    return { folder: modelFolder(settings.modelPath, this.extensionPath), device: settings.device, threads: effectiveThreads(settings) };
   }
 
   /** Runs `fn` with the model, loading it first if needed; the session stays alive until `fn` settles. */
@@ -146,7 +148,7 @@ export class ModelManager implements vscode.Disposable {
     const start = performance.now();
     let model: GlmModel;
     try {
-      await passLoadGate();
+      await this.beforeLoad();
       model = await loadModel(request.folder, { device: request.device, threads: request.threads });
     } catch (error) {
       this.loadEnded(key);
@@ -160,7 +162,6 @@ export class ModelManager implements vscode.Disposable {
       throw new Error('GLM Infill was shut down while the model loaded.');
     }
     this.logLoaded(model);
-    this.loadCount++;
     this.failed = undefined;
     const previous = this.current;
     this.current = { key, model, users: 0, retired: false };

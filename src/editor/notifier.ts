@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { GlmError } from '../glm/index.js';
+import { GlmError, errorText } from '../glm/index.js';
 import { ModelLoadError } from './modelManager.js';
-import { SettingError } from './settings.js';
-import { errorText } from './errorText.js';
-import { inertText } from './inertText.js';
+import { inertText } from '../fill/inertText.js';
+import { SettingError } from '../fill/modelFolder.js';
 
 export interface Notice {
   severity: 'error' | 'warning' | 'info';

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { offsetChanges } from './changes.js';
-import { type OffsetRange, mapThrough } from './offsetRange.js';
+import { type OffsetChange, type OffsetRange, mapThrough } from '../fill/offsetRange.js';
 
 /**
  * Follows a fixed list of ranges of one document while a fill runs: where each is now, and whether the user
@@ -38,4 +37,9 @@ export class RangeTracker implements vscode.Disposable {
   dispose(): void {
     this.subscription.dispose();
   }
+}
+
+/** A document event's changes as offset replacements (offsets of the text before the event). */
+export function offsetChanges(event: vscode.TextDocumentChangeEvent): OffsetChange[] {
+  return event.contentChanges.map((c) => ({ start: c.rangeOffset, end: c.rangeOffset + c.rangeLength, length: c.text.length }));
 }

@@ -1,5 +1,3 @@
-import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { resolveThreads } from '../glm/index.js';
 import { type InlineSettings, SECTION, type SettingKey, type Settings } from '../settings/schema.generated.js';
@@ -29,25 +27,6 @@ function trustedModelPath(c: vscode.WorkspaceConfiguration): string {
 /** Threads for the session: 0 means the core's default (half the cores, at most 4), as in the CLI. */
 export function effectiveThreads(settings: Settings): number {
   return resolveThreads(settings.threads);
-}
-
-/**
- * The model folder to load: the setting (absolute, or starting with ~) or, when it is empty, the model bundled
- * with the extension (models/default; until that ships, the random-weight fixture test/fixtures/tiny).
- */
-export function modelFolder(settings: Settings, extensionPath: string, bundled: (root: string) => string): string {
-  const path = settings.modelPath.trim();
-  if (path === '') return bundled(extensionPath);
-  const expanded = path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
-  if (!isAbsolute(expanded)) {
-    throw new SettingError(`glmInfill.modelPath "${path}" is not an absolute folder path. Give the full path of a model ` +
-      'folder (with glm.json), or leave it empty for the bundled model.');
-  }
-  return expanded;
-}
-
-export class SettingError extends Error {
-  override readonly name = 'SettingError';
 }
 
 /** Writes a setting for the user (the panel edits user settings: the model and device belong to the machine). */

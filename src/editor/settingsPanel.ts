@@ -1,27 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { defaultModelFolder } from '../fill/modelFolder.js';
+import { errorText } from '../glm/index.js';
 import { settingAt } from '../settings/snapshot.js';
 import { settingSchema } from '../settings/values.js';
-import { bundledModelFolder } from './bundledModel.js';
-import { modelInfo } from './modelInfo.js';
+import { modelInfo } from '../fill/modelInfo.js';
 import type { ModelManager } from './modelManager.js';
 import type { Notifier } from './notifier.js';
-import { SECTION, readSettings, updateSetting } from './settings.js';
-import { PANEL_KEYS, type PanelRequest, parsePanelRequest } from './settingsMessages.js';
-import { type SpeedReport, measureSpeed } from './speed.js';
+import { SECTION, type Settings, updateSetting } from './settings.js';
+import type { SettingsPage } from './settingsPage.js';
+import { PANEL_KEYS, type PanelRequest, parsePanelRequest } from '../settings/panelMessages.js';
+import { type SpeedReport, measureSpeed } from '../fill/speed.js';
 import type { StatusBar } from './statusBar.js';
-import { errorText } from './errorText.js';
 
 /**
- * The settings webview. It edits the user's `glmInfill.*` settings (so settings.json and the panel never
+ * The settings panel. It edits the user's `glmInfill.*` settings (so settings.json and the panel never
  * disagree: every change goes through the configuration, and every configuration change is sent back), shows the
- * loaded model and measures its speed. Scripts only with the page's nonce; nothing loads from outside media/.
+ * loaded model and measures its speed. The page it talks to comes from `openPage` (the webview, settingsPage.ts).
  */
 export class SettingsPanel implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
+  private page: SettingsPage | undefined;
   private speed: SpeedReport | undefined;
   private busy = false;
-  private sent: unknown;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -29,6 +28,8 @@ export class SettingsPanel implements vscode.Disposable {
     private readonly models: ModelManager,
     private readonly notifier: Notifier,
     private readonly status: StatusBar,
+    private readonly settings: () => Settings,
+    private readonly openPage: () => SettingsPage,
   ) {
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -40,35 +41,18 @@ export class SettingsPanel implements vscode.Disposable {
   }
 
   get isOpen(): boolean {
-    return this.panel !== undefined;
+    return this.page !== undefined;
   }
 
   show(): void {
-    if (this.panel) {
-      this.panel.reveal();
+    if (this.page) {
+      this.page.reveal();
       return;
     }
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    const panel = vscode.window.createWebviewPanel('glmInfill.settings', 'GLM Infill Settings', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [media],
-      retainContextWhenHidden: false,
-    });
-    panel.iconPath = vscode.Uri.joinPath(media, 'icon.svg');
-    panel.webview.html = this.html(panel.webview, media);
-    panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
-    panel.onDidDispose(() => (this.panel = undefined));
-    this.panel = panel;
-  }
-
-  /** A message from the page (public so the extension-host tests can act as the page). */
-  receive(message: unknown): Promise<void> {
-    return this.handle(parsePanelRequest(message));
-  }
-
-  /** The last state sent to the page. */
-  get lastState(): unknown {
-    return this.sent;
+    const page = this.openPage();
+    page.onMessage((m) => this.handle(parsePanelRequest(m)));
+    page.onClose(() => (this.page = undefined));
+    this.page = page;
   }
 
   private async handle(request: PanelRequest | undefined): Promise<void> {
@@ -128,16 +112,16 @@ export class SettingsPanel implements vscode.Disposable {
 
   /** Sends the whole state: small, and it keeps the page free of its own bookkeeping (and of its own schema). */
   private async post(): Promise<void> {
-    if (!this.panel) return;
-    const settings = readSettings();
+    if (!this.page) return;
+    const settings = this.settings();
     const model = this.models.model;
     const error = this.models.lastError;
-    this.sent = {
+    const state = {
       type: 'state',
       settings: Object.fromEntries(PANEL_KEYS.map((key) => [key, settingAt(settings, key)])),
       // The page's ranges and choices: package.json's, so the page checks what the extension will accept.
       schema: Object.fromEntries(PANEL_KEYS.map((key) => [key, settingSchema(key)])),
-      bundledFolder: bundledModelFolder(this.extensionUri.fsPath),
+      bundledFolder: defaultModelFolder(this.extensionUri.fsPath),
       trusted: vscode.workspace.isTrusted,
       modelState: this.models.state,
       model: model ? await modelInfo(model) : null,
@@ -145,37 +129,11 @@ export class SettingsPanel implements vscode.Disposable {
       speed: this.speed ?? null,
       busy: this.busy,
     };
-    await this.panel?.webview.postMessage(this.sent);
-  }
-
-  private html(webview: vscode.Webview, media: vscode.Uri): string {
-    const nonce = randomBytes(16).toString('base64');
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'settings.css'));
-    const js = webview.asWebviewUri(vscode.Uri.joinPath(media, 'settings.js'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css.toString()}">
-<title>GLM Infill Settings</title>
-</head>
-<body>
-<main id="app" aria-busy="true">Loading…</main>
-<script nonce="${nonce}" src="${js.toString()}"></script>
-</body>
-</html>`;
+    await this.page?.post(state); // the page may have closed while the model info was read
   }
 
   dispose(): void {
-    this.panel?.dispose();
+    this.page?.dispose();
     this.subscriptions.forEach((s) => s.dispose());
   }
 }

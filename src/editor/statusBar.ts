@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ModelManager } from './modelManager.js';
-import { readSettings } from './settings.js';
+import type { Settings } from './settings.js';
 
 /** "GLM auto · cpu · 85 tok/s": the mode, where the model runs, the last measured speed; a click opens the panel. */
 export class StatusBar implements vscode.Disposable {
@@ -8,7 +8,7 @@ export class StatusBar implements vscode.Disposable {
   private speed: number | undefined;
   private models: ModelManager | undefined;
 
-  constructor() {
+  constructor(private readonly settings: () => Settings) {
     this.item.name = 'GLM Infill';
     this.item.command = 'glmInfill.openSettings';
     this.item.show();
@@ -34,7 +34,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   render(): void {
-    const settings = readSettings();
+    const settings = this.settings();
     const model = this.models?.model;
     const state = this.models?.state ?? 'not loaded';
     const device = model ? model.device.used : `${settings.device}?`;

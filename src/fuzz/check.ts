@@ -1,4 +1,4 @@
-import { withoutEmptyFills } from '../editor/emptyFills.js';
+import { withoutEmptyFills } from '../fill/emptyFills.js';
 import {
   type BlankedText, type FilledSpan, type GlmModel, GlmError, type InfillResult, type MarkedText, type PlacedBlank, decodingOptions, fillEdit,
   inMarkedText, infill, parseMarkers, placeBlanks,

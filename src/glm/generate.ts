@@ -3,19 +3,20 @@ import { type CacheWeights, cacheWeight, mixCache } from './cacheMixture.js';
 import { type CachePredictor, MAX_ORDER } from './contextCache.js';
 import type { DecodeState } from './decoder.js';
 import type { Healing } from './healing.js';
+import { type LogitRule, applyRules, logitRules } from './logitRules.js';
 import type { GlmModel } from './model.js';
-import {
-  type LogitsProcessor, applyProcessors, logNormalizer, loopGuard, repeatedNgramBlock, repetitionPenalty, suppress, suppressFrom, temperature, topIndices, topK, topP,
-} from './processors.js';
+import { topIndices } from './processors.js';
 import { type Sampler, greedy, sampler, seededRandom } from './sampler.js';
 import { editSimilarity } from './similarity.js';
-import { EchoWatch, type StopReason, sentenceEnd, usesSentenceRule } from './stopping.js';
-import { BOUNDARY, type Utf8State, type Utf8Vocab, utf8Vocab } from './utf8Guard.js';
+import { Span, type SpanSetup, type SpanView } from './span.js';
+import { type Stop, type StopRuleOptions, type StopRules, Step, stopRules } from './stopRules.js';
+import type { StopReason } from './stopping.js';
+import { type Utf8Vocab, utf8Vocab } from './utf8Guard.js';
 
 export interface DecodingOptions {
   /** Tokens per blank at most (the sop and the end token do not count). */
   maxTokens: number;
-  /** Tokens per blank at least: the end tokens are blocked until then (seq2seq's MinLengthLogitsProcessor). */
+  /** Tokens per blank at least: the end tokens are blocked until then (logitRules.ts minLength). */
   minTokens: number;
   /** 0 = greedy. */
   temperature: number;
@@ -30,30 +31,16 @@ export interface DecodingOptions {
   /** No n-gram of this many tokens comes twice within a span; 0 = off. */
   blockRepeatedNgrams: number;
   seed: number;
-  /**
-   * A fill has some non-whitespace text: the end tokens wait for it, and before it only one indentation token may
-   * come, when the blank starts a line. An empty or newline-only fill is never what a user asked for, and a small
-   * model's likeliest first token is often exactly that.
-   */
+  /** A fill has some non-whitespace text, opening with whitespace only as a line's indentation (logitRules.ts contentFirst). */
   requireContent: boolean;
-  /**
-   * A fill stops where it starts to repeat the text after its blank, and the repeat is dropped (stop reason 'echo'):
-   * the model often writes the fill and then what already follows it (`count += 1` before ` += 1`), which would
-   * leave the user with the text twice.
-   */
+  /** A fill stops where it starts to repeat the text after its blank, and the repeat is dropped (stopRules.ts echo). */
   stopAtEcho: boolean;
   /**
    * Token healing for a blank that touches a word on its left (healing.ts): the word's last token goes into the fill,
-   * so "ite[MASK]" can become "items" instead of anything that cannot follow a whole word. Off by default: measured,
-   * it helps a blank inside a word (a cursor while typing) and is mixed for one after a whole word ("name[MASK]" for "(").
+   * so "ite[MASK]" can become "items". Off by default; on for inline suggestions (docs/decoding.md says why).
    */
   tokenHealing: boolean;
-  /**
-   * A span fill (`[MASK]`) that ran on (ended later, or hit maxTokens) is cut back to where ending was likeliest along
-   * its own path: the prefix with the highest log p(prefix) + log p(end | prefix). A small model that has written the
-   * right word often goes on (`np` → `np.zeros(3))`, `install` → `install install install`) although ending there was
-   * likelier. Not for sentence and document blanks: measured, it cuts sentences short.
-   */
+  /** A span fill (`[MASK]`) that ran on is cut back to where ending was likeliest (stopRules.ts likeliestEnd). */
   endAtLikeliest: boolean;
   /**
    * How the span is chosen among the candidates: 'likeliest' (highest log-probability), 'per-token' (highest mean
@@ -103,21 +90,14 @@ export interface Candidate {
   state: DecodeState;
 }
 
-/** Everything fixed for one request: the model, processors, sampler and stop tokens. */
+/** Everything fixed for one request: the model, the logit rules and the sampler. */
 export interface Generator {
   model: GlmModel;
   options: DecodingOptions;
-  processors: LogitsProcessor[];
+  /** What the next token is chosen from: the step's logits with these applied, in order (logitRules.ts). */
+  rules: LogitRule[];
   sample: Sampler;
   sampling: boolean;
-  /** Blocks the next copy of a piece the span ends with maxRepeats times (applied to the span's own tokens). */
-  loops: LogitsProcessor;
-  /** Blocks the token that would repeat an n-gram of the span (blockRepeatedNgrams; applied to the span's own tokens). */
-  ngrams: LogitsProcessor;
-  /** Blocks eop and eos (while a span is shorter than minTokens, or has no content yet). */
-  endTokens: LogitsProcessor;
-  /** Blocks whitespace-only tokens, all of them or those with a line break (requireContent). */
-  blankTokens: { all: LogitsProcessor; lineBreak: LogitsProcessor } | undefined;
   /** The context cache mixed into every step's distribution (contextCache.ts), when the request has one. */
   cache: CacheMix | undefined;
   /** The tokens' bytes: a span takes only tokens that keep it valid UTF-8 (utf8Guard.ts). */
@@ -130,28 +110,11 @@ export interface CacheMix {
   weights: CacheWeights;
 }
 
-// Tokens a span may take past maxTokens to finish a character it is in the middle of (a character has 4 bytes at most).
-const UTF8_GRACE_TOKENS = 3;
-
 export function createGenerator(model: GlmModel, options: DecodingOptions, cache?: CacheMix): Generator {
-  const special = model.manifest.specialTokens;
   const sampling = options.temperature > 0;
-  const processors: LogitsProcessor[] = [
-    suppressFrom(model.tokenizer.size),
-    suppress([special.cls, special.mask, special.smask, special.gmask, special.sop]),
-  ];
-  if (options.repetitionPenalty !== 1) processors.push(repetitionPenalty(options.repetitionPenalty));
-  if (sampling) {
-    processors.push(temperature(options.temperature));
-    if (options.topK > 0) processors.push(topK(options.topK));
-    if (options.topP < 1) processors.push(topP(options.topP));
-  }
-  const sample = sampling ? sampler(seededRandom(options.seed)) : greedy;
-  const ws = options.requireContent ? model.tokenizer.whitespace() : undefined;
-  const blankTokens = ws && { all: suppress([...ws.inline, ...ws.lineBreak]), lineBreak: suppress(ws.lineBreak) };
+  const utf8 = utf8Vocab(model.tokenizer);
   return {
-    model, options, processors, sample, sampling, loops: loopGuard(options.maxRepeats), ngrams: repeatedNgramBlock(options.blockRepeatedNgrams), endTokens: suppress([special.eop, special.eos]), blankTokens, cache,
-    utf8: utf8Vocab(model.tokenizer),
+    model, options, rules: logitRules(model, options, utf8), sample: sampling ? sampler(seededRandom(options.seed)) : greedy, sampling, cache, utf8,
   };
 }
 
@@ -176,21 +139,18 @@ export interface BlankContext {
  */
 export async function fillBlank(gen: Generator, state: DecodeState, blank: number, context: BlankContext, history: readonly number[]): Promise<Candidate[]> {
   const { model, options } = gen;
-  const { kind, startsLine, after, heal, maxLength } = context;
+  const req = { ...context, left: context.left ?? [], maxLength: context.maxLength ?? model.manifest.architecture.maxSequenceLength, blank, history };
   const start = state.push(blank, 0, model.manifest.specialTokens.sop);
-  if (start.length > (maxLength ?? model.manifest.architecture.maxSequenceLength)) return [emptyCandidate(state, 'context')];
+  if (start.length > req.maxLength) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
   const run = await start.run(model.engine);
-  const first = { state: run.state, logits: withCache(gen, kind, context.left ?? [], [], run.logits) };
-  const room = roomAfter(gen, maxLength ?? model.manifest.architecture.maxSequenceLength, first.state.length, heal ? 1 : 0, 0);
-  const opening = { length: 0, hasContent: false, startsLine, allowed: heal?.allowed, utf8: BOUNDARY, room };
-  const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(processed(gen, first.logits, history, opening), options.candidates) : [];
+  const first = { state: run.state, logits: withCache(gen, req.kind, req.left, [], run.logits) };
+  const opening = new Span(spanSetup(gen, req), first.state);
+  const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(applyRules(gen.rules, first.logits, opening), options.candidates) : [];
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
-    candidates.push(await continueSpan(gen, first.state, first.logits, {
-      blank, kind, startsLine, after, heal, maxLength, left: context.left ?? [], candidate: c, history, forcedFirst: firstTokens[c],
-    }));
+    candidates.push(await continueSpan(gen, first.state, first.logits, { ...req, candidate: c, forcedFirst: firstTokens[c] }));
   }
   return ranked(candidates, options.select);
 }
@@ -211,133 +171,71 @@ export function ranked<C extends { text: string; logProb: number; tokens: readon
 
 interface SpanRequest extends BlankContext {
   left: readonly number[];
+  maxLength: number;
   blank: number;
-  candidate: number;
   history: readonly number[];
+}
+
+interface CandidateRequest extends SpanRequest {
+  candidate: number;
+  /** The first token, when greedy candidates each start with another of the likeliest first tokens. */
   forcedFirst: number | undefined;
 }
 
-async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: Float32Array, req: SpanRequest): Promise<Candidate> {
-  const { model, options } = gen;
-  const special = model.manifest.specialTokens;
-  const tokens: number[] = [];
-  let state = afterSop;
-  let logits = firstLogits;
-  let logProb = 0;
-  let emitted = '';
-  let hasContent = false;
-  const blankIds = model.tokenizer.whitespace();
-  // What the fill adds to the text: the healed prefix (see healing.ts) is already there.
-  const healed = req.heal?.prefix.length ?? 0;
-  const shown = (ids: readonly number[]): string => model.tokenizer.decode(ids).slice(healed);
-  // The fill's text, decoded at most once per token and only when a rule or a listener asks for it.
-  let known = { count: 0, text: '' };
-  const textOf = (): string => {
-    if (known.count !== tokens.length) known = { count: tokens.length, text: shown(tokens) };
-    return known.text;
-  };
-  const echo = options.stopAtEcho && req.after.trim() !== '' ? new EchoWatch<Kept>(req.after) : undefined;
-  let textLength = 0;
-  // endAtLikeliest (span blanks: a sentence or document blank asks for the whole sentence or text): the prefix where
-  // ending scores highest so far (its logProb includes the end token).
-  const endsAtLikeliest = options.endAtLikeliest && req.kind === 'span';
-  let likeliestEnd: Kept | undefined;
-  // The span's bytes end inside a UTF-8 character unless utf8 is BOUNDARY; lastWhole is where they last did not.
-  let utf8 = BOUNDARY;
-  let lastWhole: Kept = { tokens: 0, logProb: 0, state };
-  const maxTokens = options.maxTokens + (req.heal ? 1 : 0); // see roomAfter
-  const maxLength = req.maxLength ?? model.manifest.architecture.maxSequenceLength;
+/** One candidate of a blank: a token at a time, until a stop rule (stopRules.ts) ends it. */
+async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: Float32Array, req: CandidateRequest): Promise<Candidate> {
+  const span = new Span(spanSetup(gen, req), afterSop);
+  const rules = stopRules(stopRuleOptions(gen, req));
+  const stream = tokenStream(gen.options.onToken, req);
+  let step = new Step(firstLogits);
   for (;;) {
-    if (options.signal?.aborted) return finish('cancelled');
-    const normalizer = logNormalizer(logits); // shared by the token's and the end's log-probabilities
-    if (endsAtLikeliest && hasContent && tokens.length >= options.minTokens && utf8 === BOUNDARY) {
-      const ending = logProb + (logits[special.eop] as number) - normalizer;
-      if (likeliestEnd === undefined || ending > likeliestEnd.logProb) likeliestEnd = { tokens: tokens.length, logProb: ending, state };
-    }
-    const room = roomAfter(gen, maxLength, state.length, req.heal ? 1 : 0, tokens.length);
-    const soFar: SpanSoFar = { length: tokens.length, hasContent, startsLine: req.startsLine, allowed: req.heal?.allowed, utf8, room };
-    const next = tokens.length === 0 && req.forcedFirst !== undefined
-      ? req.forcedFirst
-      : gen.sample(processed(gen, logits, [...req.history, ...tokens], soFar));
-    const tokenLogProb = (logits[next] as number) - normalizer;
-    if (next === special.eop || next === special.eos) {
-      logProb += tokenLogProb;
-      return finish('end');
-    }
-    const withNext = usesSentenceRule(req.kind) ? shown([...tokens, next]) : undefined;
-    const sentence = withNext === undefined ? 'continue' : sentenceStop(textOf(), withNext);
-    if (sentence === 'before') return finish('sentence');
-    const boundary: Kept = { tokens: tokens.length, logProb, state };
-    const boundaryIsWhole = utf8 === BOUNDARY;
-    const nextUtf8 = gen.utf8.after(utf8, next);
-    if (nextUtf8 === undefined) return finish('end'); // every token that could finish the character was blocked
-    utf8 = nextUtf8;
-    tokens.push(next);
-    if (withNext !== undefined) known = { count: tokens.length, text: withNext };
-    hasContent ||= req.heal ? /\S/u.test(textOf()) : !blankIds.inline.has(next) && !blankIds.lineBreak.has(next);
-    logProb += tokenLogProb;
-    state = state.push(req.blank, tokens.length, next);
-    if (utf8 === BOUNDARY) lastWhole = { tokens: tokens.length, logProb, state };
-    emitted = emit(gen, req, textOf, next, emitted);
-    if (echo) {
-      // An echo may only be cut off where a character ends.
-      const cut = echo.next(textOf(), boundaryIsWhole ? textLength : 0, boundary);
-      if (cut) return finishAt(cut, 'echo');
-      textLength = textOf().length;
-    }
-    if (sentence === 'after') return finish('sentence');
-    if (tokens.length >= maxTokens && (utf8 === BOUNDARY || tokens.length >= maxTokens + UTF8_GRACE_TOKENS)) return finish('limit');
-    if (state.length >= maxLength) return finish('context');
-    const step = await state.run(model.engine);
-    state = step.state;
-    logits = withCache(gen, req.kind, req.left, tokens, step.logits);
-  }
-
-  function finish(stopReason: StopReason): Candidate {
-    const ranOn = (stopReason === 'end' || stopReason === 'limit') && likeliestEnd !== undefined && likeliestEnd.tokens < tokens.length;
-    if (ranOn) return finishAt(likeliestEnd as Kept, 'end');
-    if (utf8 !== BOUNDARY) return finishAt(lastWhole, stopReason); // never half a character: U+FFFD in the text
-    return { tokens, text: textOf(), logProb, stopReason, state };
-  }
-
-  /** The candidate cut back to where it stood at `at`. */
-  function finishAt(at: Kept, stopReason: StopReason): Candidate {
-    const head = tokens.slice(0, at.tokens);
-    return { tokens: head, text: shown(head), logProb: at.logProb, stopReason, state: at.state };
+    const stop = nextToken(gen, req, span, step, rules, stream);
+    if (stop) return candidateAt(span, rules.settle(span, stop));
+    const run = await span.state.run(gen.model.engine);
+    span.ran(run.state);
+    step = new Step(withCache(gen, req.kind, req.left, span.tokens, run.logits));
   }
 }
 
-/**
- * Tokens that may follow the next one, by the positions left and the token budget: a character the next token opens
- * must be finished within them, so a span ends whole. The budget is maxTokens plus the grace for a character cut at
- * the limit, plus the healed token, which re-generates text already there and so does not count against maxTokens.
- */
-function roomAfter(gen: Generator, maxLength: number, length: number, healed: number, generated: number): number {
-  return Math.min(maxLength - length, gen.options.maxTokens + healed + UTF8_GRACE_TOKENS - generated) - 1;
+/** Chooses the span's next token and adds it, unless a stop rule ends the span first (or with it). */
+function nextToken(gen: Generator, req: CandidateRequest, span: Span, step: Step, rules: StopRules, stream: TokenStream): Stop | undefined {
+  const early = rules.beforeChoice(span, step);
+  if (early) return early;
+  const next = span.tokens.length === 0 && req.forcedFirst !== undefined ? req.forcedFirst : gen.sample(applyRules(gen.rules, step.logits, span));
+  const refused = rules.beforeToken(span, next, step);
+  if (refused) return refused;
+  span.push(next, step.logProb(next));
+  stream(span, next);
+  return rules.afterToken(span);
 }
 
-/**
- * A span as it stood before one of its tokens: where an echo could start (logProb of the tokens so far), or the
- * likeliest end so far (logProb including the end token).
- */
-interface Kept {
-  tokens: number;
-  logProb: number;
-  state: DecodeState;
+function spanSetup(gen: Generator, req: SpanRequest): SpanSetup {
+  const { tokenizer } = gen.model;
+  return {
+    tokenizer, utf8: gen.utf8, whitespace: tokenizer.whitespace(), history: req.history, blank: req.blank, startsLine: req.startsLine,
+    healedPrefix: req.heal?.prefix, allowedFirst: req.heal?.allowed, maxLength: req.maxLength, maxTokens: maxTokensOf(gen, req),
+  };
 }
 
-/**
- * Where a span stands: tokens so far, whether any holds non-whitespace text, whether the blank starts a line, and
- * the ids its first token may be (token healing).
- */
-interface SpanSoFar {
-  length: number;
-  hasContent: boolean;
-  startsLine: boolean;
-  allowed?: ReadonlySet<number> | undefined;
-  utf8: Utf8State;
-  /** Tokens that may follow this one (UTF8_GRACE_TOKENS and more: no limit). */
-  room: number;
+function stopRuleOptions(gen: Generator, req: SpanRequest): StopRuleOptions {
+  const { options } = gen;
+  const special = gen.model.manifest.specialTokens;
+  return {
+    signal: options.signal, kind: req.kind, endIds: [special.eop, special.eos],
+    echoOf: options.stopAtEcho && req.after.trim() !== '' ? req.after : undefined,
+    // Span blanks only: a sentence or document blank asks for the whole sentence or text.
+    likeliestEndOf: options.endAtLikeliest && req.kind === 'span' ? special.eop : undefined,
+    minTokens: options.minTokens, maxTokens: maxTokensOf(gen, req), maxLength: req.maxLength, utf8: gen.utf8,
+  };
+}
+
+/** The healed token re-generates text already there, so it does not count against maxTokens. */
+function maxTokensOf(gen: Generator, req: SpanRequest): number {
+  return gen.options.maxTokens + (req.heal ? 1 : 0);
+}
+
+function candidateAt(span: Span, stop: Stop): Candidate {
+  return { ...span.until(stop.at), logProb: stop.at.logProb, stopReason: stop.reason, state: stop.at.state };
 }
 
 /**
@@ -355,36 +253,19 @@ export function withCache(gen: Pick<Generator, 'cache' | 'model'>, kind: BlankKi
   return weight > 0 ? mixCache(logits, prediction, weight, [special.eop, special.eos]) : logits;
 }
 
-/** A copy of raw logits with the processors applied (raw logits stay intact for log-probabilities). */
-function processed(gen: Generator, logits: Float32Array, generated: readonly number[], span: SpanSoFar): Float32Array {
-  const copy = Float32Array.from(logits);
-  applyProcessors(gen.processors, copy, generated);
-  const own = generated.slice(generated.length - span.length);
-  gen.loops(copy, own);
-  gen.ngrams(copy, own);
-  const blankTokens = span.hasContent ? undefined : gen.blankTokens;
-  if (span.length < gen.options.minTokens || blankTokens || span.utf8 !== BOUNDARY) gen.endTokens(copy, generated);
-  for (const id of gen.utf8.blockedIn(span.utf8, span.room)) copy[id] = -Infinity;
-  if (blankTokens) (span.length === 0 && span.startsLine ? blankTokens.lineBreak : blankTokens.all)(copy, generated);
-  const allowed = span.length === 0 ? span.allowed : undefined;
-  if (allowed) for (let id = 0; id < copy.length; id++) if (!allowed.has(id)) copy[id] = -Infinity;
-  return copy;
-}
+type TokenStream = (span: SpanView, token: number) => void;
 
-/** Whether the next token ends a sentence blank (`withNext`: the fill with it): before it (it starts the next sentence) or after it (it holds the stop). */
-function sentenceStop(before: string, withNext: string): 'before' | 'after' | 'continue' {
-  const end = sentenceEnd(withNext);
-  if (end < 0) return 'continue';
-  return end <= before.length ? 'before' : 'after';
-}
-
-function emit(gen: Generator, req: SpanRequest, shownText: () => string, token: number, emitted: string): string {
-  if (gen.options.onToken === undefined) return emitted;
-  const text = shownText();
-  // A byte-level token can end inside a UTF-8 character: its text waits for the rest rather than stream U+FFFD.
-  const complete = !text.endsWith('\uFFFD');
-  gen.options.onToken({ blank: req.blank, candidate: req.candidate, token, text: complete ? text.slice(emitted.length) : '' });
-  return complete ? text : emitted;
+/** Reports every token to `onToken` with the text it adds. */
+function tokenStream(onToken: DecodingOptions['onToken'], req: CandidateRequest): TokenStream {
+  if (onToken === undefined) return () => undefined;
+  let emitted = '';
+  return (span, token) => {
+    const text = span.text();
+    // A byte-level token can end inside a UTF-8 character: its text waits for the rest rather than stream U+FFFD.
+    const complete = !text.endsWith('\uFFFD');
+    onToken({ blank: req.blank, candidate: req.candidate, token, text: complete ? text.slice(emitted.length) : '' });
+    if (complete) emitted = text;
+  };
 }
 
 function emptyCandidate(state: DecodeState, stopReason: StopReason): Candidate {

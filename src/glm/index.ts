@@ -6,7 +6,7 @@ export { readContextFiles } from './contextFiles.js';
 export { type ClozeResult, type RankedOption, rankOptions } from './cloze.js';
 export { type Device, type DeviceReport, DEVICES, isDevice } from './device.js';
 export { MAX_THREADS, defaultThreads, resolveThreads } from './engine.js';
-export { GlmError, type GlmErrorCode } from './errors.js';
+export { GlmError, type GlmErrorCode, errorText } from './errors.js';
 export { type DecodingOptions, DEFAULT_DECODING, type TokenEvent } from './generate.js';
 export { type FilledSpan, type InfillOptions, type InfillResult, decodingOptions, infill } from './infill.js';
 export { type MarkedText, inMarkedText, parseMarkers } from './markers.js';

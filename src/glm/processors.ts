@@ -1,12 +1,9 @@
 /**
  * Logits processors in the style of transformers.js: each is one small transformation of a row of logits, in place,
- * so they compose and are testable on plain arrays. `generated` are the tokens produced so far in Part B.
+ * so they compose and are testable on plain arrays. `generated` is the list of tokens they are applied to: Part B so
+ * far, or the span's own tokens (logitRules.ts says which).
  */
 export type LogitsProcessor = (logits: Float32Array, generated: readonly number[]) => void;
-
-export function applyProcessors(processors: readonly LogitsProcessor[], logits: Float32Array, generated: readonly number[]): void {
-  for (const process of processors) process(logits, generated);
-}
 
 /** Ids the model must never produce: padding rows, [CLS], the masks, sop (contract "Tokenizer"). */
 export function suppress(ids: Iterable<number>): LogitsProcessor {

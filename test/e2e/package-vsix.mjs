@@ -5,8 +5,7 @@
 //    none for darwin-x64, alpine-* and linux-armhf, which onnxruntime-node has no binary for: WebAssembly only),
 //    each library once (nativeFiles),
 //  - onnxruntime-web's WebAssembly build (.vscodeignore), the same for every target,
-//  - one model folder: models/default when the project ships it, else the random-weight fixture test/fixtures/tiny
-//    (said loudly: its fills are noise).
+//  - the shipped model folder models/default (its own files, named by its glm.json, with its card),
 // It writes a temporary ignore file = .vscodeignore + these target- and model-specific lines, packages with no flag
 // that silences a vsce warning (the listing's LICENSE, repository field, icon and CHANGELOG are all there), and then
 // checks what the VSIX holds (scripts/vsix-check.mjs): it fails on a missing or misplaced file, a native binary built
@@ -93,20 +92,15 @@ function nativeFiles(folder) {
   return names.filter((name) => !isCopy(name));
 }
 
-/** The shipped model's own files (named by its glm.json), or the fixture until the project ships one. */
+/** The shipped model's own files (named by its glm.json), with its card and data-sources / licence notice. */
 function modelFolder() {
   const shipped = 'models/default';
   const manifest = join(root, shipped, 'glm.json');
-  if (existsSync(manifest)) {
-    const m = JSON.parse(readFileSync(manifest, 'utf8'));
-    const files = ['glm.json', m.model, m.tokenizer, ...(m.externalData ? [m.externalData] : [])];
-    // The card and the data-sources / licence notice travel with the weights.
-    for (const doc of ['MODEL_CARD.md', 'DATA_SOURCES.md']) if (existsSync(join(root, shipped, doc))) files.push(doc);
-    return { folder: shipped, files };
-  }
-  console.warn('package-vsix: models/default does not exist yet; the VSIX carries the random-weight fixture ' +
-    'test/fixtures/tiny instead (its fills are noise).');
-  return { folder: 'test/fixtures/tiny', files: ['glm.json', 'model.onnx', 'tokenizer.json'] };
+  if (!existsSync(manifest)) fail(`${manifest} is missing: the extension ships models/default.`);
+  const m = JSON.parse(readFileSync(manifest, 'utf8'));
+  const files = ['glm.json', m.model, m.tokenizer, ...(m.externalData ? [m.externalData] : [])];
+  for (const doc of ['MODEL_CARD.md', 'DATA_SOURCES.md']) if (existsSync(join(root, shipped, doc))) files.push(doc);
+  return { folder: shipped, files };
 }
 
 function argument(flag) {

@@ -1,7 +1,7 @@
 // Text from a model folder reaches VS Code notifications (issue 15, item 10); inertText must leave no link in it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inertText } from '../../src/editor/inertText.js';
+import { inertText } from '../../src/fill/inertText.js';
 
 // VS Code's notification link pattern (src/vs/base/common/linkedText.ts, LINK_REGEX), as the notification viewer
 // applies it before opening a link with commands allowed.

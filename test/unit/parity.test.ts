@@ -4,6 +4,9 @@ import type { GlmModel } from '../../src/glm/model.js';
 import { argmax } from '../../src/glm/processors.js';
 import { createGenerator } from '../../src/glm/generate.js';
 import { decodingOptions } from '../../src/glm/infill.js';
+import { applyRules } from '../../src/glm/logitRules.js';
+import type { SpanSoFar } from '../../src/glm/span.js';
+import { BOUNDARY } from '../../src/glm/utf8Guard.js';
 import { fixture, loadTiny } from './helpers.js';
 import { type ReferenceLogits, assertCachedDecodeMatches, assertPrefillMatches } from './reference.js';
 
@@ -30,13 +33,16 @@ test('greedy picks the argmax of the reference logits', async () => {
   const gen = createGenerator(model, decodingOptions({}));
   const special = model.manifest.specialTokens;
   const neverValid = new Set([special.cls, special.mask, special.smask, special.gmask, special.sop]);
+  // A span with content, on a character boundary: only the never-valid ids and those that cannot start a character
+  // within 3 more tokens are blocked.
+  const span: SpanSoFar = { partB: [], tokens: [], hasContent: true, startsLine: false, allowedFirst: undefined, utf8: BOUNDARY, room: 3 };
+  const blocked = new Set([...neverValid, ...gen.utf8.blockedIn(BOUNDARY, 3)]);
   for (const row of rows) {
     const raw = Float32Array.from(row);
     assert.equal(gen.sample(raw), argmax(raw));
-    // With the never-valid ids suppressed, greedy is the argmax over the ids a span may contain.
-    const processed = Float32Array.from(row);
-    for (const p of gen.processors) p(processed, []);
-    const valid = row.map((v, id) => (neverValid.has(id) || id >= model.tokenizer.size ? -Infinity : v));
+    // With those suppressed, greedy is the argmax over the ids a span may contain.
+    const processed = applyRules(gen.rules, raw, span);
+    const valid = row.map((v, id) => (blocked.has(id) || id >= model.tokenizer.size ? -Infinity : v));
     assert.equal(gen.sample(processed), argmax(Float32Array.from(valid)));
   }
   // The fixture's decode inputs are the reference's greedy tokens among real outputs (no special id): check them.

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { applyRules, forPartB } from '../../src/glm/logitRules.js';
 import {
-  applyProcessors, argmax, logProbability, loopGuard, repeatedNgramBlock, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
+  argmax, logProbability, loopGuard, repeatedNgramBlock, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
 } from '../../src/glm/processors.js';
 import { ranked } from '../../src/glm/generate.js';
 import { sampler, seededRandom } from '../../src/glm/sampler.js';
@@ -36,8 +37,10 @@ test('repetition penalty lowers generated tokens whatever their sign', () => {
 });
 
 test('suppression and composition', () => {
-  const l = row(9, 1, 2, 8, 7);
-  applyProcessors([suppress([0]), suppressFrom(4)], l, []);
+  const span = { partB: [], tokens: [], hasContent: true, startsLine: false, allowedFirst: undefined, utf8: 0, room: 3 };
+  const raw = row(9, 1, 2, 8, 7);
+  const l = applyRules([forPartB(suppress([0])), forPartB(suppressFrom(4))], raw, span);
+  assert.deepEqual([...raw], [9, 1, 2, 8, 7], 'the raw row stays intact');
   assert.deepEqual([...l], [-Infinity, 1, 2, 8, -Infinity]);
   assert.equal(argmax(l), 3);
   assert.deepEqual(topIndices(l, 2), [3, 2]);

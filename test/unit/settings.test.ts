@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PANEL_KEYS, parsePanelRequest } from '../../src/editor/settingsMessages.js';
+import { PANEL_KEYS, parsePanelRequest } from '../../src/settings/panelMessages.js';
 import { FILL_MODES } from '../../src/glm/autoKind.js';
 import { DEFAULT_DECODING, DEVICES, MAX_THREADS, decodingOptions } from '../../src/glm/index.js';
 import type { SettingKey } from '../../src/settings/schema.generated.js';
@@ -114,4 +114,11 @@ test('the settings page may set only its keys, to values package.json allows', (
   assert.equal(set('mode', 'word'), undefined);
   assert.equal(set('inline.enabled', 'true'), undefined);
   assert.equal(set('modelPath', 'x'.repeat(5000)), undefined);
+  assert.equal(set('modelPath', 42), undefined);
+  assert.equal(set('evil', 'x'), undefined);
+  // Only objects of a known type are messages.
+  assert.equal(parsePanelRequest('measure'), undefined);
+  assert.equal(parsePanelRequest(null), undefined);
+  assert.equal(parsePanelRequest({ type: 'run' }), undefined);
+  assert.deepEqual(parsePanelRequest({ type: 'measure', extra: 1 }), { type: 'measure' });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { withoutEmptyFills } from '../../src/editor/emptyFills.js';
+import { withoutEmptyFills } from '../../src/fill/emptyFills.js';
 import { infill } from '../../src/glm/infill.js';
 import { inMarkedText, parseMarkers } from '../../src/glm/markers.js';
 import type { GlmModel } from '../../src/glm/model.js';

@@ -1,13 +1,21 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { infill } from '../../src/glm/index.js';
-import type { FillOutcome } from '../../src/editor/filler.js';
+import { ContextSources } from '../../src/editor/contextSources.js';
+import { type FillObserver, type FillOutcome, Filler } from '../../src/editor/filler.js';
 import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, nextEvent, openDocument, readSettings, select } from './helpers.js';
 
 const TEXT = 'Rivers carry water to the sea. The valley was green and the hills were quiet all summer.';
 
 async function expected(text: string, words: string[]): Promise<string> {
   return (await infill(await coreModel(), { text, blanks: blanksOf(text, words) }, decoding())).text;
+}
+
+/** A filler beside the extension's, on its model, blanks and notifier, that tells the test about each step. */
+async function observedFiller(observer: FillObserver): Promise<{ filler: Filler; dispose: () => void }> {
+  const glm = await api();
+  const sources = new ContextSources(() => undefined);
+  return { filler: new Filler(glm.models, glm.blanks, glm.notifier, glm.status, sources, observer), dispose: () => sources.dispose() };
 }
 
 describe('Fill blank', () => {
@@ -70,20 +78,19 @@ describe('Fill blank', () => {
   });
 
   it('leaves the document byte-identical when cancelled', async () => {
-    const glm = await api();
     const editor = await openDocument(TEXT);
     select(editor, 'water', 'green');
     await configure({ maxTokens: 40, minTokens: 40 });
+    let cancelled = 0;
+    // The first streamed token proves generation is under way; cancelAll is what the cancel command runs.
+    const observed = await observedFiller({ onToken: () => void (cancelled++ === 0 && observed.filler.cancelAll()) });
     try {
-      let cancelled = 0;
-      const outcome = await glm.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['water', 'green']), markedIds: [] }, readSettings(), {
-        // The first streamed token proves generation is under way; the cancel command is what the user can run.
-        onToken: () => void (cancelled++ === 0 && vscode.commands.executeCommand('glmInfill.cancel')),
-      });
+      const outcome = await observed.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['water', 'green']), markedIds: [] }, readSettings());
       assert.equal(outcome.status, 'cancelled');
       assert.equal(editor.document.getText(), TEXT);
       assert.equal(editor.document.version, 1);
     } finally {
+      observed.dispose();
       await configure({ maxTokens: BASE_SETTINGS.maxTokens, minTokens: BASE_SETTINGS.minTokens });
     }
   });
@@ -93,12 +100,13 @@ describe('Fill blank', () => {
     const editor = await openDocument(TEXT);
     const blanks = blanksOf(TEXT, ['water', 'green']);
     const warned = nextEvent(glm.notifier.onDidNotify, (n) => n.severity === 'warning');
-    const outcome = await glm.filler.fill(editor, { source: 'selections', blanks, markedIds: [] }, readSettings(), {
+    const observed = await observedFiller({
       beforeApply: async () => {
         const start = editor.document.positionAt(TEXT.indexOf('water'));
         await editor.edit((b) => b.insert(start.translate(0, 2), 'XYZ')); // "waXYZter": inside blank 1
       },
     });
+    const outcome = await observed.filler.fill(editor, { source: 'selections', blanks, markedIds: [] }, readSettings()).finally(observed.dispose);
     assert.equal(outcome.status, 'applied');
     assert.deepEqual(outcome.skipped, [0]);
     const text = editor.document.getText();
@@ -108,13 +116,14 @@ describe('Fill blank', () => {
   });
 
   it('fills around an edit made elsewhere during the fill', async () => {
-    const glm = await api();
     const editor = await openDocument(TEXT);
-    const outcome = await glm.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['green']), markedIds: [] }, readSettings(), {
+    const observed = await observedFiller({
       beforeApply: async () => {
         await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'Note. '));
       },
     });
+    const outcome = await observed.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['green']), markedIds: [] }, readSettings())
+      .finally(observed.dispose);
     assert.equal(outcome.status, 'applied');
     assert.deepEqual(outcome.skipped, []);
     assert.equal(editor.document.getText(), `Note. ${await expected(TEXT, ['green'])}`);

@@ -2,7 +2,8 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { GlmInfillApi } from '../../src/extension.js';
+import type { ModelManager } from '../../src/editor/modelManager.js';
+import type { ExtensionParts } from '../../src/extension.js';
 import { type Blank, type GlmModel, loadModel } from '../../src/glm/index.js';
 import type { SettingKey } from '../../src/settings/schema.generated.js';
 
@@ -11,10 +12,22 @@ export { readSettings } from '../../src/editor/settings.js';
 
 export const EXTENSION_ID = 'glm-infill.glm-infill';
 
-export async function api(): Promise<GlmInfillApi> {
-  const extension = vscode.extensions.getExtension<GlmInfillApi>(EXTENSION_ID);
+/** The running extension's parts: activate hands them over only to an extension host started for tests. */
+export async function api(): Promise<ExtensionParts> {
+  const extension = vscode.extensions.getExtension<ExtensionParts | undefined>(EXTENSION_ID);
   if (!extension) throw new Error(`${EXTENSION_ID} is not loaded in this extension host.`);
-  return extension.activate();
+  const parts = await extension.activate();
+  if (!parts) throw new Error(`${EXTENSION_ID} gave no parts: is this host not in ExtensionMode.Test?`);
+  return parts;
+}
+
+/** Counts the model loads that succeed from now on (a reload shows as one more). */
+export function loadCounter(models: ModelManager): { readonly count: number; dispose(): void } {
+  let count = 0;
+  const subscription = models.onDidChange((event) => {
+    if (event.kind === 'loaded') count++;
+  });
+  return { get count() { return count; }, dispose: () => subscription.dispose() };
 }
 
 export function extensionPath(): string {

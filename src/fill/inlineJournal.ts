@@ -7,11 +7,15 @@ export interface InlineOutcome {
   remedy?: string;
 }
 
+/** Keeps the last inline outcome only: the command explains the latest request, and nothing grows. */
 export class InlineJournal {
   private last: InlineOutcome | undefined;
 
+  /** `now` is the clock that stamps each outcome. */
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
   record(shown: boolean, reason: string, remedy?: string): void {
-    this.last = { at: new Date(), shown, reason, ...(remedy ? { remedy } : {}) };
+    this.last = { at: this.now(), shown, reason, ...(remedy ? { remedy } : {}) };
   }
 
   get lastOutcome(): InlineOutcome | undefined {

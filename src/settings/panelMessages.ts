@@ -1,5 +1,5 @@
-import type { SettingKey } from '../settings/schema.generated.js';
-import { isValidSetting } from '../settings/values.js';
+import type { SettingKey } from './schema.generated.js';
+import { isValidSetting } from './values.js';
 
 /** The settings the settings page edits; their types, ranges and choices come from package.json. */
 export const PANEL_KEYS = [
