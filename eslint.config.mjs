@@ -9,10 +9,14 @@ export default tseslint.config(
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      // Short functions (docs/architecture.md): a long one is a loop or a step that wants a name.
-      'max-lines-per-function': ['error', { max: 50 }],
       'no-restricted-imports': 'off',
     },
+  },
+  {
+    // Short functions in the product code: a long one is a loop or a step that wants a name. Counted as formatted
+    // (prettier), without blank lines and comments. Test suites are long by nature.
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 50, skipBlankLines: true, skipComments: true }] },
   },
   {
     // src/glm is the core shared by the CLI and the extension: it must never depend on the editor.
