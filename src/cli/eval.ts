@@ -251,17 +251,18 @@ function program(): Command {
     .option('--merge <files...>', 'print the tables of shards written with --raw, instead of evaluating');
 }
 
+/** The flags of one run; every one not about the run itself is a decoding option. */
+type EvalFlags = {
+  cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[];
+  kind: string; contextCache: boolean; perplexity: boolean;
+} & Pick<DecodingOptions, 'repetitionPenalty' | 'maxRepeats' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing' | 'endAtLikeliest' | 'blockRepeatedNgrams'>;
+
 async function main(): Promise<void> {
-  const opts = program().parse().opts<{
-    cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[];
-    kind: string; contextCache: boolean; perplexity: boolean;
-  } &
-    Pick<DecodingOptions, 'repetitionPenalty' | 'maxRepeats' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing' | 'endAtLikeliest' | 'blockRepeatedNgrams'>>();
-  // Every option that is not about the run itself is a decoding option.
-  const { cases, model: folder, json, limit, threads, shard, raw: rawPath, merge: shards, kind, contextCache, perplexity: scorePerplexity, ...chosen } = opts;
+  const { cases, model: folder, json, limit, threads, shard, raw: rawPath, merge: shards, kind, contextCache, perplexity, ...chosen } =
+    program().parse().opts<EvalFlags>();
   if (kind !== 'case' && kind !== 'auto' && !isBlankKind(kind)) throw new Error(`--kind ${kind}: give case, auto, span, sentence or document`);
   kindRule = kind;
-  cacheRule = { contextCache, perplexity: scorePerplexity };
+  cacheRule = { contextCache, perplexity };
   if (shards) {
     report(merge(shards.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RawResults)), json);
     return;
@@ -270,8 +271,7 @@ async function main(): Promise<void> {
   casesFolder = dirname(resolve(cases));
   decoding = chosen;
   decodingOptions(decoding); // a bad value fails here, before the model loads
-  const [k, n] = (shard ?? '0/1').split('/').map(Number) as [number, number];
-  if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${shard}: give k/n with 0 ≤ k < n`);
+  const [k, n] = parseShard(shard);
   const model = await loadModel(folder, { device: 'cpu', threads });
   try {
     const raw = await collect(model, readCases(cases).filter((_, i) => i % n === k), limit);
@@ -280,6 +280,13 @@ async function main(): Promise<void> {
   } finally {
     await model.dispose();
   }
+}
+
+/** `--shard k/n` as [k, n]; every case when not given. */
+function parseShard(shard: string | undefined): [number, number] {
+  const [k, n] = (shard ?? '0/1').split('/').map(Number) as [number, number];
+  if (!(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k < n)) throw new Error(`--shard ${shard}: give k/n with 0 ≤ k < n`);
+  return [k, n];
 }
 
 function describe(d: Partial<DecodingOptions>): string {

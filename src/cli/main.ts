@@ -46,7 +46,7 @@ function number(value: string): number {
 }
 
 function program(): Command {
-  return new Command('glm-infill')
+  const command = new Command('glm-infill')
     .description('Fill the blanks of a text with a local GLM. Blanks are written [MASK] (a span), [sMASK] (a sentence) ' +
       'or [gMASK] (the rest of the document); text without any gets a blank of --mode at its end. \\[MASK] is the text ' +
       '"[MASK]", not a blank.')
@@ -55,7 +55,13 @@ function program(): Command {
     .option('-m, --model <folder>', 'model folder with glm.json, model.onnx, tokenizer.json', defaultModelFolder(packageRoot()))
     .addOption(new Option('-d, --device <device>', 'where to run (wasm: the WebAssembly runtime); falls back to the CPU, or to wasm without a native binary, with a note').choices(DEVICES).default(FLAG_DEFAULTS.device))
     .option('--threads <n>', `CPU threads, 0–${MAX_THREADS}; 0 = automatic (half the cores, at most 4)`, threadCount, FLAG_DEFAULTS.threads)
-    .addOption(new Option('--mode <kind>', 'kind of the blank added to text without markers').choices(BLANK_KINDS).default('document'))
+    .addOption(new Option('--mode <kind>', 'kind of the blank added to text without markers').choices(BLANK_KINDS).default('document'));
+  return requestFlags(ruleFlags(decodingFlags(command)));
+}
+
+/** How each blank is decoded (the core's DecodingOptions, one flag each): length, sampling, repetition. */
+function decodingFlags(command: Command): Command {
+  return command
     .option('-n, --max-tokens <n>', 'tokens per blank at most', integer, FLAG_DEFAULTS.maxTokens)
     .option('--min-tokens <n>', 'tokens per blank at least (blocks the end token until then)', integer, FLAG_DEFAULTS.minTokens)
     .option('-t, --temperature <t>', 'sampling temperature; 0 = greedy', number, FLAG_DEFAULTS.temperature)
@@ -64,14 +70,24 @@ function program(): Command {
     .option('--repetition-penalty <r>', 'penalty for tokens already generated; 1 = none', number, FLAG_DEFAULTS.repetitionPenalty)
     .option('--max-repeats <n>', 'a piece of 1–16 tokens may repeat this many times in a row in a fill; 0 = no limit', integer, FLAG_DEFAULTS.maxRepeats)
     .option('--block-repeated-ngrams <n>', 'no n-gram of n tokens comes twice in a fill; 0 = off', integer, FLAG_DEFAULTS.blockRepeatedNgrams)
-    .option('--seed <n>', 'seed for sampling', integer, FLAG_DEFAULTS.seed)
+    .option('--seed <n>', 'seed for sampling', integer, FLAG_DEFAULTS.seed);
+}
+
+/** When a fill stops, and which candidate fills the blank. */
+function ruleFlags(command: Command): Command {
+  return command
     .option('--no-require-content', 'allow empty and whitespace-only fills (by default a fill holds some text)')
     .option('--no-stop-at-echo', 'let a fill go on repeating the text after its blank (by default it stops there)')
     .option('--token-healing', 're-generate the last token of a word the blank touches (for a blank inside a word)', FLAG_DEFAULTS.tokenHealing)
     .option('--no-end-at-likeliest', 'keep a span fill whole where it runs on past its likeliest end (by default it is cut back there)')
     .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, the likeliest per token, or the consensus (most like the others)')
       .choices(['likeliest', 'per-token', 'consensus']).default(FLAG_DEFAULTS.select))
-    .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, FLAG_DEFAULTS.candidates)
+    .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, FLAG_DEFAULTS.candidates);
+}
+
+/** The context cache, ranking instead of generating, and the output. */
+function requestFlags(command: Command): Command {
+  return command
     .option('--context-file <path>', 'more text for the context cache, e.g. other files of the project (repeatable)', collect, [])
     .option('--no-context-cache', 'do not mix a cache of the text and the context files into the model (on by default)')
     .option('--options <a|b|…>', 'rank these fills of the single blank instead of generating')

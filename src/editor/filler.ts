@@ -32,6 +32,21 @@ export interface FillObserver {
   beforeApply?: () => Promise<void>;
 }
 
+/** Each blank's chosen text (undefined: the blank keeps its text), or undefined to cancel the whole fill. */
+type Decide = (result: InfillResult, run: FillRun) => Promise<(string | undefined)[] | undefined>;
+
+/** One fill in progress: what it fills, how, and where it reports. */
+interface FillJob {
+  editor: vscode.TextEditor;
+  target: BlankTarget;
+  settings: Settings;
+  choice: Pick<GenerateOptions, 'candidates' | 'select'>;
+  decide: Decide;
+  run: FillRun;
+  progress: vscode.Progress<{ message?: string }>;
+  signal: AbortSignal;
+}
+
 /** Runs fills with progress, cancellation, preview and one-step apply; remembers the running ones for "Cancel". */
 export class Filler {
   private readonly running = new Set<AbortController>();
@@ -80,37 +95,18 @@ export class Filler {
     target: BlankTarget,
     settings: Settings,
     choice: Pick<GenerateOptions, 'candidates' | 'select'>,
-    decide: (result: InfillResult, run: FillRun) => Promise<(string | undefined)[] | undefined>,
+    decide: Decide,
   ): Promise<FillOutcome> {
     const n = target.blanks.length;
     const title = `GLM Infill: filling ${n === 1 ? 'the blank' : `${n} blanks`} (${target.source})`;
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const where = { location: vscode.ProgressLocation.Notification, title, cancellable: true };
+    return vscode.window.withProgress(where, async (progress, token) => {
       const controller = new AbortController();
       const run = new FillRun(editor, target.blanks);
       this.running.add(controller);
       const cancel = token.onCancellationRequested(() => controller.abort());
       try {
-        progress.report({ message: this.models.model ? 'reading the document…' : 'loading the model…' });
-        const result = await run.generate(this.models, settings, {
-          ...choice,
-          contextTexts: this.context.textsFor(editor.document, settings.context),
-          signal: controller.signal,
-          onToken: (blank, text) => {
-            progress.report({ message: `blank ${blank + 1} of ${n}` });
-            this.observer.onToken?.(blank, text);
-          },
-        });
-        this.status.setSpeed(result.timings.tokensPerSecond);
-        if (result.cancelled || controller.signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
-        const decided = await decide(result, run);
-        if (decided === undefined || controller.signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
-        const { fills, note } = withoutEmptyFills(result, decided);
-        if (note !== undefined) this.notifier.warn(note);
-        await this.observer.beforeApply?.();
-        const report = await run.apply(fills);
-        this.afterApply(run, target, report.skipped);
-        const written = fills.map((f, i) => (report.skipped.includes(i) ? undefined : f));
-        return { status: report.applied > 0 ? 'applied' : 'unchanged', fills: written, skipped: report.skipped, result };
+        return await this.generateAndApply({ editor, target, settings, choice, decide, run, progress, signal: controller.signal });
       } catch (error) {
         this.notifier.error('GLM Infill could not fill the blank', error);
         return { status: 'failed', fills: [], skipped: [], error: errorText(error) };
@@ -121,6 +117,33 @@ export class Filler {
       }
     });
   }
+
+  /** A fill's steps inside its progress notification: generate, decide each blank's text, write them as one edit. */
+  private async generateAndApply(job: FillJob): Promise<FillOutcome> {
+    const { editor, target, settings, run, progress, signal } = job;
+    progress.report({ message: this.models.model ? 'reading the document…' : 'loading the model…' });
+    const result = await run.generate(this.models, settings, {
+      ...job.choice,
+      contextTexts: this.context.textsFor(editor.document, settings.context),
+      signal,
+      onToken: (blank, text) => {
+        progress.report({ message: `blank ${blank + 1} of ${target.blanks.length}` });
+        this.observer.onToken?.(blank, text);
+      },
+    });
+    this.status.setSpeed(result.timings.tokensPerSecond);
+    if (result.cancelled || signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
+    const decided = await job.decide(result, run);
+    if (decided === undefined || signal.aborted) return { status: 'cancelled', fills: [], skipped: [], result };
+    const { fills, note } = withoutEmptyFills(result, decided);
+    if (note !== undefined) this.notifier.warn(note);
+    await this.observer.beforeApply?.();
+    const report = await run.apply(fills);
+    this.afterApply(run, target, report.skipped);
+    const written = fills.map((f, i) => (report.skipped.includes(i) ? undefined : f));
+    return { status: report.applied > 0 ? 'applied' : 'unchanged', fills: written, skipped: report.skipped, result };
+  }
+
 
   private afterApply(run: FillRun, target: BlankTarget, skipped: readonly number[]): void {
     const filledIds = target.markedIds.filter((_, i) => !skipped.includes(i));

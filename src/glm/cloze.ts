@@ -37,44 +37,62 @@ export async function rankOptions(
   model: GlmModel, request: BlankedText, options: readonly string[], signal?: AbortSignal, tokenHealing = false, cache: CacheOptions = {},
 ): Promise<ClozeResult> {
   const t0 = performance.now();
-  if (options.length < 2) throw new GlmError('input', 'Give at least two options to rank.');
-  if (request.blanks.length !== 1) {
-    throw new GlmError('input', `Ranking options needs exactly one blank in the text; it has ${request.blanks.length}.`);
-  }
-  const special = model.manifest.specialTokens;
-  const tokenized = options.map((o) => model.tokenizer.encode(o));
-  const longest = Math.max(...tokenized.map((t) => t.length));
+  checkRankRequest(request, options);
+  const longest = Math.max(...options.map((o) => model.tokenizer.encode(o).length));
   const prepared = prepare(model, request, longest + 2, tokenHealing);
   const blank = prepared.blanks[0] as (typeof prepared.blanks)[number];
   // With token healing the word's last token left Part A, so each option is scored together with it.
   const healed = prepared.healing[0]?.prefix ?? '';
   const ids = options.map((o) => model.tokenizer.encode(healed + optionFill(blank, o)));
-  const limit = model.manifest.architecture.maxSequenceLength;
   const state = await DecodeState.prefill(model.engine, prepared.partA);
-  const gen = { model, cache: requestCache(model, prepared.segments, cache) };
-  const left = prepared.left[0] as number[];
+  const scorer: OptionScorer = { model, state, gen: { model, cache: requestCache(model, prepared.segments, cache) }, left: prepared.left[0] as number[] };
   const t1 = performance.now();
   const scores: number[] = [];
   for (const optionIds of ids) {
     if (signal?.aborted) throw new GlmError('cancelled', 'Ranking was cancelled.');
-    if (state.length + optionIds.length + 1 > limit) {
-      throw new GlmError('input', `An option of ${optionIds.length} tokens does not fit the model's ${limit} positions after the text.`);
-    }
-    const rows = await optionRows(model, state, optionIds, special.sop);
-    // Each row with the cache mixed in as generation would see it (the option's tokens so far extend the query).
-    scores.push([...optionIds, special.eop].reduce((sum, id, j) =>
-      sum + logProbability(withCache(gen, 'span', left, optionIds.slice(0, j), rows[j] as Float32Array), id), 0));
+    scores.push(await scoreOption(scorer, optionIds));
   }
   const t2 = performance.now();
-  const probabilities = normalise(scores);
-  const ranked = options
-    .map((option, i) => ({ option, tokens: ids[i] as number[], logProb: scores[i] as number, probability: probabilities[i] as number }))
-    .sort((a, b) => b.logProb - a.logProb);
   return {
-    options: ranked,
+    options: rankedOptions(options, ids, scores),
     window: prepared.window,
     timings: { prefillMs: t1 - t0, scoreMs: t2 - t1, totalMs: t2 - t0, partATokens: prepared.partA.ids.length },
   };
+}
+
+function checkRankRequest(request: BlankedText, options: readonly string[]): void {
+  if (options.length < 2) throw new GlmError('input', 'Give at least two options to rank.');
+  if (request.blanks.length !== 1) {
+    throw new GlmError('input', `Ranking options needs exactly one blank in the text; it has ${request.blanks.length}.`);
+  }
+}
+
+/** What scoring an option needs: the prefilled Part A, the context cache and the cache's query before the blank. */
+interface OptionScorer {
+  model: GlmModel;
+  state: DecodeState;
+  gen: Parameters<typeof withCache>[0];
+  left: number[];
+}
+
+/** The log-probability of an option's tokens and the end of the span after them. */
+async function scoreOption({ model, state, gen, left }: OptionScorer, optionIds: readonly number[]): Promise<number> {
+  const special = model.manifest.specialTokens;
+  const limit = model.manifest.architecture.maxSequenceLength;
+  if (state.length + optionIds.length + 1 > limit) {
+    throw new GlmError('input', `An option of ${optionIds.length} tokens does not fit the model's ${limit} positions after the text.`);
+  }
+  const rows = await optionRows(model, state, optionIds, special.sop);
+  // Each row with the cache mixed in as generation would see it (the option's tokens so far extend the query).
+  return [...optionIds, special.eop].reduce((sum, id, j) =>
+    sum + logProbability(withCache(gen, 'span', left, optionIds.slice(0, j), rows[j] as Float32Array), id), 0);
+}
+
+function rankedOptions(options: readonly string[], ids: readonly number[][], scores: readonly number[]): RankedOption[] {
+  const probabilities = normalise(scores);
+  return options
+    .map((option, i) => ({ option, tokens: ids[i] as number[], logProb: scores[i] as number, probability: probabilities[i] as number }))
+    .sort((a, b) => b.logProb - a.logProb);
 }
 
 /** Logits after sop and each option token: row j predicts option token j, and after the last one the span's end. */
