@@ -7,7 +7,7 @@ import { FLAG_DEFAULTS, defaultModelFolder } from './defaults.js';
 import { EXIT, UsageError, endQuietlyOnClosedPipe, exitCodeOf, readInputText } from './io.js';
 
 // The decoding flags map one to one onto the core's decoding options.
-interface CliOptions extends Omit<DecodingOptions, 'signal' | 'onToken'> {
+interface CliOptions extends Omit<DecodingOptions, 'signal' | 'onToken' | 'onDraft'> {
   file?: string;
   model: string;
   device: Device;
@@ -71,6 +71,7 @@ function program(): Command {
     .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, the likeliest per token, or the consensus (most like the others)')
       .choices(['likeliest', 'per-token', 'consensus']).default(FLAG_DEFAULTS.select))
     .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, FLAG_DEFAULTS.candidates)
+    .option('--no-lookup-drafting', 'decode one token per model run (by default greedy fills draft tokens from the text and check them in one run; the fills are the same)')
     .option('--context-file <path>', 'more text for the context cache, e.g. other files of the project (repeatable)', collect, [])
     .option('--no-context-cache', 'do not mix a cache of the text and the context files into the model (on by default)')
     .option('--options <a|b|…>', 'rank these fills of the single blank instead of generating')
