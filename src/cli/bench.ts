@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DecodeState } from '../glm/decoder.js';
@@ -6,6 +7,7 @@ import { buildPartA } from '../glm/layout.js';
 import { uncachedNextLogits } from '../glm/reference.js';
 import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from '../fill/modelFolder.js';
+import { draftingReport } from './benchDrafting.js';
 import { packageRoot } from './defaults.js';
 
 interface BenchOptions {
@@ -14,6 +16,7 @@ interface BenchOptions {
   threads: number;
   repeat: number;
   decodeTokens: number;
+  drafting: boolean;
 }
 
 const PREFILL_SIZES = [128, 256, 512];
@@ -210,6 +213,18 @@ async function compare(wasm: GlmModel, native: GlmModel, opts: BenchOptions): Pr
   return { threads: opts.threads, prefillMs, decodeMsPerToken: { ...decode, tokens } };
 }
 
+// This bench's own bundle stands in for code (benchCache.ts does the same); the project's decoding notes for prose.
+const DRAFTING_SOURCES = { code: __filename, prose: join(__dirname, '..', 'docs', 'decoding.md') };
+
+async function withModel<T>(opts: BenchOptions, work: (model: GlmModel) => Promise<T>): Promise<T> {
+  const model = await loadModel(opts.model, { device: opts.device, threads: opts.threads });
+  try {
+    return await work(model);
+  } finally {
+    await model.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const opts = new Command('glm-infill-bench')
     .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
@@ -221,8 +236,13 @@ async function main(): Promise<void> {
     .option('--repeat <n>', 'runs per measurement (median)', positive, 5)
     .option('--decode-tokens <n>', 'tokens for the decode measurements', positive, 48)
     .option('--no-compare', 'with --device wasm: skip the comparison with the native CPU runtime')
+    .option('--drafting', 'only this: greedy fills of a code and a prose text with lookup drafting off and on, alternating (ms/token)', false)
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
+  if (opts.drafting) {
+    process.stdout.write(await withModel(opts, (model) => draftingReport(model, DRAFTING_SOURCES, opts.repeat)));
+    return;
+  }
   const result = await measure(opts, opts.device);
   if (opts.device !== 'wasm' || !opts.compare) {
     process.stdout.write(`${report(result)}\n${JSON.stringify(result)}\n`);

@@ -245,6 +245,7 @@ function program(): Command {
     .option('--no-end-at-likeliest', 'keep span fills whole where they run on past their likeliest end (the rule off, to measure it)')
     .option('--kind <rule>', 'blank kind of every case: case (its own), auto (the extension\'s rule from the selection), span, sentence or document', 'case')
     .option('--no-context-cache', 'no context cache (by default the document and the case\'s context files feed it)')
+    .option('--no-lookup-drafting', 'one token per model run (by default greedy fills draft from the text; the fills must be the same)')
     .option('--no-perplexity', 'skip scoring the original span (halves the run time)')
     .option('--shard <k/n>', 'evaluate only every n-th case from the k-th (0-based), to run shards side by side')
     .option('--raw <file>', 'write the unaveraged results (for --merge)')
@@ -254,11 +255,11 @@ function program(): Command {
 /** The flags of one run; every one not about the run itself is a decoding option. */
 type EvalFlags = {
   cases?: string; model?: string; json?: string; limit: number; threads: number; shard?: string; raw?: string; merge?: string[];
-  kind: string; contextCache: boolean; perplexity: boolean;
+  kind: string; contextCache: boolean; perplexity: boolean; lookupDrafting: boolean;
 } & Pick<DecodingOptions, 'repetitionPenalty' | 'maxRepeats' | 'candidates' | 'temperature' | 'topP' | 'select' | 'seed' | 'stopAtEcho' | 'tokenHealing' | 'endAtLikeliest' | 'blockRepeatedNgrams'>;
 
 async function main(): Promise<void> {
-  const { cases, model: folder, json, limit, threads, shard, raw: rawPath, merge: shards, kind, contextCache, perplexity, ...chosen } =
+  const { cases, model: folder, json, limit, threads, shard, raw: rawPath, merge: shards, kind, contextCache, perplexity, lookupDrafting, ...chosen } =
     program().parse().opts<EvalFlags>();
   if (kind !== 'case' && kind !== 'auto' && !isBlankKind(kind)) throw new Error(`--kind ${kind}: give case, auto, span, sentence or document`);
   kindRule = kind;
@@ -269,7 +270,8 @@ async function main(): Promise<void> {
   }
   if (cases === undefined || folder === undefined) throw new Error('--cases and --model are required (or --merge)');
   casesFolder = dirname(resolve(cases));
-  decoding = chosen;
+  // Drafting is named only when off, so that results with it stay comparable (and mergeable) with earlier ones.
+  decoding = lookupDrafting ? chosen : { ...chosen, lookupDrafting };
   decodingOptions(decoding); // a bad value fails here, before the model loads
   const [k, n] = parseShard(shard);
   const model = await loadModel(folder, { device: 'cpu', threads });

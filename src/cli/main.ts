@@ -8,7 +8,7 @@ import { FLAG_DEFAULTS, packageRoot } from './defaults.js';
 import { EXIT, UsageError, endQuietlyOnClosedPipe, exitCodeOf, readInputText } from './io.js';
 
 // The decoding flags map one to one onto the core's decoding options.
-interface CliOptions extends Omit<DecodingOptions, 'signal' | 'onToken'> {
+interface CliOptions extends Omit<DecodingOptions, 'signal' | 'onToken' | 'onDraft'> {
   file?: string;
   model: string;
   device: Device;
@@ -82,7 +82,8 @@ function ruleFlags(command: Command): Command {
     .option('--no-end-at-likeliest', 'keep a span fill whole where it runs on past its likeliest end (by default it is cut back there)')
     .addOption(new Option('--select <how>', 'which candidate fills the blank: the likeliest, the likeliest per token, or the consensus (most like the others)')
       .choices(['likeliest', 'per-token', 'consensus']).default(FLAG_DEFAULTS.select))
-    .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, FLAG_DEFAULTS.candidates);
+    .option('-c, --candidates <n>', 'candidates per blank (best first)', integer, FLAG_DEFAULTS.candidates)
+    .option('--no-lookup-drafting', 'decode one token per model run (by default greedy fills draft tokens from the text and check them in one run; the fills are the same)');
 }
 
 /** The context cache, ranking instead of generating, and the output. */

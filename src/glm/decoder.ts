@@ -57,6 +57,25 @@ export class DecodeState {
     return { state: new DecodeState(this.partA, cache, { ids: [], positions: [[], []] }), logits: logits[0] as Float32Array };
   }
 
+  /**
+   * Runs the pending tokens in one pass, the last `drafted` of them a guess (drafting.ts). Row i of the logits follows
+   * the i-th token from the last one before the guess; `after(i)` is the state after that same token, the tokens past
+   * it undone as if never run.
+   */
+  async runDrafted(engine: GlmEngine, drafted: number): Promise<{ logits: Float32Array[]; after: (row: number) => DecodeState }> {
+    const t = this.pending.ids.length;
+    if (drafted < 0 || drafted >= t) throw new Error(`a draft of ${drafted} needs a pending token before it (${t} pending)`);
+    const first = t - 1 - drafted;
+    const rows = Array.from({ length: drafted + 1 }, (_, i) => first + i);
+    const { logits, cache } = await engine.forward(
+      { ids: this.pending.ids, positions: this.pending.positions, mask: partBStepMask(this.cache.length, t), logitPositions: rows },
+      this.cache,
+    );
+    const empty: Pending = { ids: [], positions: [[], []] };
+    const after = (row: number): DecodeState => new DecodeState(this.partA, engine.cachePrefix(cache, this.cache.length + first + row + 1), empty);
+    return { logits, after };
+  }
+
   /** Runs the pending tokens and returns the logits after each of them (cloze scoring). */
   async runAll(engine: GlmEngine): Promise<Float32Array[]> {
     const t = this.pending.ids.length;

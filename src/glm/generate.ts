@@ -2,6 +2,7 @@ import type { BlankKind } from './blank.js';
 import { type CacheWeights, cacheWeight, mixCache } from './cacheMixture.js';
 import { type CachePredictor, MAX_ORDER } from './contextCache.js';
 import type { DecodeState } from './decoder.js';
+import { type Drafter, MAX_DRAFT, draftsExactly, lookupDrafter } from './drafting.js';
 import type { Healing } from './healing.js';
 import { type LogitRule, applyRules, logitRules } from './logitRules.js';
 import type { GlmModel } from './model.js';
@@ -12,6 +13,7 @@ import { Span, type SpanSetup, type SpanView } from './span.js';
 import { type Stop, type StopRuleOptions, type StopRules, Step, stopRules } from './stopRules.js';
 import type { StopReason } from './stopping.js';
 import { type Utf8Vocab, utf8Vocab } from './utf8Guard.js';
+import { VerifiedRun } from './verifiedRun.js';
 
 export interface DecodingOptions {
   /** Tokens per blank at most (the sop and the end token do not count). */
@@ -50,8 +52,15 @@ export interface DecodingOptions {
   select: 'likeliest' | 'per-token' | 'consensus';
   /** Candidates per blank; the best (by log-probability) fills the blank and is what later blanks see. */
   candidates: number;
+  /**
+   * Greedy spans draft their next tokens from the document and the context cache and check the draft in one pass
+   * (drafting.ts); the fills are the same as without it. No effect when sampling, nor on int8 graphs (draftsExactly).
+   */
+  lookupDrafting: boolean;
   signal?: AbortSignal;
   onToken?: (event: TokenEvent) => void;
+  /** Every drafted pass: how many tokens were drafted and how many of them the span took. */
+  onDraft?: (event: DraftEvent) => void;
 }
 
 export const DEFAULT_DECODING: DecodingOptions = {
@@ -70,6 +79,7 @@ export const DEFAULT_DECODING: DecodingOptions = {
   endAtLikeliest: true,
   select: 'likeliest',
   candidates: 1,
+  lookupDrafting: true,
 };
 
 /** Every token as it is generated, with the text it adds ('' while a UTF-8 character is still incomplete). */
@@ -78,6 +88,12 @@ export interface TokenEvent {
   candidate: number;
   token: number;
   text: string;
+}
+
+/** One pass of lookup drafting. */
+export interface DraftEvent {
+  drafted: number;
+  accepted: number;
 }
 
 export interface Candidate {
@@ -182,19 +198,48 @@ interface CandidateRequest extends SpanRequest {
   forcedFirst: number | undefined;
 }
 
-/** One candidate of a blank: a token at a time, until a stop rule (stopRules.ts) ends it. */
+/**
+ * One candidate of a blank: a token at a time, until a stop rule (stopRules.ts) ends it. With drafting, one run of
+ * the model serves the steps of every drafted token the span goes on to choose; each step is still taken here, with
+ * every rule, exactly as without it.
+ */
 async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: Float32Array, req: CandidateRequest): Promise<Candidate> {
   const span = new Span(spanSetup(gen, req), afterSop);
   const rules = stopRules(stopRuleOptions(gen, req));
   const stream = tokenStream(gen.options.onToken, req);
+  const draft = drafterOf(gen, afterSop);
   let step = new Step(firstLogits);
+  let run: VerifiedRun | undefined;
   for (;;) {
     const stop = nextToken(gen, req, span, step, rules, stream);
-    if (stop) return candidateAt(span, rules.settle(span, stop));
-    const run = await span.state.run(gen.model.engine);
-    span.ran(run.state);
-    step = new Step(withCache(gen, req.kind, req.left, span.tokens, run.logits));
+    if (stop) {
+      reportDraft(gen, run);
+      return candidateAt(span, rules.settle(span, stop));
+    }
+    let ran = run?.follow(span.tokens[span.tokens.length - 1] as number);
+    if (ran === undefined) {
+      reportDraft(gen, run);
+      run = await VerifiedRun.start(gen.model.engine, span, req.blank, draft([...req.left, ...span.tokens], Math.min(MAX_DRAFT, span.room)));
+      ran = run.first();
+    }
+    span.ran(ran.state);
+    step = new Step(withCache(gen, req.kind, req.left, span.tokens, ran.logits));
   }
+}
+
+/**
+ * What a greedy span drafts from: the model's window and the context cache. Nothing where a draft could change the
+ * fill: when sampling, or on a graph whose tokens of one pass affect each other's logits (int8; drafting.ts).
+ */
+function drafterOf(gen: Generator, afterSop: DecodeState): Drafter {
+  if (!gen.options.lookupDrafting || gen.sampling || !draftsExactly(gen.model.manifest.weights)) return () => [];
+  const special = gen.model.manifest.specialTokens;
+  const never = new Set([special.mask, special.smask, special.gmask, special.sop, special.eop, special.eos, special.cls, special.pad]);
+  return lookupDrafter(afterSop.partA.ids, gen.cache?.cache, never);
+}
+
+function reportDraft(gen: Generator, run: VerifiedRun | undefined): void {
+  if (run !== undefined && run.drafted > 0) gen.options.onDraft?.({ drafted: run.drafted, accepted: run.accepted });
 }
 
 /** Chooses the span's next token and adds it, unless a stop rule ends the span first (or with it). */

@@ -9,7 +9,7 @@ import type { Architecture } from './manifest.js';
 export class KvCache {
   private constructor(
     readonly length: number,
-    private readonly tensors: ReadonlyMap<string, Tensor>,
+    private tensors: ReadonlyMap<string, Tensor> | (() => ReadonlyMap<string, Tensor>),
   ) {}
 
   /** The zero-length cache of a prefill (P = 0). */
@@ -36,8 +36,33 @@ export class KvCache {
     return new KvCache(length, tensors);
   }
 
+  /**
+   * The cache of the first `length` tokens only, as if the later ones had never run (a rejected draft). Each token's
+   * keys and values depend only on the tokens before it, so the prefix is exact. The copy is made when the cache is
+   * next fed to the model: most prefixes of a verified draft are only recorded as points a span passed, never run.
+   */
+  prefix(length: number, tensor: Ort['Tensor']): KvCache {
+    if (length === this.length) return this;
+    if (!Number.isInteger(length) || length < 0 || length > this.length) throw new Error(`no prefix of ${length} in a cache of ${this.length} tokens`);
+    return new KvCache(length, () => new Map([...this.resolved()].map(([name, t]) => [name, prefixOf(t, length, tensor)])));
+  }
+
   /** Feeds for the graph's `past_*` inputs. */
   feeds(): Record<string, Tensor> {
-    return Object.fromEntries(this.tensors);
+    return Object.fromEntries(this.resolved());
   }
+
+  private resolved(): ReadonlyMap<string, Tensor> {
+    if (typeof this.tensors === 'function') this.tensors = this.tensors();
+    return this.tensors;
+  }
+}
+
+/** The first `length` positions of a `[1, H, L, D]` float32 tensor. */
+function prefixOf(t: Tensor, length: number, tensor: Ort['Tensor']): Tensor {
+  const [batch, heads, full, dim] = t.dims as [number, number, number, number];
+  const data = t.data as Float32Array;
+  const out = new Float32Array(batch * heads * length * dim);
+  for (let h = 0; h < batch * heads; h++) out.set(data.subarray(h * full * dim, (h * full + length) * dim), h * length * dim);
+  return new tensor('float32', out, [batch, heads, length, dim]);
 }

@@ -220,10 +220,11 @@ test('a fill holds no piece of 1–16 tokens more than maxRepeats times in a row
 function scripted(base: GlmModel, script: readonly number[], rivals: ReadonlyArray<Record<number, number>> = []): GlmModel {
   const forward: GlmModel['engine']['forward'] = async (input, cache) => {
     const out = await base.engine.forward(input, cache);
-    const block = input.positions[1][input.positions[1].length - 1] ?? 0;
-    const next = script[block - 1];
-    if (next === undefined) return out;
-    for (const logits of out.logits) {
+    // Each row by the block position of the token it follows (a drafted pass asks for several rows).
+    for (const [k, logits] of out.logits.entries()) {
+      const block = input.positions[1][input.logitPositions[k] as number] ?? 0;
+      const next = script[block - 1];
+      if (next === undefined) continue;
       logits.fill(-10)[next] = 10;
       for (const [id, logit] of Object.entries(rivals[block - 1] ?? {})) logits[Number(id)] = logit;
     }
