@@ -4,6 +4,7 @@
 # documents, and the stop share of end-of-text [gMASK] fills.
 #
 #   bash models/ablation.sh                      # everything: tokens → 4 arms → second seed of PAIR → measure → report
+#   STAGE=report bash models/ablation.sh         # runs/ablation/tables.md and docs/ablation.png from what is measured
 #   STAGE=train ARMS="span span-sent" bash models/ablation.sh    # some arms only (each resumes from its checkpoint)
 #
 # Arms: span (1/0/0), span-sent (.5/.5/0), span-doc (.5/0/.5), infill-lines (.5/.3/.2, the shipped mix), all with
@@ -23,7 +24,7 @@ SEED2=${SEED2:-2}
 HIDDEN=${HIDDEN:-128} LAYERS=${LAYERS:-4} HEADS=${HEADS:-4} SEQ=${SEQ:-256}
 BATCH=${BATCH:-16} STEPS=${STEPS:-360} LR=${LR:-2e-3} WARMUP=${WARMUP:-30} CKPT=${CKPT:-25}
 EVERY=${EVERY:-4}                 # every N-th training document goes into the token files
-PER_CELL=${PER_CELL:-20}          # generation cases per bucket × blank length
+PER_CELL=${PER_CELL:-12}          # generation cases per bucket × blank length
 NICE=${NICE:-19}
 
 stage() { [[ $STAGE == all || $STAGE == "$1" ]]; }
@@ -39,14 +40,25 @@ train_arm() {  # arm seed
     --ckpt-interval "$CKPT" "${resume[@]}" >>"$dir/train.out" 2>&1
 }
 
-train_two_at_a_time() {  # seed arm...
+measure_arm() {  # run folder; skipped when measured already or when its training has not finished
+  local dir=${1%/}
+  [[ -f $dir/ckpt.pt && ! -f $dir/measure.json ]] && grep -q '"done"' "$dir/train.out" || return 0
+  run $PY -m models.glm.ablation --tokens "$OUT/tokens" --corpus "$DATA/corpus" --checkpoint "$dir/ckpt.pt" \
+    --out "$dir/measure.json" --per-cell "$PER_CELL" --threads 1 >>"$dir/measure.out" 2>&1
+}
+
+train_two_at_a_time() {  # seed arm...: each pair is measured (one at a time) while the next pair trains
   local seed=$1; shift
-  local arms=("$@")
+  local arms=("$@") measuring=""
   for ((i = 0; i < ${#arms[@]}; i += 2)); do
-    train_arm "${arms[i]}" "$seed" &
-    if ((i + 1 < ${#arms[@]})); then train_arm "${arms[i + 1]}" "$seed" & fi
-    wait
+    local pair=("${arms[@]:i:2}") pids=()
+    for arm in "${pair[@]}"; do train_arm "$arm" "$seed" & pids+=($!); done
+    wait "${pids[@]}"
+    [[ -n $measuring ]] && wait "$measuring"
+    (for arm in "${pair[@]}"; do measure_arm "$OUT/$arm-s$seed"; done) &
+    measuring=$!
   done
+  wait
 }
 
 if stage tokens; then
@@ -56,12 +68,12 @@ fi
 if stage train; then train_two_at_a_time 1 $ARMS; fi
 if stage seed2; then train_two_at_a_time "$SEED2" $PAIR; fi
 if stage measure; then
-  for dir in "$OUT"/*-s*/; do
-    [[ -f $dir/ckpt.pt && ! -f $dir/measure.json ]] || continue
-    run $PY -m models.glm.ablation --tokens "$OUT/tokens" --checkpoint "$dir/ckpt.pt" --out "$dir/measure.json" \
-      --per-cell "$PER_CELL" --threads 1
-  done
+  for dir in "$OUT"/*-s*/; do measure_arm "$dir"; done
+  # The shipped model, trained before the prefix-LM end fix: the end-of-text [gMASK] cases only.
+  [[ -f $OUT/default-measure.json ]] || run $PY -m models.glm.ablation --tokens "$OUT/tokens" --corpus "$DATA/corpus" \
+    --checkpoint models/default --out "$OUT/default-measure.json" --parts gmask
 fi
 if stage report; then
-  run $PY -m models.glm.ablation_report --runs "$OUT" --out docs/ablation-table.md --plot docs/ablation.png
+  run $PY -m models.glm.ablation_report --runs "$OUT" --out "$OUT/tables.md" --plot docs/ablation.png \
+    --before "$OUT/default-measure.json"
 fi
