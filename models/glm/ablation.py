@@ -230,15 +230,35 @@ def end_of_text_layout(prefix: List[int], special: SpecialTokens) -> Layout:
     return build_layout([prefix, []], [Blank("document", [])], special, add_eos=False)
 
 
+@torch.no_grad()
+def end_probability(model, prefix: List[int], rest: List[int], special: SpecialTokens) -> float:
+    """p(eop or eos) right after the true rest of the text, teacher-forced: does the model know the text ended?"""
+    layout = build_layout([prefix, []], [Blank("document", rest)], special, add_eos=False)
+    batch = collate([layout], special.pad)
+    logits, _ = model(batch["input_ids"], batch["position_ids"], batch["attention_mask"])
+    probs = torch.softmax(logits[0, len(layout) - 1].float(), dim=-1)
+    return float(probs[special.eop] + probs[special.eos])
+
+
+def end_probabilities(model, special: SpecialTokens, cases) -> Dict[str, float]:
+    rows: Dict[str, List[float]] = defaultdict(list)
+    for bucket, prefix, rest in cases:
+        rows[bucket].append(end_probability(model, prefix, rest, special))
+    rows["all"] = [p for v in list(rows.values()) for p in v]
+    return {b: sum(v) / len(v) for b, v in rows.items()}
+
+
 def measure_gmask_end(model, special: SpecialTokens, cases) -> dict:
-    """Per bucket: the share of fills that end by themselves, and the fill's length over the true rest's."""
-    rows: Dict[str, List[Tuple[str, float]]] = defaultdict(list)
+    """Per bucket: the share of greedy fills that end by themselves, the fill's length over the true rest's, and
+    the mean probability of ending right after the true rest."""
+    rows: Dict[str, List[Tuple[str, float, float]]] = defaultdict(list)
     for bucket, prefix, rest in cases:
         fill, stop = greedy(model, end_of_text_layout(prefix, special), special, 2 * len(rest) + 16)
-        rows[bucket].append((stop, len(fill) / len(rest)))
+        rows[bucket].append((stop, len(fill) / len(rest), end_probability(model, prefix, rest, special)))
     rows["all"] = [r for v in list(rows.values()) for r in v]
-    return {b: {"n": len(v), "stopped": sum(s == "end" for s, _ in v) / len(v),
-                "length_ratio": sum(r for _, r in v) / len(v)} for b, v in rows.items()}
+    return {b: {"n": len(v), "stopped": sum(r[0] == "end" for r in v) / len(v),
+                "length_ratio": sum(r[1] for r in v) / len(v), "p_end": sum(r[2] for r in v) / len(v)}
+            for b, v in rows.items()}
 
 
 def main() -> None:
@@ -251,7 +271,8 @@ def main() -> None:
     ap.add_argument("--per-cell", type=int, default=12, help="generation cases per bucket × blank length")
     ap.add_argument("--gmask-docs", type=int, default=8, help="end-of-text [gMASK] documents per bucket")
     ap.add_argument("--gmask-max-tokens", type=int, default=112, help="longest document for the [gMASK] cases")
-    ap.add_argument("--parts", default="loss,generation,gmask", help="which measurements (comma-separated)")
+    ap.add_argument("--parts", default="loss,generation,gmask",
+                    help="which measurements (comma-separated; p_end: only add p(end) to an earlier gmask_end)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -265,7 +286,11 @@ def main() -> None:
     sampler = ObjectiveSampler(special, INFILL_LINES_MIX, sentence_end_table(decoded), word_edge_table(decoded),
                                line_break_table(decoded))
     docs = bucket_documents(os.path.join(args.tokens, "val"))
-    result = {"checkpoint": args.checkpoint, "step": extra.get("step"), "tokens": extra.get("tokens"),
+    earlier = {}
+    if os.path.exists(args.out):  # measure parts again or add parts: the rest of the file stays
+        with open(args.out) as f:
+            earlier = json.load(f)
+    result = {**earlier, "checkpoint": args.checkpoint, "step": extra.get("step"), "tokens": extra.get("tokens"),
               "train_cpu_seconds": extra.get("cpu_seconds"), "train_wall_seconds": extra.get("wall_seconds"),
               "mix": extra.get("mix"), "seed": (extra.get("args") or {}).get("seed")}
     parts = args.parts.split(",")
@@ -274,10 +299,13 @@ def main() -> None:
     if "generation" in parts:
         cases = blank_cases(dev_text_documents(args.corpus), args.per_cell, random.Random(CASE_SEED), LENGTHS)
         result["generation"] = measure_generation(model, tok, special, cases, seq_len)
+    cases = gmask_end_cases(docs, args.gmask_docs, min(args.gmask_max_tokens, seq_len // 2 - 16))
     if "gmask" in parts:
-        cases = gmask_end_cases(docs, args.gmask_docs, min(args.gmask_max_tokens, seq_len // 2 - 16))
         result["gmask_end"] = measure_gmask_end(model, special, cases)
-    result["measure_seconds"] = time.time() - started
+    elif "p_end" in parts:  # only the decoding-free probability, added to an earlier gmask_end
+        for bucket, p_end in end_probabilities(model, special, cases).items():
+            result["gmask_end"][bucket]["p_end"] = p_end
+    result["measure_seconds"] = earlier.get("measure_seconds", 0) + time.time() - started
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
     print(json.dumps({"out": args.out, "seconds": round(result["measure_seconds"])}))

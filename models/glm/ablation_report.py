@@ -97,10 +97,14 @@ def gmask_table(runs, before: Optional[dict]) -> List[str]:
     rows = [(f"{a} seed {s}", m["gmask_end"]) for a in ARMS for s, m in sorted(runs.get(a, {}).items())]
     if before:
         rows.append(("shipped default (trained before the fix)", before["gmask_end"]))
-    lines = ["| model | " + " | ".join(BUCKETS) + " | all |", "|---|" + "---|" * (len(BUCKETS) + 1)]
+    lines = ["| model | stops by itself | fill length / true rest | p(end) after the true rest | " +
+             " | ".join(f"stops: {b.replace('code-', '')}" for b in BUCKETS) + " |",
+             "|---|---|---|---|" + "---|" * len(BUCKETS)]
     for name, g in rows:
-        lines.append(f"| {name} | " + " | ".join(f"{100 * g[b]['stopped']:.0f}%" for b in BUCKETS) +
-                     f" | {100 * g['all']['stopped']:.0f}% of {g['all']['n']} |")
+        a = g["all"]
+        lines.append(f"| {name} | {100 * a['stopped']:.0f}% of {a['n']} | {a['length_ratio']:.2f} | "
+                     f"{a.get('p_end', float('nan')):.3f} | " +
+                     " | ".join(f"{100 * g[b]['stopped']:.0f}% of {g[b]['n']}" for b in BUCKETS if b in g) + " |")
     return lines
 
 

@@ -1,11 +1,12 @@
 import json
+import math
 import random
 
 import torch
 
 from models.glm import ablation_report
 from models.glm.ablation import (BUCKETS, LENGTHS, OBJECTIVES, all_mask, edit_similarity, end_of_text_layout,
-                                 fit_context, greedy, split_at_blank)
+                                 end_probability, fit_context, greedy, split_at_blank)
 from models.glm.data import collate
 from models.glm.layout import Blank, build_layout
 from models.glm.model import GLM, GLMConfig
@@ -88,13 +89,20 @@ def test_greedy_stops_on_eop_or_eos_and_feeds_block_positions(special):
     assert greedy(ScriptedModel([25, 26, 27]), layout, special, 2) == ([25, 26], "limit")
 
 
+def test_end_probability_is_read_right_after_the_true_rest(special):
+    model = ScriptedModel([special.eos])
+    p = end_probability(model, [20, 21], [22, 23], special)
+    assert model.calls[0][0] == [[special.cls, 20, 21, special.gmask, special.sop, 22, 23]]
+    assert abs(p - (math.e + 1) / (math.e + 383)) < 1e-6  # eos has the only raised logit; eop counts too
+
+
 def fake_measure(arm, seed, shift):
     rng = random.Random(f"{arm}{seed}")
     loss = {b: {o: {"native": 3 + shift + rng.random() / 100, "all_mask": 3.5 + shift, "tokens": 10}
                 for o in OBJECTIVES} for b in BUCKETS}
     gen = {b: {l: {"native": {"n": 2, "exact": 0.5, "similarity": 0.4, "similarity_se": 0.1, "perplexity": 9.0,
                               "stopped": 1.0}} for l in LENGTHS} for b in BUCKETS}
-    gmask = {b: {"n": 2, "stopped": 0.5, "length_ratio": 1.0} for b in (*BUCKETS, "all")}
+    gmask = {b: {"n": 2, "stopped": 0.5, "length_ratio": 1.0, "p_end": 0.5} for b in (*BUCKETS, "all")}
     return {"loss": loss, "generation": gen, "gmask_end": gmask, "step": 10, "tokens": 1e6,
             "train_wall_seconds": 60, "train_cpu_seconds": 50, "measure_seconds": 30}
 
@@ -111,5 +119,6 @@ def test_report_marks_only_differences_beyond_twice_the_seed_spread(tmp_path):
     span_sent, span_doc = cells[-3], cells[-2]
     assert span_sent.startswith("-0.5") and span_sent.endswith("*")  # far beyond the seeds' 0.01 spread
     assert not span_doc.endswith("*")  # within the noise
+    assert len(ablation_report.gmask_table(runs, None)) == 2 + 6  # header, rule, six runs
     ablation_report.plot(runs, str(tmp_path / "plot.png"))
     assert (tmp_path / "plot.png").stat().st_size > 1000
