@@ -231,34 +231,37 @@ def end_of_text_layout(prefix: List[int], special: SpecialTokens) -> Layout:
 
 
 @torch.no_grad()
-def end_probability(model, prefix: List[int], rest: List[int], special: SpecialTokens) -> float:
-    """p(eop or eos) right after the true rest of the text, teacher-forced: does the model know the text ended?"""
+def end_probability(model, prefix: List[int], rest: List[int], special: SpecialTokens) -> Tuple[float, float]:
+    """p(eop or eos) right after the true rest of the text, and its mean at the positions inside the rest
+    (teacher-forced): a model that knows where a text ends puts the first high and the second low."""
     layout = build_layout([prefix, []], [Blank("document", rest)], special, add_eos=False)
     batch = collate([layout], special.pad)
     logits, _ = model(batch["input_ids"], batch["position_ids"], batch["attention_mask"])
-    probs = torch.softmax(logits[0, len(layout) - 1].float(), dim=-1)
-    return float(probs[special.eop] + probs[special.eos])
+    probs = torch.softmax(logits[0, layout.sep:].float(), dim=-1)
+    p_end = probs[:, special.eop] + probs[:, special.eos]
+    return float(p_end[-1]), float(p_end[:-1].mean())
 
 
-def end_probabilities(model, special: SpecialTokens, cases) -> Dict[str, float]:
-    rows: Dict[str, List[float]] = defaultdict(list)
+def end_probabilities(model, special: SpecialTokens, cases) -> Dict[str, Dict[str, float]]:
+    rows: Dict[str, List[Tuple[float, float]]] = defaultdict(list)
     for bucket, prefix, rest in cases:
         rows[bucket].append(end_probability(model, prefix, rest, special))
     rows["all"] = [p for v in list(rows.values()) for p in v]
-    return {b: sum(v) / len(v) for b, v in rows.items()}
+    return {b: {"p_end": sum(p for p, _ in v) / len(v), "p_end_inside": sum(q for _, q in v) / len(v)}
+            for b, v in rows.items()}
 
 
 def measure_gmask_end(model, special: SpecialTokens, cases) -> dict:
     """Per bucket: the share of greedy fills that end by themselves, the fill's length over the true rest's, and
-    the mean probability of ending right after the true rest."""
-    rows: Dict[str, List[Tuple[str, float, float]]] = defaultdict(list)
+    the mean probabilities of ending right after the true rest and inside it."""
+    rows: Dict[str, List[Tuple[str, float]]] = defaultdict(list)
     for bucket, prefix, rest in cases:
         fill, stop = greedy(model, end_of_text_layout(prefix, special), special, 2 * len(rest) + 16)
-        rows[bucket].append((stop, len(fill) / len(rest), end_probability(model, prefix, rest, special)))
+        rows[bucket].append((stop, len(fill) / len(rest)))
     rows["all"] = [r for v in list(rows.values()) for r in v]
+    probabilities = end_probabilities(model, special, cases)
     return {b: {"n": len(v), "stopped": sum(r[0] == "end" for r in v) / len(v),
-                "length_ratio": sum(r[1] for r in v) / len(v), "p_end": sum(r[2] for r in v) / len(v)}
-            for b, v in rows.items()}
+                "length_ratio": sum(r[1] for r in v) / len(v), **probabilities[b]} for b, v in rows.items()}
 
 
 def main() -> None:
@@ -303,8 +306,8 @@ def main() -> None:
     if "gmask" in parts:
         result["gmask_end"] = measure_gmask_end(model, special, cases)
     elif "p_end" in parts:  # only the decoding-free probability, added to an earlier gmask_end
-        for bucket, p_end in end_probabilities(model, special, cases).items():
-            result["gmask_end"][bucket]["p_end"] = p_end
+        for bucket, probabilities in end_probabilities(model, special, cases).items():
+            result["gmask_end"][bucket].update(probabilities)
     result["measure_seconds"] = earlier.get("measure_seconds", 0) + time.time() - started
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)

@@ -97,13 +97,13 @@ def gmask_table(runs, before: Optional[dict]) -> List[str]:
     rows = [(f"{a} seed {s}", m["gmask_end"]) for a in ARMS for s, m in sorted(runs.get(a, {}).items())]
     if before:
         rows.append(("shipped default (trained before the fix)", before["gmask_end"]))
-    lines = ["| model | stops by itself | fill length / true rest | p(end) after the true rest | " +
+    lines = ["| model | stops by itself | fill length / true rest | p(end) after the true rest / inside it | " +
              " | ".join(f"stops: {b.replace('code-', '')}" for b in BUCKETS) + " |",
              "|---|---|---|---|" + "---|" * len(BUCKETS)]
     for name, g in rows:
         a = g["all"]
         lines.append(f"| {name} | {100 * a['stopped']:.0f}% of {a['n']} | {a['length_ratio']:.2f} | "
-                     f"{a.get('p_end', float('nan')):.3f} | " +
+                     f"{a['p_end']:.3f} / {a['p_end_inside']:.3f} | " +
                      " | ".join(f"{100 * g[b]['stopped']:.0f}% of {g[b]['n']}" for b in BUCKETS if b in g) + " |")
     return lines
 

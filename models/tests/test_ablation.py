@@ -91,9 +91,10 @@ def test_greedy_stops_on_eop_or_eos_and_feeds_block_positions(special):
 
 def test_end_probability_is_read_right_after_the_true_rest(special):
     model = ScriptedModel([special.eos])
-    p = end_probability(model, [20, 21], [22, 23], special)
+    at_end, inside = end_probability(model, [20, 21], [22, 23], special)
     assert model.calls[0][0] == [[special.cls, 20, 21, special.gmask, special.sop, 22, 23]]
-    assert abs(p - (math.e + 1) / (math.e + 383)) < 1e-6  # eos has the only raised logit; eop counts too
+    assert abs(at_end - (math.e + 1) / (math.e + 383)) < 1e-6  # eos has the only raised logit; eop counts too
+    assert abs(inside - 2 / 384) < 1e-6  # flat logits at sop and 22
 
 
 def fake_measure(arm, seed, shift):
@@ -102,7 +103,8 @@ def fake_measure(arm, seed, shift):
                 for o in OBJECTIVES} for b in BUCKETS}
     gen = {b: {l: {"native": {"n": 2, "exact": 0.5, "similarity": 0.4, "similarity_se": 0.1, "perplexity": 9.0,
                               "stopped": 1.0}} for l in LENGTHS} for b in BUCKETS}
-    gmask = {b: {"n": 2, "stopped": 0.5, "length_ratio": 1.0, "p_end": 0.5} for b in (*BUCKETS, "all")}
+    gmask = {b: {"n": 2, "stopped": 0.5, "length_ratio": 1.0, "p_end": 0.5,
+                 "p_end_inside": 0.1} for b in (*BUCKETS, "all")}
     return {"loss": loss, "generation": gen, "gmask_end": gmask, "step": 10, "tokens": 1e6,
             "train_wall_seconds": 60, "train_cpu_seconds": 50, "measure_seconds": 30}
 
