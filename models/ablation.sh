@@ -55,8 +55,12 @@ train_two_at_a_time() {  # seed arm...: each pair is measured (one at a time) wh
     for arm in "${pair[@]}"; do train_arm "$arm" "$seed" & pids+=($!); done
     wait "${pids[@]}"
     [[ -n $measuring ]] && wait "$measuring"
-    (for arm in "${pair[@]}"; do measure_arm "$OUT/$arm-s$seed"; done) &
-    measuring=$!
+    if ((i + 2 >= ${#arms[@]})); then  # nothing trains after the last pair: measure its arms side by side
+      for arm in "${pair[@]}"; do measure_arm "$OUT/$arm-s$seed" & done
+    else
+      (for arm in "${pair[@]}"; do measure_arm "$OUT/$arm-s$seed"; done) &
+      measuring=$!
+    fi
   done
   wait
 }
