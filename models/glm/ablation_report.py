@@ -77,19 +77,34 @@ def loss_table(runs, variant: str) -> List[str]:
     return lines
 
 
+def generation_cell(measure: dict, bucket: str, length: str, variant: str) -> dict:
+    g = measure["generation"][bucket][length]
+    return g.get(variant, g["native"])  # short blanks are [MASK] in both variants
+
+
+def generation_spread(runs, bucket: str, length: str, variant: str) -> Optional[float]:
+    """Mean |seed 1 − seed 2| of edit similarity over the arms with both seeds."""
+    paired = [a for a in ARMS if {1, 2} <= set(runs.get(a, {}))]
+    if not paired:
+        return None
+    return sum(abs(generation_cell(runs[a][1], bucket, length, variant)["similarity"] -
+                   generation_cell(runs[a][2], bucket, length, variant)["similarity"]) for a in paired) / len(paired)
+
+
 def generation_table(runs, variant: str) -> List[str]:
     arms = [a for a in ARMS if 1 in runs.get(a, {})]
-    lines = ["| bucket | blank | " + " | ".join(f"{a} ES / EM / ppl" for a in arms) + " |",
-             "|---|---|" + "---|" * len(arms)]
+    lines = ["| bucket | blank | " + " | ".join(f"{a} ES / EM / ppl" for a in arms) + " | seed spread ES |",
+             "|---|---|" + "---|" * (len(arms) + 1)]
     for b in BUCKETS:
         for length in LENGTHS:
             row = []
             for a in arms:
-                g = runs[a][1]["generation"][b][length]
-                g = g.get(variant, g["native"])
+                g = generation_cell(runs[a][1], b, length, variant)
                 row.append(f"{100 * g['similarity']:.1f} ± {100 * g['similarity_se']:.1f} / {100 * g['exact']:.0f} / "
-                           f"{g['perplexity']:.1f}")
-            lines.append(f"| {b} | {length} | " + " | ".join(row) + " |")
+                           f"{g['perplexity']:.0f}")
+            spread = generation_spread(runs, b, length, variant)
+            lines.append(f"| {b} | {length} | " + " | ".join(row) +
+                         f" | {'' if spread is None else f'{100 * spread:.1f}'} |")
     return lines
 
 
