@@ -11,7 +11,8 @@
 # the shipped word and line rules and 25-100% documents, the same seed (so every arm sees the same windows in the
 # same order) and the same positions. Two arms train at a time, one thread each, at the lowest priority, so the
 # machine stays usable; an interrupted arm resumes from its checkpoint (written every CKPT steps) when rerun.
-# PAIR names the second-seed arms (the closest pair of the first four, chosen after seeing them).
+# PAIR names the second-seed arms, two at a time: the closest pair of the first four by final validation loss (chosen
+# after seeing them), then, time allowing, the other two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-/usr/bin/python3}
@@ -19,7 +20,7 @@ DATA=${DATA:-data}
 OUT=${OUT:-runs/ablation}
 STAGE=${STAGE:-all}               # all | tokens | train | seed2 | measure | report
 ARMS=${ARMS:-span span-sent span-doc infill-lines}
-PAIR=${PAIR:-span-sent infill-lines}
+PAIR=${PAIR:-span-doc infill-lines span span-sent}
 SEED2=${SEED2:-2}
 HIDDEN=${HIDDEN:-128} LAYERS=${LAYERS:-4} HEADS=${HEADS:-4} SEQ=${SEQ:-256}
 BATCH=${BATCH:-16} STEPS=${STEPS:-360} LR=${LR:-2e-3} WARMUP=${WARMUP:-30} CKPT=${CKPT:-25}
