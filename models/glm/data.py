@@ -2,7 +2,8 @@
 
 `<split>.bin` holds every document's tokens back to back (no separators); `<split>.idx` holds int64 offsets
 (n_docs + 1). A sample is `[CLS] + window of one document (+ eos if the window reaches the document's end)`,
-as THUDM crops long documents; short documents give short samples, batched with samples of similar length.
+as THUDM crops long documents; short documents give short samples. Batches are not grouped by length: each
+is padded to its longest sample (no packing of several documents into one sample, unlike THUDM).
 """
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ def build_layout(segments: Sequence[Sequence[int]], blanks: Sequence[Blank], spe
     """Part A = [CLS] s0 M1 s1 … MN sN [eos]; Part B = sop + fill of each blank in `part_b_order`.
 
     `eop_target=False` drops the closing eop of the last Part B span (prefix-LM variant of the document
-    objective, where the text was cut, not ended).
+    objective: its span runs to the sample's end, so the sample's eos, when it has one, is the last target).
     """
     assert len(segments) == len(blanks) + 1, "need one more segment than blanks"
     part_a: List[int] = [special.cls] if add_cls else []

@@ -4,8 +4,10 @@ Each objective maps a token sequence (`[CLS] text [eos]`, or a window of a longe
 Part A / Part B layout with 2D positions, targets and a loss mask on Part B only:
 - token level: Poisson(λ=3) spans covering 15% of the tokens, `[MASK]`, Part B shuffled;
 - sentence level: whole sentences covering 15%, `[sMASK]`, Part B shuffled;
-- document level: one span of 50–100% with `[gMASK]`, either inside the text (block variant) or at its end
-  (prefix-LM variant, no eop since the window was cut).
+- document level: one span of `document_min_ratio`–100% (50% in `paper`, 25% in the GLM-10B-style mixes) with
+  `[gMASK]`, either inside the text (block variant, ends with eop) or at its end (prefix-LM variant, as THUDM's
+  `construct_blocks` "gpt" branch: Part B is the rest of the sample with no eop, and its last target is the
+  sample's eos when the sample reaches the document's end, so an end-of-text `[gMASK]` learns to stop).
 The first and last tokens of a sample are [CLS]/eos or window edges and are never masked when they are special.
 
 With `word_spans` (mix "infill"), token and document spans are widened to word edges: a span never starts or ends
@@ -59,7 +61,12 @@ PAPER_MIX = ObjectiveMix(token=0.5, sentence=0.0)  # GLM-Doc: token + document (
 GLM10B_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25)  # 0.5 / 0.3 / 0.2
 INFILL_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25, word_spans=True)  # glm10b, whole words
 INFILL_LINES_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25, word_spans=True, line_sentences=True)
-MIXES = {"paper": PAPER_MIX, "glm10b": GLM10B_MIX, "infill": INFILL_MIX, "infill-lines": INFILL_LINES_MIX}
+# The multi-task ablation (docs/ablation.md): the shipped mix's word and line rules, one or two objectives.
+SPAN_MIX = ObjectiveMix(token=1.0, sentence=0.0, document_min_ratio=0.25, word_spans=True, line_sentences=True)
+SPAN_SENT_MIX = ObjectiveMix(token=0.5, sentence=0.5, document_min_ratio=0.25, word_spans=True, line_sentences=True)
+SPAN_DOC_MIX = ObjectiveMix(token=0.5, sentence=0.0, document_min_ratio=0.25, word_spans=True, line_sentences=True)
+MIXES = {"paper": PAPER_MIX, "glm10b": GLM10B_MIX, "infill": INFILL_MIX, "infill-lines": INFILL_LINES_MIX,
+         "span": SPAN_MIX, "span-sent": SPAN_SENT_MIX, "span-doc": SPAN_DOC_MIX}
 
 
 @dataclass(frozen=True)
@@ -252,9 +259,11 @@ def document_objective(tokens: Sequence[int], special: SpecialTokens, rng: rando
     length = rng.randint(max(1, math.ceil(mix.document_min_ratio * n)), n)
     widen = edges.widen if mix.word_spans and edges is not None else (lambda _t, s, e, _lo, _hi: (s, e))
     if rng.random() < mix.prefix_lm_prob:
-        # Prefix LM: generate the last `length` tokens; Part A ends with [gMASK] (no eos), no eop target.
+        # Prefix LM: Part A ends with [gMASK]; Part B generates the rest of the sample, its eos included when the
+        # sample holds the document's end (THUDM's targets), so a [gMASK] at the end of a text learns to stop.
+        # No eop: the eos ends a whole text, and a window cut mid-document has no end to predict.
         start, _ = widen(tokens, hi - length, hi, lo, hi)
-        return layout_from_spans(tokens[:hi], [(start, hi)], ["document"], special, [0], eop_target=False)
+        return layout_from_spans(tokens, [(start, len(tokens))], ["document"], special, [0], eop_target=False)
     start = rng.randint(lo, hi - length)
     start, end = widen(tokens, start, start + length, lo, hi)
     return layout_from_spans(tokens, [(start, end)], ["document"], special, [0])

@@ -3,7 +3,8 @@
     /usr/bin/python3 -m models.glm.prepare --corpus data/corpus --out data/tokens --vocab-size 8192
 
 Trains the byte-level BPE on a deterministic sample of the train split (every bucket represented), then
-tokenizes every document: `train.bin/.idx` from the train split, `val.bin/.idx` from the held-out split.
+tokenizes every document: `train.bin/.idx` from the train split, `val.bin/.idx` from the held-out split's
+development documents only (`user_cases.split_of`): the test cases' documents never choose a checkpoint.
 """
 from __future__ import annotations
 
@@ -15,12 +16,18 @@ from typing import Iterator, List
 
 from .data import write_documents
 from .tokenizer import BPETokenizer, train_bpe
+from .user_cases import split_of
 
 
 def read_documents(path: str) -> Iterator[dict]:
     with open(path, encoding="utf-8") as f:
         for line in f:
             yield json.loads(line)
+
+
+def is_development(doc: dict) -> bool:
+    """A held-out document of the development split, which the test cases never draw from."""
+    return split_of(doc) == "dev"
 
 
 def tokenizer_sample(path: str, max_bytes: int, every: int) -> List[str]:
@@ -35,9 +42,9 @@ def tokenizer_sample(path: str, max_bytes: int, every: int) -> List[str]:
     return texts
 
 
-def tokenize_split(tok: BPETokenizer, src: str, prefix: str) -> dict:
+def tokenize_split(tok: BPETokenizer, src: str, prefix: str, keep=lambda doc: True) -> dict:
     docs, buckets = [], {}
-    for doc in read_documents(src):
+    for doc in filter(keep, read_documents(src)):
         try:
             ids = tok.encode_plain(doc["text"])
         except ValueError as e:
@@ -96,9 +103,10 @@ def main() -> None:
         print(f"tokenizer: {tok.size} tokens from {sum(map(len, sample)) / 1e6:.1f} MB in {time.time() - started:.0f} s")
     tok.save(os.path.join(args.out, "tokenizer.json"))
     report = {"vocab_size": tok.size}
-    for split, name in (("train", "train"), ("heldout", "val")):
+    for split, name, keep in (("train", "train", lambda doc: True), ("heldout", "val", is_development)):
         t0 = time.time()
-        report[name] = tokenize_split(tok, os.path.join(args.corpus, f"{split}.jsonl"), os.path.join(args.out, name))
+        report[name] = tokenize_split(tok, os.path.join(args.corpus, f"{split}.jsonl"), os.path.join(args.out, name),
+                                      keep)
         tokens = sum(b["tokens"] for b in report[name].values())
         size = sum(b["bytes"] for b in report[name].values())
         print(f"{name}: {tokens / 1e6:.1f} M tokens, {size / max(tokens, 1):.2f} bytes/token, {time.time() - t0:.0f} s")

@@ -3,9 +3,9 @@ import statistics
 
 import pytest
 
-from models.glm.objectives import (GLM10B_MIX, INFILL_LINES_MIX, INFILL_MIX, PAPER_MIX, ObjectiveMix, ObjectiveSampler,
-                                   document_objective, line_break_table, sentence_end_table, sentence_objective,
-                                   token_objective, word_edge_table)
+from models.glm.objectives import (GLM10B_MIX, INFILL_LINES_MIX, INFILL_MIX, MIXES, PAPER_MIX, ObjectiveMix,
+                                   ObjectiveSampler, document_objective, line_break_table, sentence_end_table,
+                                   sentence_objective, token_objective, word_edge_table)
 
 N = 500
 SAMPLES = 400
@@ -90,15 +90,45 @@ def test_document_objective_span_is_half_to_all(special):
         tokens = sample_tokens(special, rng)
         layout = document_objective(tokens, special, rng, PAPER_MIX)
         assert layout.input_ids.count(special.gmask) == 1
-        length = len(layout) - layout.sep - 1 + (0 if layout.targets[-1] == special.eop else 1)
-        ratios.append(length / (N - 2))
-        prefix += layout.targets[-1] != special.eop
+        # Part B is sop + span (block: + eop target) or sop + span without its last input (prefix LM: the
+        # span's last target is the sample's eos): one position more than the span either way.
+        ratios.append((len(layout) - layout.sep - 1) / (N - 2))
+        prefix += layout.targets[-1] == special.eos
     assert min(ratios) >= 0.5 and max(ratios) <= 1.0
     assert abs(statistics.mean(ratios) - 0.75) < 0.03
     assert 0.4 < prefix / SAMPLES < 0.6  # prefix-LM variant half of the time
 
 
-@pytest.mark.parametrize("mix,expected", [(PAPER_MIX, (0.5, 0.0, 0.5)), (GLM10B_MIX, (0.5, 0.3, 0.2))])
+def document_layouts(tokens, special, prefix_lm):
+    mix = ObjectiveMix(token=0.0, prefix_lm_prob=1.0 if prefix_lm else 0.0)
+    return [document_objective(tokens, special, random.Random(seed), mix) for seed in range(50)]
+
+
+@pytest.mark.parametrize("prefix_lm", [False, True])
+def test_document_sample_part_b_ends_with_the_end_token(special, prefix_lm):
+    """A whole document's Part B ends with the end token in both variants, as in THUDM's blocklm_utils: eop after
+    a block, the document's eos after a prefix-LM span (so an end-of-text [gMASK] learns to stop)."""
+    tokens = sample_tokens(special, random.Random(6), 60)
+    for layout in document_layouts(tokens, special, prefix_lm):
+        gmask = layout.input_ids.index(special.gmask)
+        assert layout.targets[-1] == (special.eos if prefix_lm else special.eop)
+        assert layout.input_ids[-1] != special.eos  # the end token is a target, never an input
+        if prefix_lm:
+            assert gmask == layout.sep - 1  # [gMASK] closes Part A: the text after it is all in Part B
+            fill = layout.targets[layout.sep:]
+            assert [special.cls] + layout.input_ids[1:gmask] + fill == tokens
+
+
+def test_prefix_lm_window_cut_mid_document_has_no_end_target(special):
+    tokens = sample_tokens(special, random.Random(7), 60)[:-1]  # a window that stops before the document's end
+    for layout in document_layouts(tokens, special, True):
+        assert layout.targets[-1] == tokens[-1]
+        assert special.eos not in layout.targets and special.eop not in layout.targets
+
+
+@pytest.mark.parametrize("mix,expected", [(PAPER_MIX, (0.5, 0.0, 0.5)), (GLM10B_MIX, (0.5, 0.3, 0.2)),
+                                          (MIXES["span"], (1.0, 0.0, 0.0)), (MIXES["span-sent"], (0.5, 0.5, 0.0)),
+                                          (MIXES["span-doc"], (0.5, 0.0, 0.5))])
 def test_mix_proportions(mix, expected):
     rng = random.Random(4)
     draws = [mix.choose(rng) for _ in range(20000)]

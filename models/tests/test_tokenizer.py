@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from models.glm.tokenizer import SPECIAL_TOKENS, BPETokenizer, TokenizerError, train_bpe
+from models.glm.user_cases import split_of
 
 MIXED = [
     "def f(x):\r\n\treturn x * 2\r\n",
@@ -124,7 +125,8 @@ def test_a_tokenizer_trained_with_isolated_brackets_learns_no_merge_across_a_bra
 
 
 def test_prepare_re_tokenizes_a_corpus_with_isolated_brackets(tok, tmp_path):
-    docs = [{"text": t, "bucket": "code-rust"} for t in MIXED if t.strip()]
+    docs = [{"text": t, "bucket": "code-rust", "src": "rust", "path": f"lib/{i}.rs"} for i, t in enumerate(MIXED)
+            if t.strip()]
     for split in ("train", "heldout"):
         (tmp_path / f"{split}.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
     tok.save(str(tmp_path / "plain.json"))
@@ -137,3 +139,7 @@ def test_prepare_re_tokenizes_a_corpus_with_isolated_brackets(tok, tmp_path):
     ids = np.fromfile(tmp_path / "b" / "train.bin", dtype=np.uint16).tolist()
     assert ids == [i for d in docs for i in again.encode_plain(d["text"])]
     assert ids != [i for d in docs for i in tok.encode_plain(d["text"])]  # the brackets did split
+    # Validation holds the held-out split's development documents only, never the test cases' documents.
+    val = np.fromfile(tmp_path / "b" / "val.bin", dtype=np.uint16).tolist()
+    dev = [d for d in docs if split_of(d) == "dev"]
+    assert 0 < len(dev) < len(docs) and val == [i for d in dev for i in again.encode_plain(d["text"])]
