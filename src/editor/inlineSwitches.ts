@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { InlinePause } from '../fill/inlinePause.js';
 import { type InlineSwitches, withLanguage } from '../fill/inlineSwitches.js';
-import { type Settings, inlineEnabledFor, updateSetting } from './settings.js';
+import { SECTION, type Settings, inlineEnabledFor, updateSetting } from './settings.js';
 import type { StatusBar } from './statusBar.js';
 
 export interface SwitchDeps {
@@ -63,12 +63,15 @@ async function pauseInline(deps: SwitchDeps, minutes: unknown): Promise<boolean>
   return true;
 }
 
-/** Flips the language's entry in glmInfill.inline.languages. Returns whether ghost text is on for it now. */
+/**
+ * Flips the language's entry in the user's glmInfill.inline.languages. Returns whether ghost text is on for it now.
+ * It adds to the user's own map: the read value has the defaults merged in, which would then be frozen there.
+ */
 async function toggleLanguage(deps: SwitchDeps, languageId: string | undefined): Promise<boolean | undefined> {
   if (!languageId) return undefined;
-  const settings = deps.settings();
-  const on = !inlineEnabledFor(settings.inline, languageId);
-  await updateSetting('inline.languages', withLanguage(settings.inline.languages, languageId, on));
+  const on = !inlineEnabledFor(deps.settings().inline, languageId);
+  const own = vscode.workspace.getConfiguration(SECTION).inspect<Record<string, boolean>>('inline.languages')?.globalValue ?? {};
+  await updateSetting('inline.languages', withLanguage(own, languageId, on));
   deps.status.render();
   return on;
 }

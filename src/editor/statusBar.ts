@@ -7,8 +7,8 @@ import { inlineSwitchesFor } from './inlineSwitches.js';
 
 /**
  * "GLM auto · cpu · 85 tok/s · paused": the mode, where the model runs, the last measured speed, and the state of
- * ghost text in the active editor when it is not plainly on; a click opens the status menu. Shown only while a text
- * editor is active (the extension acts on nothing else).
+ * ghost text in the active editor when it is not plainly on; a click opens the status menu. Hidden in a window
+ * that shows no text editor and has not loaded the model (a fresh window on the welcome page).
  */
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('glmInfill.status', vscode.StatusBarAlignment.Right, 100);
@@ -68,8 +68,9 @@ export class StatusBar implements vscode.Disposable {
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: `${tooltip.replaceAll('\n', '. ')}`, role: 'button' };
     this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    // Where the extension acts: a text editor, or a window where the model has been asked for (its panel, say).
     const editor = vscode.window.activeTextEditor;
-    if (editor && editor.document.uri.scheme !== 'output') this.item.show();
+    if ((editor && editor.document.uri.scheme !== 'output') || state !== 'not loaded') this.item.show();
     else this.item.hide();
     this.watchPauseEnd();
   }

@@ -226,7 +226,7 @@ async function flowInline() {
 async function flowSettingsPanel() {
   const file = 'mode.md';
   await openFile(file);
-  await statusItem().click(); // the status bar item opens the panel
+  await fromStatusMenu('Open Settings'); // the status bar item's menu opens the panel
   const panel = await settingsPanel();
   const mode = panel.locator('#mode');
   await mode.locator('option[value="span"]:checked').waitFor({ state: 'attached' });
@@ -255,7 +255,7 @@ async function flowCancel() {
   const gate = session.loadGate();
   execFileSync('mkfifo', [gate]);
 
-  await statusItem().click();
+  await fromStatusMenu('Open Settings');
   const panel = await settingsPanel();
   await panel.locator('#modelPath').fill(slow);
   await panel.locator('#modelPath').press('Tab');
@@ -288,7 +288,7 @@ async function flowShippedPython() {
   await runCommand('GLM Infill: Fill Blank');
   await expectEditorText(file, FILLED[file]);
   await notification(/GLM Infill: filling/).waitFor({ state: 'detached' });
-  await expectStatus(/^\s*GLM span · cpu · \d+ tok\/s$/, { warning: false });
+  await expectStatus(/^\s*GLM span · cpu · \d+ tok\/s · off$/, { warning: false }); // inline suggestions are off here
   await shoot('flow6-shipped-model-python-attribute');
   await save(file);
   assertEqual(readDisk(file), FILLED[file], `${file} on disk`);
@@ -330,7 +330,7 @@ async function flowNoNativeBinary() {
   await toast.locator('.monaco-button', { hasText: /^Open Settings$/ }).waitFor();
   await expectEditorText(file, FILLED[file]);
   await notification(/GLM Infill: filling/).waitFor({ state: 'detached' }); // its preview decoration goes with it
-  await expectStatus(/^\s*GLM span · wasm · \d+ tok\/s$/, { warning: true });
+  await expectStatus(/^\s*GLM span · wasm · \d+ tok\/s · off$/, { warning: true });
   await shoot('flow8-no-native-binary-wasm');
   await useWasm.click();
   await expectStatus(/^\s*GLM span · wasm · /, { warning: false, loading: false });
@@ -504,6 +504,15 @@ function notification(text) {
 
 function statusItem() {
   return page.locator('[id="glm-infill.glm-infill.glmInfill.status"]');
+}
+
+/** Clicks the status bar item and picks the entry whose label ends with `label` in the menu it opens. */
+async function fromStatusMenu(label) {
+  await statusItem().click();
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`${label}$`) }) });
+  await row.first().click();
+  await page.locator('.quick-input-widget .quick-input-box input:visible').waitFor({ state: 'hidden' });
 }
 
 function statusMessage(text) {
