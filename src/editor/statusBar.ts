@@ -7,8 +7,7 @@ import { inlineSwitchesFor } from './inlineSwitches.js';
 
 /**
  * "GLM auto · cpu · 85 tok/s · paused": the mode, where the model runs, the last measured speed, and the state of
- * ghost text in the active editor when it is not plainly on; a click opens the status menu. Hidden in a window
- * that shows no text editor and has not loaded the model (a fresh window on the welcome page).
+ * ghost text in the active editor when it is not plainly on; a click opens the status menu.
  */
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('glmInfill.status', vscode.StatusBarAlignment.Right, 100);
@@ -16,6 +15,8 @@ export class StatusBar implements vscode.Disposable {
   private speed: number | undefined;
   private models: ModelManager | undefined;
   private generations = 0;
+  /** Whether this window has shown a text editor or used the model (the item shows from then on). */
+  private used = false;
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly settings: () => Settings, private readonly pause: InlinePause) {
@@ -68,11 +69,19 @@ export class StatusBar implements vscode.Disposable {
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: `${tooltip.replaceAll('\n', '. ')}`, role: 'button' };
     this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    // Where the extension acts: a text editor, or a window where the model has been asked for (its panel, say).
-    const editor = vscode.window.activeTextEditor;
-    if ((editor && editor.document.uri.scheme !== 'output') || state !== 'not loaded') this.item.show();
-    else this.item.hide();
+    this.showWhereItActs(state);
     this.watchPauseEnd();
+  }
+
+  /**
+   * Hidden in a fresh window until a text editor is active or the model is asked for; then shown (over the settings
+   * panel too, which the item's menu serves), except in the Output panel, whose text the extension never touches.
+   */
+  private showWhereItActs(state: string): void {
+    const editor = vscode.window.activeTextEditor;
+    this.used ||= editor !== undefined || state !== 'not loaded';
+    if (this.used && editor?.document.uri.scheme !== 'output') this.item.show();
+    else this.item.hide();
   }
 
   /** The ghost-text state in the active editor: an icon, a word for the item (none when plainly on), a sentence. */
