@@ -13,6 +13,9 @@ import { SECTION, readSettings, updateSetting } from './editor/settings.js';
 import { openWebviewPage } from './editor/settingsPage.js';
 import { SettingsPanel } from './editor/settingsPanel.js';
 import { InlineJournal } from './fill/inlineJournal.js';
+import { InlinePause } from './fill/inlinePause.js';
+import { registerInlineSwitches } from './editor/inlineSwitches.js';
+import { registerStatusMenu } from './editor/statusMenu.js';
 import { StatusBar } from './editor/statusBar.js';
 import { errorText } from './glm/index.js';
 
@@ -45,12 +48,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
   const log = vscode.window.createOutputChannel('GLM Infill', { log: true });
   const notifier = new Notifier(log);
   const models = new ModelManager(context.extensionPath, log, readSettings, () => passLoadGate());
-  const status = new StatusBar(readSettings);
+  const pause = new InlinePause();
+  const status = new StatusBar(readSettings, pause);
   const store = new BlankStore();
   const sources = new ContextSources((line) => log.info(line));
   const filler = new Filler(models, store, notifier, status, sources);
   const journal = new InlineJournal();
-  const inline = new InlineProvider(models, journal, status, sources, readSettings);
+  const inline = new InlineProvider(models, journal, status, sources, pause, readSettings);
   const panel = new SettingsPanel(context.extensionUri, models, notifier, status, readSettings, () => openWebviewPage(context.extensionUri));
   let toldRuntimeFallback = false;
   context.subscriptions.push(
@@ -58,7 +62,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
     status.attach(models),
     new BlankDecorations(store),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inline),
-    ...registerCommands({ models, store, filler, notifier, panel, journal, log, context: sources, settings: readSettings }),
+    ...registerCommands({ models, store, filler, notifier, panel, journal, pause, log, context: sources, settings: readSettings }),
+    ...registerInlineSwitches({ pause, status, settings: readSettings }),
+    registerStatusMenu({ pause, models, settings: readSettings }),
     models.onDidChange((event) => {
       if (event.kind === 'failed') reportLoadFailure(notifier, event.error, event.keptModel?.manifest.name);
       // Once per window: a reload (another thread count, say) fails the same way and would only repeat it.

@@ -9,9 +9,12 @@ import type { Notifier } from './notifier.js';
 import type { ContextSources } from './contextSources.js';
 import { inertText } from '../fill/inertText.js';
 import { parseOptions, rankBlank } from './ranker.js';
-import { type Settings, inlineEnabledFor } from './settings.js';
+import type { Settings } from './settings.js';
 import type { SettingsPanel } from './settingsPanel.js';
 import type { InlineJournal } from '../fill/inlineJournal.js';
+import type { InlinePause } from '../fill/inlinePause.js';
+import { inlineRefusal } from '../fill/inlineSwitches.js';
+import { inlineSwitchesFor } from './inlineSwitches.js';
 
 export interface CommandDeps {
   models: ModelManager;
@@ -20,6 +23,8 @@ export interface CommandDeps {
   notifier: Notifier;
   panel: SettingsPanel;
   journal: InlineJournal;
+  /** The window's pause of inline suggestions (the status menu sets it). */
+  pause: InlinePause;
   log: vscode.LogOutputChannel;
   context: ContextSources;
   /** The settings now: each command reads one snapshot and passes it down. */
@@ -123,11 +128,7 @@ async function whyNoSuggestion(deps: CommandDeps): Promise<string> {
   if (!last) lines.push('No inline suggestion has been asked for yet in this window (VS Code asks when you pause typing).');
   else lines.push(`Last request (${last.at.toLocaleTimeString()}): ${last.shown ? 'a suggestion was ' : 'nothing was shown: '}${last.reason}.` + (last.remedy ? ` ${last.remedy}` : ''));
   lines.push(`Model: ${state}.`);
-  if (editor) {
-    const settings = deps.settings();
-    const on = settings.inline.enabled && inlineEnabledFor(settings.inline, editor.document.languageId);
-    lines.push(`Inline suggestions for ${editor.document.languageId}: ${on ? 'on' : 'off'}.`);
-  }
+  if (editor) lines.push(inlineNow(deps, editor.document));
   const message = lines.join(' ');
   deps.log.info(`Why no suggestion? ${message}`);
   void vscode.window.showInformationMessage(inertText(message), 'Open Settings', 'Show Log').then((choice) => {
@@ -135,6 +136,18 @@ async function whyNoSuggestion(deps: CommandDeps): Promise<string> {
     if (choice === 'Show Log') deps.log.show();
   });
   return message;
+}
+
+/** Whether ghost text may appear in this document now, and if not, why: the switches, then VS Code's own. */
+function inlineNow(deps: CommandDeps, document: vscode.TextDocument): string {
+  const languageId = document.languageId;
+  const refusal = inlineRefusal(inlineSwitchesFor(deps.settings(), languageId, deps.pause), false);
+  if (refusal) return `Inline suggestions for ${languageId}: ${refusal.reason}. ${refusal.remedy}`;
+  // VS Code's own switch: with it off, no extension is asked at all.
+  if (vscode.workspace.getConfiguration('editor', document).get<boolean>('inlineSuggest.enabled') === false) {
+    return `Inline suggestions for ${languageId}: off in VS Code (editor.inlineSuggest.enabled is false), so GLM Infill is never asked. Turn that setting on.`;
+  }
+  return `Inline suggestions for ${languageId}: on.`;
 }
 
 export type { FillOutcome };

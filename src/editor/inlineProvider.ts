@@ -2,8 +2,11 @@ import * as vscode from 'vscode';
 import { type PlacedBlank, blankKindFor, errorText, fillEdit, infill, placeBlanks } from '../glm/index.js';
 import type { ContextSources } from './contextSources.js';
 import type { ModelManager } from './modelManager.js';
-import { type Settings, inlineEnabledFor } from './settings.js';
+import type { Settings } from './settings.js';
 import type { InlineJournal } from '../fill/inlineJournal.js';
+import type { InlinePause } from '../fill/inlinePause.js';
+import { inlineRefusal } from '../fill/inlineSwitches.js';
+import { inlineSwitchesFor } from './inlineSwitches.js';
 import type { StatusBar } from './statusBar.js';
 import { textKindOf } from './textKind.js';
 import { TypeThroughCache } from '../fill/typeThroughCache.js';
@@ -22,6 +25,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     private readonly journal: InlineJournal,
     private readonly status: StatusBar,
     private readonly context: ContextSources,
+    private readonly pause: InlinePause,
     /** One snapshot of the settings per request. */
     private readonly settings: () => Settings,
   ) {}
@@ -33,7 +37,9 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
     const settings = this.settings();
-    if (!this.allowed(settings, document)) return undefined;
+    const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    const refusal = inlineRefusal(inlineSwitchesFor(settings, document.languageId, this.pause), explicit);
+    if (refusal) return this.silent(refusal.reason, refusal.remedy);
     const text = document.getText();
     const offset = document.offsetAt(position);
     const before = text.slice(0, offset);
@@ -45,18 +51,6 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.silent('you kept typing: the request was superseded during the debounce');
     }
     return this.generate(document, position, settings, { text, offset, before, after }, token);
-  }
-
-  private allowed(settings: Settings, document: vscode.TextDocument): boolean {
-    if (!settings.inline.enabled) {
-      this.silent('inline suggestions are off', 'Turn on glmInfill.inline.enabled (or use "Fill blank", which always works).');
-      return false;
-    }
-    if (!inlineEnabledFor(settings.inline, document.languageId)) {
-      this.silent(`inline suggestions are off for ${document.languageId} files`, `Add "${document.languageId}": true to glmInfill.inline.languages.`);
-      return false;
-    }
-    return true;
   }
 
   private async generate(
@@ -78,6 +72,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     let partial = '';
     const blank = { start: at.offset, end: at.offset, kind: blankKindFor(settings.mode, at.text, at.offset, at.offset, textKindOf(document)) };
     const request = { text: at.text, blanks: [blank] };
+    const busy = this.models.state === 'ready' ? this.status.generating() : undefined;
     try {
       const result = await this.models.useIfReady((model) => infill(model, request, {
         maxTokens: settings.inline.maxTokens,
@@ -100,6 +95,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.silent(`the model failed: ${errorText(error)}`, 'See the GLM Infill log.');
     } finally {
       clearTimeout(budget);
+      busy?.dispose();
       onCancel.dispose();
       if (this.latest === controller) this.latest = undefined;
     }

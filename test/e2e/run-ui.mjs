@@ -69,7 +69,7 @@ const FILLED = {
   'counter.py': SHIPPED_FILES['counter.py'].replace('self. +=', 'self.count +='),
   'install.md': SHIPPED_FILES['install.md'].replace('npm ci', 'npm install'),
 };
-const EXPECTED_FLOWS = 8;
+const EXPECTED_FLOWS = 9;
 
 mkdirSync(outputDir, { recursive: true });
 for (const name of readdirSync(outputDir)) if (/^flow\d.*\.png$/.test(name)) rmSync(join(outputDir, name));
@@ -84,6 +84,7 @@ await inWindow('fixture', { settings: SETTINGS, files: FILES }, async () => {
   await flow('flow5-missing-model', flowMissingModel);
   await flow('flow1-fill-two-blanks', flowFillTwoBlanks);
   await flow('flow3-inline-ghost-text', flowInline);
+  await flow('flow9-status-menu-pause', flowPause);
   await flow('flow4-settings-panel-sentence', flowSettingsPanel);
   await flow('flow2-cancel', flowCancel);
 });
@@ -222,11 +223,35 @@ async function flowInline() {
   assertEqual(readDisk(file), expected.inline, `${file} on disk after Tab`);
 }
 
+/** 9. Paused from the status menu, typing shows no ghost text; resumed from the same menu, it shows again. */
+async function flowPause() {
+  const file = 'draft.md'; // as flow 3 left it
+  await openFile(file);
+  await fromStatusMenu('Pause for 5 Minutes', 'flow9-status-menu');
+  await expectStatus(/ · paused$/);
+  await cursorAtEndOfLine(file, 3);
+  await page.keyboard.insertText(' so');
+  const ghost = editor(file).locator('.ghost-text-decoration');
+  await page.waitForTimeout(3_000); // the debounce is 100 ms and the fixture fills in milliseconds
+  assertEqual(await ghost.count(), 0, 'ghost text while paused');
+  await shoot('flow9-status-menu-paused');
+  await fromStatusMenu('Resume');
+  await expectStatus(/tok\/s$/);
+  await cursorAtEndOfLine(file, 3); // the menu leaves the focus in the status bar
+  await page.keyboard.insertText(' we');
+  await ghost.first().waitFor();
+  await page.keyboard.press('Escape');
+  await ghost.first().waitFor({ state: 'detached' });
+  const lines = expected.inline.split('\n');
+  lines[2] += ' so we'; // what was typed, and nothing else
+  await expectEditorText(file, lines.join('\n'));
+}
+
 /** 4. The settings webview: sentence mode shows in the status bar, and the next fill is a sentence fill. */
 async function flowSettingsPanel() {
   const file = 'mode.md';
   await openFile(file);
-  await statusItem().click(); // the status bar item opens the panel
+  await fromStatusMenu('Open Settings'); // the status bar item's menu opens the panel
   const panel = await settingsPanel();
   const mode = panel.locator('#mode');
   await mode.locator('option[value="span"]:checked').waitFor({ state: 'attached' });
@@ -255,7 +280,7 @@ async function flowCancel() {
   const gate = session.loadGate();
   execFileSync('mkfifo', [gate]);
 
-  await statusItem().click();
+  await fromStatusMenu('Open Settings');
   const panel = await settingsPanel();
   await panel.locator('#modelPath').fill(slow);
   await panel.locator('#modelPath').press('Tab');
@@ -288,7 +313,7 @@ async function flowShippedPython() {
   await runCommand('GLM Infill: Fill Blank');
   await expectEditorText(file, FILLED[file]);
   await notification(/GLM Infill: filling/).waitFor({ state: 'detached' });
-  await expectStatus(/^\s*GLM span · cpu · \d+ tok\/s$/, { warning: false });
+  await expectStatus(/^\s*GLM span · cpu · \d+ tok\/s · off$/, { warning: false }); // inline suggestions are off here
   await shoot('flow6-shipped-model-python-attribute');
   await save(file);
   assertEqual(readDisk(file), FILLED[file], `${file} on disk`);
@@ -330,7 +355,7 @@ async function flowNoNativeBinary() {
   await toast.locator('.monaco-button', { hasText: /^Open Settings$/ }).waitFor();
   await expectEditorText(file, FILLED[file]);
   await notification(/GLM Infill: filling/).waitFor({ state: 'detached' }); // its preview decoration goes with it
-  await expectStatus(/^\s*GLM span · wasm · \d+ tok\/s$/, { warning: true });
+  await expectStatus(/^\s*GLM span · wasm · \d+ tok\/s · off$/, { warning: true });
   await shoot('flow8-no-native-binary-wasm');
   await useWasm.click();
   await expectStatus(/^\s*GLM span · wasm · /, { warning: false, loading: false });
@@ -504,6 +529,17 @@ function notification(text) {
 
 function statusItem() {
   return page.locator('[id="glm-infill.glm-infill.glmInfill.status"]');
+}
+
+/** Clicks the status bar item and picks the entry whose label ends with `label` in the menu it opens. */
+async function fromStatusMenu(label, screenshot) {
+  await statusItem().click();
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`${label}$`) }) });
+  await row.first().waitFor();
+  if (screenshot) await shoot(screenshot);
+  await row.first().click();
+  await page.locator('.quick-input-widget .quick-input-box input:visible').waitFor({ state: 'hidden' });
 }
 
 function statusMessage(text) {
