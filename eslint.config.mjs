@@ -21,13 +21,23 @@ export default tseslint.config(
   {
     // src/glm is the core shared by the CLI and the extension: it must never depend on the editor.
     files: ['src/glm/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['vscode'], patterns: ['../editor/*', '../cli/*', '../fill/*', '../settings/*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ['vscode'], patterns: ['../editor/*', '../cli/*', '../fill/*', '../settings/*'] },
+      ],
+    },
   },
   {
     // The editor-independent front-end logic and the settings schema: plain Node, below the editor and the CLI
     // (editor → fill, settings → glm), so their tests run without an extension host.
     files: ['src/fill/**/*.ts', 'src/settings/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['vscode'], patterns: ['../editor/*', '../cli/*', '../fuzz/*', '../extension*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ['vscode'], patterns: ['../editor/*', '../cli/*', '../fuzz/*', '../extension*'] },
+      ],
+    },
   },
   {
     files: ['scripts/**/*.mjs', 'eslint.config.mjs'],

@@ -46,12 +46,19 @@ function select(key) {
 
 /** A number input whose range arrives with the state (the setting's minimum and maximum). @param {string} key @param {number} step */
 function number(key, step) {
-  const input = /** @type {HTMLInputElement} */ (el('input', { id: key, 'data-key': key, type: 'number', step: String(step) }));
+  const input = /** @type {HTMLInputElement} */ (
+    el('input', { id: key, 'data-key': key, type: 'number', step: String(step) })
+  );
   input.addEventListener('change', () => {
     const value = Number(input.value);
     const range = schema[key];
-    const ok = range !== undefined && input.value !== '' && Number.isFinite(value) && value >= (range.minimum ?? -Infinity) &&
-      value <= (range.maximum ?? Infinity) && (range.type !== 'integer' || Number.isInteger(value));
+    const ok =
+      range !== undefined &&
+      input.value !== '' &&
+      Number.isFinite(value) &&
+      value >= (range.minimum ?? -Infinity) &&
+      value <= (range.maximum ?? Infinity) &&
+      (range.type !== 'integer' || Number.isInteger(value));
     input.classList.toggle('invalid', !ok);
     if (ok) send(key, value);
   });
@@ -77,7 +84,9 @@ function send(key, value) {
   vscode.postMessage({ type: 'set', key, value });
 }
 
-const modelPath = /** @type {HTMLInputElement} */ (el('input', { id: 'modelPath', 'data-key': 'modelPath', type: 'text', spellcheck: 'false' }));
+const modelPath = /** @type {HTMLInputElement} */ (
+  el('input', { id: 'modelPath', 'data-key': 'modelPath', type: 'text', spellcheck: 'false' })
+);
 modelPath.addEventListener('change', () => send('modelPath', modelPath.value.trim()));
 const modelInfo = el('dl', { id: 'model-info' });
 const speed = el('p', { id: 'speed', role: 'status' });
@@ -95,15 +104,27 @@ app.replaceChildren(
   el('h1', {}, ['GLM Infill']),
   el('section', {}, [
     el('h2', {}, ['Filling']),
-    row('Mode', select('mode'), 'The kind of blank made from a selection or the cursor, and used by inline suggestions.'),
-    row('Use your own text', checkbox('context.enabled'), 'A cache of the document and of other open files of the same language, mixed into the model.'),
+    row(
+      'Mode',
+      select('mode'),
+      'The kind of blank made from a selection or the cursor, and used by inline suggestions.',
+    ),
+    row(
+      'Use your own text',
+      checkbox('context.enabled'),
+      'A cache of the document and of other open files of the same language, mixed into the model.',
+    ),
     row('Max tokens per blank', number('maxTokens', 1)),
     row('Temperature', number('temperature', 0.05), '0 = greedy: the same text every time.'),
     row('Top-p', number('topP', 0.01), 'Used when temperature > 0.'),
   ]),
   el('section', {}, [
     el('h2', {}, ['Inline suggestions']),
-    row('Show inline suggestions', checkbox('inline.enabled'), 'Per-language switches: glmInfill.inline.languages in settings.json.'),
+    row(
+      'Show inline suggestions',
+      checkbox('inline.enabled'),
+      'Per-language switches: glmInfill.inline.languages in settings.json.',
+    ),
     row('Debounce (ms)', number('inline.debounceMs', 50), 'How long typing must pause before the model runs.'),
   ]),
   el('section', {}, [
@@ -115,7 +136,11 @@ app.replaceChildren(
     row('Threads', number('threads', 1), '0 = automatic (half the cores, at most 4).'),
     error,
     modelInfo,
-    el('div', { class: 'buttons' }, [load, measure, button('Open in Settings editor', () => vscode.postMessage({ type: 'openJson' }))]),
+    el('div', { class: 'buttons' }, [
+      load,
+      measure,
+      button('Open in Settings editor', () => vscode.postMessage({ type: 'openJson' })),
+    ]),
     speed,
   ]),
 );
@@ -151,14 +176,18 @@ function render(state) {
     control.classList.remove('invalid');
   }
   modelPath.placeholder = state.bundledFolder;
-  trust.textContent = state.trusted ? '' : 'This workspace is not trusted: its own model folder setting is ignored; your user setting applies.';
+  trust.textContent = state.trusted
+    ? ''
+    : 'This workspace is not trusted: its own model folder setting is ignored; your user setting applies.';
   error.textContent = state.error ? `Last load failed: ${state.error}` : '';
   renderModel(state);
   for (const b of [load, measure, ...buttons]) b.toggleAttribute('disabled', Boolean(state.busy));
-  speed.textContent = state.busy ? 'Working…' : state.speed
-    ? `${state.speed.tokensPerSecond.toFixed(1)} tokens/s on ${state.speed.device} (${state.speed.msPerToken.toFixed(1)} ms a token; ` +
-      `Part A of ${state.speed.partATokens} tokens in ${state.speed.prefillMs.toFixed(0)} ms)`
-    : '';
+  speed.textContent = state.busy
+    ? 'Working…'
+    : state.speed
+      ? `${state.speed.tokensPerSecond.toFixed(1)} tokens/s on ${state.speed.device} (${state.speed.msPerToken.toFixed(1)} ms a token; ` +
+        `Part A of ${state.speed.partATokens} tokens in ${state.speed.prefillMs.toFixed(0)} ms)`
+      : '';
 }
 
 /** @param {Record<string, any>} state */
@@ -168,7 +197,10 @@ function renderModel(state) {
     ? [
         ['Loaded', m.name],
         ['Folder', m.folder],
-        ['Size', `${size(m.bytes)} (${m.weights}), ${m.layers} layers × ${m.hiddenSize}, ${m.vocabSize} tokens, ${m.maxSequenceLength} positions`],
+        [
+          'Size',
+          `${size(m.bytes)} (${m.weights}), ${m.layers} layers × ${m.hiddenSize}, ${m.vocabSize} tokens, ${m.maxSequenceLength} positions`,
+        ],
         ['Mask kinds', m.maskKinds.join(', ')],
         ['Device', m.fallbackReason ? `${m.device} (fallback: ${m.fallbackReason})` : m.device],
         ['Load time', `${m.loadMs} ms`],
@@ -182,4 +214,3 @@ window.addEventListener('message', (event) => {
   if (message && message.type === 'state' && message.settings && message.schema) render(message);
 });
 vscode.postMessage({ type: 'ready' });
-

@@ -17,10 +17,15 @@ const cell = (s) => {
 };
 
 function fills(text, decoding) {
-  const run = spawnSync(process.execPath, ['dist/cli.js', '-m', model, '--threads', '1', '--json', ...decoding, text], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['dist/cli.js', '-m', model, '--threads', '1', '--json', ...decoding, text], {
+    encoding: 'utf8',
+  });
   if (run.status !== 0) throw new Error(`${text}: ${run.stderr}`);
-  return JSON.parse(run.stdout).spans.map((s) => cell(s.text)).join(', ');
+  return JSON.parse(run.stdout)
+    .spans.map((s) => cell(s.text))
+    .join(', ');
 }
 
 console.log('| job | text | greedy fill | consensus of 8 greedy candidates |\n|---|---|---|---|');
-for (const { job, text } of jobs) console.log(`| ${job} | ${cell(text)} | ${DECODINGS.map((d) => fills(text, d)).join(' | ')} |`);
+for (const { job, text } of jobs)
+  console.log(`| ${job} | ${cell(text)} | ${DECODINGS.map((d) => fills(text, d)).join(' | ')} |`);

@@ -10,7 +10,10 @@ import { editSimilarity } from '../src/glm/similarity.js';
 
 async function main(): Promise<void> {
   const model = await loadModel('models/default', { device: 'cpu', threads: 1 });
-  const cases = readFileSync('data/eval/cases.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const cases = readFileSync('data/eval/cases.jsonl', 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const rows: Record<string, { n: number; on: number; off: number; exOn: number; exOff: number }> = {};
   for (const c of cases) {
     if (c.kind !== 'short') continue;
@@ -23,13 +26,22 @@ async function main(): Promise<void> {
     const r = (rows[c.bucket] ??= { n: 0, on: 0, off: 0, exOn: 0, exOff: 0 });
     r.n++;
     for (const heal of [true, false]) {
-      const fill = (await infill(model, parseMarkers(text), { maxTokens: 12, tokenHealing: heal })).spans[0]?.text ?? '';
+      const fill =
+        (await infill(model, parseMarkers(text), { maxTokens: 12, tokenHealing: heal })).spans[0]?.text ?? '';
       const sim = editSimilarity(fill, rest);
-      if (heal) { r.on += sim; r.exOn += fill === rest ? 1 : 0; } else { r.off += sim; r.exOff += fill === rest ? 1 : 0; }
+      if (heal) {
+        r.on += sim;
+        r.exOn += fill === rest ? 1 : 0;
+      } else {
+        r.off += sim;
+        r.exOff += fill === rest ? 1 : 0;
+      }
     }
   }
   for (const [k, r] of Object.entries(rows)) {
-    console.log(`${k}: ${r.n} words, edit similarity % healing on ${(100 * r.on / r.n).toFixed(1)} / off ${(100 * r.off / r.n).toFixed(1)}, exact ${r.exOn} / ${r.exOff}`);
+    console.log(
+      `${k}: ${r.n} words, edit similarity % healing on ${((100 * r.on) / r.n).toFixed(1)} / off ${((100 * r.off) / r.n).toFixed(1)}, exact ${r.exOn} / ${r.exOff}`,
+    );
   }
   await model.dispose();
 }

@@ -14,12 +14,18 @@ const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'u
 for (const target of NATIVE_TARGETS) {
   console.log(`\n== ${target}`);
   try {
-    execFileSync(process.execPath, [join(root, 'test', 'e2e', 'package-vsix.mjs'), '--target', target], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, [join(root, 'test', 'e2e', 'package-vsix.mjs'), '--target', target], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   } catch {
     console.error(`package-all: the ${target} VSIX failed (above); the others were not built.`);
     process.exit(1);
   }
 }
 
-console.log(`\n${NATIVE_TARGETS.length} VSIXs, each checked (at most ${SIZE_LIMIT_MIB} MiB, native binding of its own platform):`);
-for (const target of NATIVE_TARGETS) console.log(`  ${describeVsix(inspectVsix(join(root, `${name}-${version}-${target}.vsix`)))}`);
+console.log(
+  `\n${NATIVE_TARGETS.length} VSIXs, each checked (at most ${SIZE_LIMIT_MIB} MiB, native binding of its own platform):`,
+);
+for (const target of NATIVE_TARGETS)
+  console.log(`  ${describeVsix(inspectVsix(join(root, `${name}-${version}-${target}.vsix`)))}`);

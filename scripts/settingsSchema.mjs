@@ -20,7 +20,7 @@ export function settingsModule(configuration) {
     '',
     `export const SECTION = ${JSON.stringify(PREFIX.slice(0, -1))};`,
     '',
-    '/** What the reader needs of each setting\'s JSON schema, keyed without the section prefix. */',
+    "/** What the reader needs of each setting's JSON schema, keyed without the section prefix. */",
     'export const SETTING_SCHEMAS = {',
     ...properties.map(([key, schema]) => `  ${JSON.stringify(key)}: ${JSON.stringify(readerSchema(key, schema))},`),
     '} as const;',
@@ -51,7 +51,9 @@ function interfaces(properties) {
       groups.get('').push(`  ${group}: ${interfaceName(group)};`);
     }
     const description = schema.markdownDescription ?? schema.description ?? '';
-    groups.get(group).push(`  /** ${description.replaceAll('*/', '*\\/')} */`, `  ${key.slice(dot + 1)}: ${tsType(key, schema)};`);
+    groups
+      .get(group)
+      .push(`  /** ${description.replaceAll('*/', '*\\/')} */`, `  ${key.slice(dot + 1)}: ${tsType(key, schema)};`);
   }
   return [...groups].flatMap(([group, lines]) => [
     group === '' ? '/** Every setting, typed as its schema allows. */' : `/** The \`${PREFIX}${group}.*\` settings. */`,
@@ -78,7 +80,9 @@ function tsType(key, schema) {
     case 'object':
       if (schema.additionalProperties?.type === 'boolean') return 'Record<string, boolean>';
   }
-  throw new Error(`setting ${key}: type ${JSON.stringify(schema.type)} is not one the settings reader handles (src/settings/values.ts)`);
+  throw new Error(
+    `setting ${key}: type ${JSON.stringify(schema.type)} is not one the settings reader handles (src/settings/values.ts)`,
+  );
 }
 
 /** Writes the module when its text changed (an unchanged file keeps its time, so watchers stay quiet). */

@@ -35,9 +35,14 @@ export function inspectVsix(file) {
   const zip = readZip(file);
   const native = [...zip.entries.values()]
     .filter((e) => e.name.startsWith(NATIVE_FOLDER) && e.size > 0)
-    .map((e) => ({ name: e.name.slice(NATIVE_FOLDER.length), target: binaryTarget(entryHead(zip, e, 4096)), entry: e }));
+    .map((e) => ({
+      name: e.name.slice(NATIVE_FOLDER.length),
+      target: binaryTarget(entryHead(zip, e, 4096)),
+      entry: e,
+    }));
   for (const binary of native) {
-    if (binary.name.endsWith('/onnxruntime_binding.node')) binary.links = linkedRuntime(entryHead(zip, binary.entry, binary.entry.size));
+    if (binary.name.endsWith('/onnxruntime_binding.node'))
+      binary.links = linkedRuntime(entryHead(zip, binary.entry, binary.entry.size));
   }
   const manifest = zip.entries.get('extension.vsixmanifest');
   return {
@@ -55,7 +60,8 @@ export function vsixProblems(vsix, { target, modelFolder, modelFiles }) {
   const required = [...ALWAYS, ...modelFiles.map((f) => `extension/${modelFolder}/${f}`)];
   return [
     ...required.filter((name) => !names.has(name)).map((name) => `missing ${name}`),
-    ...vsix.names.filter((name) => !name.startsWith(`extension/${modelFolder}/`) && NEVER.some((pattern) => pattern.test(name)))
+    ...vsix.names
+      .filter((name) => !name.startsWith(`extension/${modelFolder}/`) && NEVER.some((pattern) => pattern.test(name)))
       .map((name) => `should not ship ${name}`),
     ...nativeProblems(vsix.native, target),
     ...manifestProblems(vsix.manifest),
@@ -73,9 +79,12 @@ function nativeProblems(native, target) {
   const loadsMissing = binding && !native.some((b) => b.name === `${folder}${binding.links}`);
   return [
     ...(binding ? [] : [`missing ${folder}onnxruntime_binding.node`]),
-    ...(loadsMissing ? [`the binding loads ${binding.links ?? 'no onnxruntime library'}, which the VSIX does not hold`] : []),
+    ...(loadsMissing
+      ? [`the binding loads ${binding.links ?? 'no onnxruntime library'}, which the VSIX does not hold`]
+      : []),
     ...native.filter((b) => !b.name.startsWith(folder)).map((b) => `another platform's binary: ${b.name}`),
-    ...native.filter((b) => b.name.startsWith(folder) && b.target !== target)
+    ...native
+      .filter((b) => b.name.startsWith(folder) && b.target !== target)
       .map((b) => `${b.name} is built for ${b.target}, not ${target}`),
   ];
 }

@@ -55,14 +55,33 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
   const filler = new Filler(models, store, notifier, status, sources);
   const journal = new InlineJournal();
   const inline = new InlineProvider(models, journal, status, sources, pause, readSettings);
-  const panel = new SettingsPanel(context.extensionUri, models, notifier, status, readSettings, () => openWebviewPage(context.extensionUri));
+  const panel = new SettingsPanel(context.extensionUri, models, notifier, status, readSettings, () =>
+    openWebviewPage(context.extensionUri),
+  );
   let toldRuntimeFallback = false;
   context.subscriptions.push(
-    log, notifier, models, status, store, panel, sources,
+    log,
+    notifier,
+    models,
+    status,
+    store,
+    panel,
+    sources,
     status.attach(models),
     new BlankDecorations(store),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inline),
-    ...registerCommands({ models, store, filler, notifier, panel, journal, pause, log, context: sources, settings: readSettings }),
+    ...registerCommands({
+      models,
+      store,
+      filler,
+      notifier,
+      panel,
+      journal,
+      pause,
+      log,
+      context: sources,
+      settings: readSettings,
+    }),
     ...registerInlineSwitches({ pause, status, settings: readSettings }),
     registerStatusMenu({ pause, models, settings: readSettings }),
     models.onDidChange((event) => {

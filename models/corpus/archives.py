@@ -14,8 +14,10 @@ Wanted = Callable[[str], bool]
 
 def path_filter(include: Sequence[str], exclude: Sequence[str] = ()) -> Wanted:
     """fnmatch patterns on the path inside the package (`*` crosses `/`)."""
+
     def wanted(path: str) -> bool:
         return any(fnmatchcase(path, p) for p in include) and not any(fnmatchcase(path, p) for p in exclude)
+
     return wanted
 
 
@@ -47,8 +49,9 @@ def npm_path(member_name: str) -> str:
 def npm_files(tarball: Path, wanted: Wanted) -> Iterator[tuple[str, bytes]]:
     """Read the wanted regular files straight from an `npm pack` tarball (nothing is unpacked)."""
     with tarfile.open(tarball, "r:gz") as archive:
-        members = sorted((m for m in archive.getmembers() if m.isfile() and wanted(npm_path(m.name))),
-                         key=lambda m: npm_path(m.name))
+        members = sorted(
+            (m for m in archive.getmembers() if m.isfile() and wanted(npm_path(m.name))), key=lambda m: npm_path(m.name)
+        )
         for member in members:
             handle = archive.extractfile(member)
             yield npm_path(member.name), handle.read() if handle else b""

@@ -45,17 +45,26 @@ def parse_shares(text: str, defaults: dict[str, float]) -> dict[str, float]:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python3 -m models.corpus.build", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python3 -m models.corpus.build", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder (keep it git-ignored)")
     parser.add_argument("--cache", type=Path, help="download folder (default: OUT/downloads)")
     parser.add_argument("--max-mb", type=float, default=200.0, help="train text budget in MB (default 200)")
     parser.add_argument("--heldout-mb", type=float, help="held-out budget in MB (default 8%% of --max-mb)")
-    parser.add_argument("--mix", default="", help="group shares, e.g. 'js=0.22,markdown=0.1' "
-                        f"(groups: {', '.join(DEFAULT_MIX)}; default corpus.md's mix)")
+    parser.add_argument(
+        "--mix",
+        default="",
+        help="group shares, e.g. 'js=0.22,markdown=0.1' "
+        f"(groups: {', '.join(DEFAULT_MIX)}; default corpus.md's mix)",
+    )
     parser.add_argument("--max-repeat", default="", help="upsampling caps, e.g. 'markdown=2' (default markdown=2)")
-    parser.add_argument("--tree-heldout", type=float, default=DEFAULT_TREE_FRACTION,
-                        help="fraction of directories held out of the CPython, Go, Rust and Node trees")
+    parser.add_argument(
+        "--tree-heldout",
+        type=float,
+        default=DEFAULT_TREE_FRACTION,
+        help="fraction of directories held out of the CPython, Go, Rust and Node trees",
+    )
     parser.add_argument("--seed", type=int, default=1234, help="seed of the train shuffle")
     parser.add_argument("--drop", default="", help="comma-separated source names to leave out")
     parser.add_argument("--only", default="", help="comma-separated source names to use (for quick runs)")
@@ -81,8 +90,9 @@ def fetch_all(sources: Sequence[Source], cache: Path) -> dict[str, Artifact]:
     return artifacts
 
 
-def package_docs(source: Source, artifact: Artifact, stats: Stats, tree_fraction: float,
-                 readme_licences: dict[str, str]) -> list[Doc]:
+def package_docs(
+    source: Source, artifact: Artifact, stats: Stats, tree_fraction: float, readme_licences: dict[str, str]
+) -> list[Doc]:
     include = list(source.include) + [p for p in READER_COMPANIONS.get(source.reader, ())]
     if source.licence_from_package_json:
         include.append("package/package.json")
@@ -102,8 +112,13 @@ def package_docs(source: Source, artifact: Artifact, stats: Stats, tree_fraction
     return list(documents(source, label, files, stats, licence, tree_fraction))
 
 
-def collect(sources: Sequence[Source], artifacts: dict[str, Artifact], stats: Stats, tree_fraction: float,
-            readme_licences: dict[str, str]) -> list[Doc]:
+def collect(
+    sources: Sequence[Source],
+    artifacts: dict[str, Artifact],
+    stats: Stats,
+    tree_fraction: float,
+    readme_licences: dict[str, str],
+) -> list[Doc]:
     """All clean documents, in catalogue order; each package is unpacked once for all its sources."""
     by_source: dict[str, list[Doc]] = defaultdict(list)
     users: dict[str, list[Source]] = defaultdict(list)
@@ -116,8 +131,11 @@ def collect(sources: Sequence[Source], artifacts: dict[str, Artifact], stats: St
             docs = package_docs(source, artifacts[package], stats, tree_fraction, readme_licences)
             by_source[source.name].extend(docs)
             if len(source.packages) < 20:
-                print(f"  {source.name} <- {package}: {len(docs)} docs, "
-                      f"{sum(d.nbytes for d in docs) / MB:.1f} MB ({time.monotonic() - started:.0f} s)", flush=True)
+                print(
+                    f"  {source.name} <- {package}: {len(docs)} docs, "
+                    f"{sum(d.nbytes for d in docs) / MB:.1f} MB ({time.monotonic() - started:.0f} s)",
+                    flush=True,
+                )
     return [doc for source in sources for doc in by_source[source.name]]
 
 
@@ -168,25 +186,40 @@ def build(args: argparse.Namespace, command: str) -> dict[str, list[Doc]]:
     written["heldout"].sort(key=lambda d: (d.bucket, d.src, d.path))
 
     digests = {name: write_jsonl(out / f"{name}.jsonl", written[name]) for name in ("train", "heldout")}
-    settings = {"max_mb": args.max_mb, "heldout_mb": round(heldout_mb, 3), "mix": mix, "max_repeat": max_repeat,
-                "tree_heldout": args.tree_heldout, "seed": args.seed}
-    used_readmes = {doc.path.split("/package/")[0] for docs_ in written.values() for doc in docs_
-                    if doc.src == "npm-readmes"}
+    settings = {
+        "max_mb": args.max_mb,
+        "heldout_mb": round(heldout_mb, 3),
+        "mix": mix,
+        "max_repeat": max_repeat,
+        "tree_heldout": args.tree_heldout,
+        "seed": args.seed,
+    }
+    used_readmes = {
+        doc.path.split("/package/")[0] for docs_ in written.values() for doc in docs_ if doc.src == "npm-readmes"
+    }
     manifest = {
         "command": command,
         "settings": settings,
-        "sources": [{"name": s.name, "packages": list(s.packages), "license": s.license, "split": s.split}
-                    for s in sources],
+        "sources": [
+            {"name": s.name, "packages": list(s.packages), "license": s.license, "split": s.split} for s in sources
+        ],
         "packages": [artifacts[p].manifest_entry() for p in sorted(artifacts)],
-        "outputs": {f"{name}.jsonl": {"sha256": digests[name], "documents": len(written[name]),
-                                      "bytes": sum(d.nbytes for d in written[name])} for name in digests},
+        "outputs": {
+            f"{name}.jsonl": {
+                "sha256": digests[name],
+                "documents": len(written[name]),
+                "bytes": sum(d.nbytes for d in written[name]),
+            }
+            for name in digests
+        },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     text = report.render(command, settings, sources, stats, docs, written, plans)
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
     (out / "DATA_SOURCES.md").write_text(
         notice.render(sources, artifacts, written, {k: v for k, v in readme_licences.items() if k in used_readmes}),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     print(text)
     print(f"Done in {time.monotonic() - started:.0f} s: {out}")
     return written

@@ -21,7 +21,7 @@ def _pieces(text: str) -> list[str]:
     """Paragraphs, each ending with its trailing blank line."""
     pieces, start = [], 0
     for match in _PARAGRAPH_END.finditer(text):
-        pieces.append(text[start:match.end()])
+        pieces.append(text[start : match.end()])
         start = match.end()
     if start < len(text):
         pieces.append(text[start:])
@@ -34,8 +34,8 @@ def _cut_line(line: str, limit: int) -> tuple[str, str]:
     head = line.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
     space = head.rfind(" ")
     if space > len(head) // 2:
-        head = head[:space + 1]
-    return head, line[len(head):]
+        head = head[: space + 1]
+    return head, line[len(head) :]
 
 
 def _split_oversized(piece: str, limit: int) -> list[str]:

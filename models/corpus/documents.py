@@ -41,6 +41,7 @@ class Doc:
 @dataclass
 class Stats:
     """Per-source counts of what was read and why things were dropped (for the report)."""
+
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
     def add(self, source: str, what: str, n: int = 1) -> None:
@@ -65,8 +66,14 @@ def clean_chunks(text: str, source: Source) -> Iterator[tuple[str | None, str | 
         yield (None, reason) if reason else (chunk, None)
 
 
-def documents(source: Source, package: str, files: Iterable[tuple[str, bytes]], stats: Stats,
-              license: str | None = None, tree_fraction: float = DEFAULT_TREE_FRACTION) -> Iterator[Doc]:
+def documents(
+    source: Source,
+    package: str,
+    files: Iterable[tuple[str, bytes]],
+    stats: Stats,
+    license: str | None = None,
+    tree_fraction: float = DEFAULT_TREE_FRACTION,
+) -> Iterator[Doc]:
     """Clean documents of one package of `source`; `package` prefixes each document's path."""
     for path, text in READERS[source.reader](files):
         stats.add(source.name, "files")
@@ -81,8 +88,16 @@ def documents(source: Source, package: str, files: Iterable[tuple[str, bytes]], 
                 stats.add(source.name, reason)
                 continue
             suffix = f"#{number}" if len(results) > 1 else ""
-            yield Doc(chunk, source.name, f"{package}/{path}{suffix}", lang, license or source.license,
-                      source.bucket, source.group, split)
+            yield Doc(
+                chunk,
+                source.name,
+                f"{package}/{path}{suffix}",
+                lang,
+                license or source.license,
+                source.bucket,
+                source.group,
+                split,
+            )
 
 
 def package_json_licence(data: bytes) -> str:

@@ -34,8 +34,14 @@ class Artifact:
     integrity: str = ""  # npm's `dist.integrity` form (sha512-<base64>), for npm tarballs
 
     def manifest_entry(self) -> dict:
-        entry = {"origin": self.origin, "name": self.name, "version": self.version,
-                 "file": self.file.name, "sha256": self.sha256, "command": self.command}
+        entry = {
+            "origin": self.origin,
+            "name": self.name,
+            "version": self.version,
+            "file": self.file.name,
+            "sha256": self.sha256,
+            "command": self.command,
+        }
         if self.integrity:
             entry["integrity"] = self.integrity
         return entry
@@ -60,8 +66,9 @@ def _run(command: list[str], cwd: Path, what: str) -> str:
         raise FetchError(f"{what}: `{command[0]}` is not installed ({error})") from error
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-8:])
-        raise FetchError(f"{what} failed (exit {done.returncode}).\nCommand: {' '.join(command)}\n"
-                         f"(in {cwd})\n{tail}")
+        raise FetchError(
+            f"{what} failed (exit {done.returncode}).\nCommand: {' '.join(command)}\n" f"(in {cwd})\n{tail}"
+        )
     return done.stdout
 
 
@@ -106,8 +113,10 @@ def fetch_debs(names: Iterable[str], cache: Path) -> dict[str, Artifact]:
     infos = {info.name: info for info in parse_print_uris(listing)}
     missing = [n for n in names if n not in infos]
     if missing:
-        raise FetchError(f"apt-get knows no download for: {', '.join(missing)}.\n"
-                         f"Command: {' '.join(query)}\nRun `apt-get update`, then check the package names.")
+        raise FetchError(
+            f"apt-get knows no download for: {', '.join(missing)}.\n"
+            f"Command: {' '.join(query)}\nRun `apt-get update`, then check the package names."
+        )
     stale = [n for n in names if not _valid(cache / infos[n].filename, infos[n].sha256)]
     if stale:
         _run(APT + ["download", *stale], cache, f"Downloading Debian packages {', '.join(stale)}")
@@ -116,10 +125,13 @@ def fetch_debs(names: Iterable[str], cache: Path) -> dict[str, Artifact]:
         info = infos[name]
         path = cache / info.filename
         if not _valid(path, info.sha256):
-            raise FetchError(f"{info.filename}: SHA-256 differs from apt's ({info.sha256}). "
-                             f"Delete it and rerun; command: apt-get download {name}")
-        artifacts[name] = Artifact("deb", name, info.version, path, info.sha256,
-                                   f"apt-get download {name}={info.version}")
+            raise FetchError(
+                f"{info.filename}: SHA-256 differs from apt's ({info.sha256}). "
+                f"Delete it and rerun; command: apt-get download {name}"
+            )
+        artifacts[name] = Artifact(
+            "deb", name, info.version, path, info.sha256, f"apt-get download {name}={info.version}"
+        )
     return artifacts
 
 
@@ -148,7 +160,7 @@ def fetch_npm(specs: Iterable[str], cache: Path) -> dict[str, Artifact]:
     cache.mkdir(parents=True, exist_ok=True)
     uncached = [s for s in specs if not (cache / npm_tarball_name(s)).is_file()]
     for start in range(0, len(uncached), NPM_BATCH):
-        batch = uncached[start:start + NPM_BATCH]
+        batch = uncached[start : start + NPM_BATCH]
         try:
             _npm_pack(batch, cache)
         except FetchError:
@@ -167,8 +179,9 @@ def fetch_npm(specs: Iterable[str], cache: Path) -> dict[str, Artifact]:
         if not path.is_file():
             raise FetchError(f"npm pack did not write {path.name}.\nCommand: npm pack {spec}")
         name, version = split_spec(spec)
-        artifacts[spec] = Artifact("npm", name, version, path, file_sha256(path), f"npm pack {spec}",
-                                   npm_integrity(path))
+        artifacts[spec] = Artifact(
+            "npm", name, version, path, file_sha256(path), f"npm pack {spec}", npm_integrity(path)
+        )
     return artifacts
 
 

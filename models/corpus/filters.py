@@ -20,6 +20,7 @@ GENERATED_WINDOW = 2048
 @dataclass(frozen=True)
 class Limits:
     """Thresholds for one kind of text; None disables a check."""
+
     max_line: Optional[int]
     max_mean_line: Optional[float]
     min_alnum: float

@@ -9,22 +9,74 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-SKIP_TAGS = frozenset({
-    "script", "style", "nav", "header", "footer", "form", "button", "svg", "noscript", "head",
-    "select", "iframe", "template", "object",
-})
+SKIP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "nav",
+        "header",
+        "footer",
+        "form",
+        "button",
+        "svg",
+        "noscript",
+        "head",
+        "select",
+        "iframe",
+        "template",
+        "object",
+    }
+)
 # class or id values of page chrome in the manuals we convert (Sphinx, DocBook, Erlang, SQLite).
-SKIP_MARKERS = frozenset({
-    "navheader", "navfooter", "sphinxsidebar", "sphinxsidebarwrapper", "related", "headerlink",
-    "searchbox", "global-nav", "hd", "ft", "nav", "leftnav", "topbar", "footer",
-    "erlang-logo-wrapper", "title-anchors", "searchmenu", "menu", "breadcrumb", "breadcrumbs",
-    "skip-link", "mobile-nav", "nosearch", "fancy_toc",
-})
+SKIP_MARKERS = frozenset(
+    {
+        "navheader",
+        "navfooter",
+        "sphinxsidebar",
+        "sphinxsidebarwrapper",
+        "related",
+        "headerlink",
+        "searchbox",
+        "global-nav",
+        "hd",
+        "ft",
+        "nav",
+        "leftnav",
+        "topbar",
+        "footer",
+        "erlang-logo-wrapper",
+        "title-anchors",
+        "searchmenu",
+        "menu",
+        "breadcrumb",
+        "breadcrumbs",
+        "skip-link",
+        "mobile-nav",
+        "nosearch",
+        "fancy_toc",
+    }
+)
 VOID_TAGS = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "wbr"})
-BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "main", "blockquote", "table", "dl", "dt", "dd", "figure",
-    "figcaption", "caption", "body", "center", "address",
-})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "blockquote",
+        "table",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "caption",
+        "body",
+        "center",
+        "address",
+    }
+)
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _SPACES = re.compile(r"\s+")
 

@@ -46,8 +46,9 @@ def take_bytes(docs: Sequence[Doc], quota: float) -> list[Doc]:
     return [doc for i, doc in enumerate(docs) if i in chosen]
 
 
-def plan_groups(docs: Sequence[Doc], budget: int, mix: dict[str, float],
-                max_repeat: dict[str, float]) -> dict[str, GroupPlan]:
+def plan_groups(
+    docs: Sequence[Doc], budget: int, mix: dict[str, float], max_repeat: dict[str, float]
+) -> dict[str, GroupPlan]:
     available: dict[str, int] = defaultdict(int)
     for doc in docs:
         available[doc.group] += doc.nbytes
@@ -64,8 +65,9 @@ def plan_groups(docs: Sequence[Doc], budget: int, mix: dict[str, float],
     return plans
 
 
-def select(docs: Sequence[Doc], budget: int, mix: dict[str, float],
-           max_repeat: dict[str, float]) -> tuple[list[Doc], dict[str, GroupPlan]]:
+def select(
+    docs: Sequence[Doc], budget: int, mix: dict[str, float], max_repeat: dict[str, float]
+) -> tuple[list[Doc], dict[str, GroupPlan]]:
     """Documents for one split (repeats included), and the plan that chose them.
     Groups absent from `mix` are dropped."""
     plans = plan_groups(docs, budget, mix, max_repeat)

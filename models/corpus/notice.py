@@ -55,8 +55,12 @@ def _packages(source: Source, artifacts: dict[str, Artifact]) -> str:
     return ", ".join(f"{artifacts[p].name} {artifacts[p].version}" for p in source.packages)
 
 
-def render(sources: Sequence[Source], artifacts: dict[str, Artifact], written: dict[str, list[Doc]],
-           readme_licences: dict[str, str]) -> str:
+def render(
+    sources: Sequence[Source],
+    artifacts: dict[str, Artifact],
+    written: dict[str, list[Doc]],
+    readme_licences: dict[str, str],
+) -> str:
     size = defaultdict(int)
     for split, docs in written.items():
         for doc in docs:
@@ -65,8 +69,10 @@ def render(sources: Sequence[Source], artifacts: dict[str, Artifact], written: d
     for source in sources:
         for split, label in (("train", "training"), ("heldout", "evaluation (held out)")):
             if size[(source.name, split)]:
-                rows.append(f"| {source.name} | {_packages(source, artifacts)} | {source.license} | "
-                            f"{source.used} | {label} | {size[(source.name, split)] / MB:.2f} |")
+                rows.append(
+                    f"| {source.name} | {_packages(source, artifacts)} | {source.license} | "
+                    f"{source.used} | {label} | {size[(source.name, split)] / MB:.2f} |"
+                )
     parts = [INTRO, "## Sources", "", *rows, ""]
     if any(s.reader == "wordnet" for s in sources):
         parts += ["## WordNet licence", "", WORDNET_NOTICE]

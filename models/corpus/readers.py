@@ -13,8 +13,16 @@ from typing import Callable, Iterable, Iterator, Optional
 from .html2text import html_to_text
 
 CODE_LANGS = {
-    ".py": "python", ".pyi": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
-    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".go": "go", ".rs": "rust",
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".go": "go",
+    ".rs": "rust",
 }
 
 Files = Iterable[tuple[str, bytes]]
@@ -117,13 +125,17 @@ def read_dictd(files: Files) -> Docs:
             if word.startswith("00database") and word != "00databaseinfo":
                 continue
             start = dictd_number(offset)
-            entries.append((start, body[start:start + dictd_number(length)]))
+            entries.append((start, body[start : start + dictd_number(length)]))
         texts = [decode(chunk) for _, chunk in sorted(entries)]
         yield dict_path.removesuffix(".dz"), None if None in texts else "\n".join(t.strip("\n") for t in texts) + "\n"
 
 
 READERS: dict[str, Callable[[Files], Docs]] = {
-    "text": read_text, "gzip": read_gzip, "html": read_html, "wordnet": read_wordnet, "dictd": read_dictd,
+    "text": read_text,
+    "gzip": read_gzip,
+    "html": read_html,
+    "wordnet": read_wordnet,
+    "dictd": read_dictd,
 }
 # Files a reader needs besides those its source's patterns select.
 READER_COMPANIONS = {"dictd": ("*.index",)}

@@ -10,8 +10,16 @@ from .sources import BUCKETS, Source
 
 MB = 1_000_000
 SPLITS = ("train", "heldout")
-DROP_REASONS = ("undecodable", "generated", "long line", "long mean line", "low alnum", "too short",
-                "duplicate", "non-permissive licence")
+DROP_REASONS = (
+    "undecodable",
+    "generated",
+    "long line",
+    "long mean line",
+    "low alnum",
+    "too short",
+    "duplicate",
+    "non-permissive licence",
+)
 
 
 def _mb(nbytes: float) -> str:
@@ -46,10 +54,20 @@ def bucket_table(written: dict[str, list[Doc]]) -> list[str]:
             docs, nbytes = totals[split].get(bucket, (0, 0))
             row += [docs, _mb(nbytes), _share(nbytes, size[split])]
         rows.append(row)
-    rows.append(["**total**", len(written["train"]), _mb(size["train"]), "100%",
-                 len(written["heldout"]), _mb(size["heldout"]), "100%"])
-    return _table(["bucket", "train docs", "train MB", "train share", "held-out docs", "held-out MB",
-                   "held-out share"], rows)
+    rows.append(
+        [
+            "**total**",
+            len(written["train"]),
+            _mb(size["train"]),
+            "100%",
+            len(written["heldout"]),
+            _mb(size["heldout"]),
+            "100%",
+        ]
+    )
+    return _table(
+        ["bucket", "train docs", "train MB", "train share", "held-out docs", "held-out MB", "held-out share"], rows
+    )
 
 
 def group_table(plans: dict[str, dict[str, GroupPlan]], written: dict[str, list[Doc]]) -> list[str]:
@@ -58,11 +76,21 @@ def group_table(plans: dict[str, dict[str, GroupPlan]], written: dict[str, list[
         size = sum(d.nbytes for d in written[split])
         got = _totals(written[split], lambda d: d.group)
         for group, plan in plans[split].items():
-            rows.append([group, split, _mb(plan.available), _mb(plan.budget), f"{plan.fraction:.3f}",
-                         f"{plan.repeat:.2f}", _mb(got.get(group, (0, 0))[1]),
-                         _share(got.get(group, (0, 0))[1], size)])
-    return _table(["group", "split", "available MB", "budget MB", "kept fraction", "repeat",
-                   "written MB", "share of split"], rows)
+            rows.append(
+                [
+                    group,
+                    split,
+                    _mb(plan.available),
+                    _mb(plan.budget),
+                    f"{plan.fraction:.3f}",
+                    f"{plan.repeat:.2f}",
+                    _mb(got.get(group, (0, 0))[1]),
+                    _share(got.get(group, (0, 0))[1], size),
+                ]
+            )
+    return _table(
+        ["group", "split", "available MB", "budget MB", "kept fraction", "repeat", "written MB", "share of split"], rows
+    )
 
 
 def source_table(sources: Sequence[Source], available: Sequence[Doc], written: dict[str, list[Doc]]) -> list[str]:
@@ -75,8 +103,17 @@ def source_table(sources: Sequence[Source], available: Sequence[Doc], written: d
             if (source.name, split) not in avail:
                 continue
             docs, nbytes = got.get(source.name, (0, 0))
-            rows.append([source.name, source.bucket, split, docs, _mb(nbytes), _share(nbytes, size),
-                         _mb(avail[(source.name, split)][1])])
+            rows.append(
+                [
+                    source.name,
+                    source.bucket,
+                    split,
+                    docs,
+                    _mb(nbytes),
+                    _share(nbytes, size),
+                    _mb(avail[(source.name, split)][1]),
+                ]
+            )
     return _table(["source", "bucket", "split", "docs", "MB", "share of split", "available MB"], rows)
 
 
@@ -89,16 +126,34 @@ def cleaning_table(sources: Sequence[Source], stats: Stats) -> list[str]:
     return _table(["source", "files read"] + list(DROP_REASONS), rows)
 
 
-def render(command: str, settings: dict, sources: Sequence[Source], stats: Stats, available: Sequence[Doc],
-           written: dict[str, list[Doc]], plans: dict[str, dict[str, GroupPlan]]) -> str:
-    lines = ["# Corpus report", "", f"Command: `{command}`", "",
-             "Sizes are MB = 10^6 bytes of UTF-8 text. 'available' is clean, deduplicated text before "
-             "the size budget; 'written' includes repeats of upsampled groups.", "",
-             "Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()), "",
-             "## Per bucket", ""]
+def render(
+    command: str,
+    settings: dict,
+    sources: Sequence[Source],
+    stats: Stats,
+    available: Sequence[Doc],
+    written: dict[str, list[Doc]],
+    plans: dict[str, dict[str, GroupPlan]],
+) -> str:
+    lines = [
+        "# Corpus report",
+        "",
+        f"Command: `{command}`",
+        "",
+        "Sizes are MB = 10^6 bytes of UTF-8 text. 'available' is clean, deduplicated text before "
+        "the size budget; 'written' includes repeats of upsampled groups.",
+        "",
+        "Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()),
+        "",
+        "## Per bucket",
+        "",
+    ]
     lines += bucket_table(written)
     lines += ["## Per mix group", ""] + group_table(plans, written)
     lines += ["## Per source", ""] + source_table(sources, available, written)
-    lines += ["## Cleaning (files read, and what was dropped: per file, or per 64 KB chunk for longer files; duplicates are chunks)", ""]
+    lines += [
+        "## Cleaning (files read, and what was dropped: per file, or per 64 KB chunk for longer files; duplicates are chunks)",
+        "",
+    ]
     lines += cleaning_table(sources, stats)
     return "\n".join(lines)

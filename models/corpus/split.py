@@ -35,5 +35,5 @@ def split_of(source: Source, path: str, tree_fraction: float = DEFAULT_TREE_FRAC
     root = source.tree_root.rstrip("/") + "/"
     if not path.startswith(root):
         return "train"
-    unit = holdout_unit(path[len(root):])
+    unit = holdout_unit(path[len(root) :])
     return "heldout" if unit_is_heldout(unit, tree_fraction) else "train"

@@ -46,6 +46,7 @@ LOSS_SEED, CASE_SEED, GMASK_SEED = 1_000_003, 19, 23
 
 # ---- Part-B loss per bucket × objective ----
 
+
 def bucket_documents(prefix: str) -> Dict[str, TokenDocuments]:
     """The development token documents split by bucket (val.buckets.json names each document's bucket)."""
     base = TokenDocuments(prefix)
@@ -67,8 +68,9 @@ def all_mask(layout: Layout, special: SpecialTokens) -> Layout:
     return Layout(ids, layout.targets, layout.loss_mask, layout.position_ids, layout.sep)
 
 
-def loss_layouts(docs: TokenDocuments, sampler: ObjectiveSampler, objective: str, n: int, seq_len: int,
-                 seed: int) -> List[Layout]:
+def loss_layouts(
+    docs: TokenDocuments, sampler: ObjectiveSampler, objective: str, n: int, seq_len: int, seed: int
+) -> List[Layout]:
     """n development windows with one objective's blanks; a fixed seed gives every arm the same layouts."""
     rng = random.Random(seed)
     layouts = [sampler.build(objective, docs.sample(rng, seq_len, sampler.special), rng) for _ in range(n)]
@@ -79,10 +81,15 @@ def loss_layouts(docs: TokenDocuments, sampler: ObjectiveSampler, objective: str
 def part_b_loss(model, layouts: Sequence[Layout], pad: int, batch_size: int = 8) -> Tuple[float, int]:
     total, count = 0.0, 0
     for i in range(0, len(layouts), batch_size):
-        batch = collate(layouts[i:i + batch_size], pad)
+        batch = collate(layouts[i : i + batch_size], pad)
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            per_sample = model(batch["input_ids"], batch["position_ids"], batch["attention_mask"],
-                               targets=batch["targets"], loss_mask=batch["loss_mask"])
+            per_sample = model(
+                batch["input_ids"],
+                batch["position_ids"],
+                batch["attention_mask"],
+                targets=batch["targets"],
+                loss_mask=batch["loss_mask"],
+            )
         total += float(per_sample.float().sum())
         count += int(batch["loss_mask"].sum())
     return total, count
@@ -92,17 +99,25 @@ def measure_loss(model, docs_by_bucket, sampler, per_cell: int, seq_len: int) ->
     out: dict = {}
     for b, bucket in enumerate(BUCKETS):
         for o, objective in enumerate(OBJECTIVES):
-            layouts = loss_layouts(docs_by_bucket[bucket], sampler, objective, per_cell, seq_len,
-                                   LOSS_SEED + 97 * b + o)
+            layouts = loss_layouts(
+                docs_by_bucket[bucket], sampler, objective, per_cell, seq_len, LOSS_SEED + 97 * b + o
+            )
             native, count = part_b_loss(model, layouts, sampler.special.pad)
-            masked = native if objective == "token" else \
-                part_b_loss(model, [all_mask(l, sampler.special) for l in layouts], sampler.special.pad)[0]
-            out.setdefault(bucket, {})[objective] = {"native": native / count, "all_mask": masked / count,
-                                                     "tokens": count}
+            masked = (
+                native
+                if objective == "token"
+                else part_b_loss(model, [all_mask(l, sampler.special) for l in layouts], sampler.special.pad)[0]
+            )
+            out.setdefault(bucket, {})[objective] = {
+                "native": native / count,
+                "all_mask": masked / count,
+                "tokens": count,
+            }
     return out
 
 
 # ---- greedy generation per bucket × blank length ----
+
 
 def edit_similarity(a: str, b: str) -> float:
     """1 − Levenshtein distance / longer length (as src/glm/similarity.ts)."""
@@ -122,20 +137,21 @@ def fit_context(before: List[int], after: List[int], budget: int) -> Tuple[List[
     keep_after = min(len(after), budget // 4)
     keep_before = min(len(before), budget - keep_after)
     keep_after = min(len(after), budget - keep_before)
-    return before[len(before) - keep_before:], after[:keep_after]
+    return before[len(before) - keep_before :], after[:keep_after]
 
 
 def split_at_blank(case: dict) -> Tuple[str, str, str]:
     """(before, blank, after) of a one-blank case; one space right before the blank belongs to it (the CLI's rule)."""
     blank = case["blanks"][0]
-    before, after = case["text"][:blank["start"]], case["text"][blank["end"]:]
+    before, after = case["text"][: blank["start"]], case["text"][blank["end"] :]
     if before.endswith(" ") and not before.endswith("  "):
         return before[:-1], " " + blank["original"], after
     return before, blank["original"], after
 
 
-def case_layout(tok: BPETokenizer, special: SpecialTokens, case: dict, kind: str, fill: List[int],
-                budget: int) -> Layout:
+def case_layout(
+    tok: BPETokenizer, special: SpecialTokens, case: dict, kind: str, fill: List[int], budget: int
+) -> Layout:
     """Part A = [CLS] before [blank] after [eos] within `budget` tokens; Part B = sop + fill."""
     before, _, after = split_at_blank(case)
     segments = fit_context(tok.encode_plain(before), tok.encode_plain(after), budget)
@@ -180,8 +196,13 @@ def score_case(model, tok, special, case: dict, kind: str, seq_len: int) -> dict
     loss, count = part_b_loss(model, [scored], special.pad)
     fill, stop = greedy(model, case_layout(tok, special, case, kind, [], budget), special, max_new)
     text, original = tok.decode(fill).strip(), case["blanks"][0]["original"].strip()
-    return {"exact": float(text == original), "similarity": edit_similarity(text, original),
-            "nll": loss, "tokens": count, "stop": stop}
+    return {
+        "exact": float(text == original),
+        "similarity": edit_similarity(text, original),
+        "nll": loss,
+        "tokens": count,
+        "stop": stop,
+    }
 
 
 def summarize(rows: List[dict]) -> dict:
@@ -189,9 +210,14 @@ def summarize(rows: List[dict]) -> dict:
     sims = [r["similarity"] for r in rows]
     mean = sum(sims) / n
     se = math.sqrt(sum((s - mean) ** 2 for s in sims) / max(n - 1, 1) / n)
-    return {"n": n, "exact": sum(r["exact"] for r in rows) / n, "similarity": mean, "similarity_se": se,
-            "perplexity": math.exp(sum(r["nll"] for r in rows) / sum(r["tokens"] for r in rows)),
-            "stopped": sum(r["stop"] == "end" for r in rows) / n}
+    return {
+        "n": n,
+        "exact": sum(r["exact"] for r in rows) / n,
+        "similarity": mean,
+        "similarity_se": se,
+        "perplexity": math.exp(sum(r["nll"] for r in rows) / sum(r["tokens"] for r in rows)),
+        "stopped": sum(r["stop"] == "end" for r in rows) / n,
+    }
 
 
 def measure_generation(model, tok, special, cases: List[dict], seq_len: int) -> dict:
@@ -210,8 +236,10 @@ def measure_generation(model, tok, special, cases: List[dict], seq_len: int) -> 
 
 # ---- end-of-text [gMASK]: does the fill stop by itself? ----
 
-def gmask_end_cases(docs_by_bucket: Dict[str, TokenDocuments], per_bucket: int,
-                    max_len: int) -> List[Tuple[str, List[int], List[int]]]:
+
+def gmask_end_cases(
+    docs_by_bucket: Dict[str, TokenDocuments], per_bucket: int, max_len: int
+) -> List[Tuple[str, List[int], List[int]]]:
     """(bucket, prefix, rest) of whole development documents that fit, cut at 50–90% of their tokens."""
     rng = random.Random(GMASK_SEED)
     cases = []
@@ -219,7 +247,7 @@ def gmask_end_cases(docs_by_bucket: Dict[str, TokenDocuments], per_bucket: int,
         docs = docs_by_bucket[bucket]
         fitting = [d for d in docs.docs if 16 <= docs.lengths[d] <= max_len]
         for d in rng.sample(fitting, min(per_bucket, len(fitting))):
-            tokens = docs.tokens[docs.offsets[d]:docs.offsets[d + 1]].tolist()
+            tokens = docs.tokens[docs.offsets[d] : docs.offsets[d + 1]].tolist()
             cut = int(len(tokens) * rng.uniform(0.5, 0.9))
             cases.append((bucket, tokens[:cut], tokens[cut:]))
     return cases
@@ -237,7 +265,7 @@ def end_probability(model, prefix: List[int], rest: List[int], special: SpecialT
     layout = build_layout([prefix, []], [Blank("document", rest)], special, add_eos=False)
     batch = collate([layout], special.pad)
     logits, _ = model(batch["input_ids"], batch["position_ids"], batch["attention_mask"])
-    probs = torch.softmax(logits[0, layout.sep:].float(), dim=-1)
+    probs = torch.softmax(logits[0, layout.sep :].float(), dim=-1)
     p_end = probs[:, special.eop] + probs[:, special.eos]
     return float(p_end[-1]), float(p_end[:-1].mean())
 
@@ -247,8 +275,10 @@ def end_probabilities(model, special: SpecialTokens, cases) -> Dict[str, Dict[st
     for bucket, prefix, rest in cases:
         rows[bucket].append(end_probability(model, prefix, rest, special))
     rows["all"] = [p for v in list(rows.values()) for p in v]
-    return {b: {"p_end": sum(p for p, _ in v) / len(v), "p_end_inside": sum(q for _, q in v) / len(v)}
-            for b, v in rows.items()}
+    return {
+        b: {"p_end": sum(p for p, _ in v) / len(v), "p_end_inside": sum(q for _, q in v) / len(v)}
+        for b, v in rows.items()
+    }
 
 
 def measure_gmask_end(model, special: SpecialTokens, cases) -> dict:
@@ -260,8 +290,15 @@ def measure_gmask_end(model, special: SpecialTokens, cases) -> dict:
         rows[bucket].append((stop, len(fill) / len(rest)))
     rows["all"] = [r for v in list(rows.values()) for r in v]
     probabilities = end_probabilities(model, special, cases)
-    return {b: {"n": len(v), "stopped": sum(r[0] == "end" for r in v) / len(v),
-                "length_ratio": sum(r[1] for r in v) / len(v), **probabilities[b]} for b, v in rows.items()}
+    return {
+        b: {
+            "n": len(v),
+            "stopped": sum(r[0] == "end" for r in v) / len(v),
+            "length_ratio": sum(r[1] for r in v) / len(v),
+            **probabilities[b],
+        }
+        for b, v in rows.items()
+    }
 
 
 def main() -> None:
@@ -274,8 +311,11 @@ def main() -> None:
     ap.add_argument("--per-cell", type=int, default=12, help="generation cases per bucket × blank length")
     ap.add_argument("--gmask-docs", type=int, default=8, help="end-of-text [gMASK] documents per bucket")
     ap.add_argument("--gmask-max-tokens", type=int, default=112, help="longest document for the [gMASK] cases")
-    ap.add_argument("--parts", default="loss,generation,gmask",
-                    help="which measurements (comma-separated; p_end: only add p(end) to an earlier gmask_end)")
+    ap.add_argument(
+        "--parts",
+        default="loss,generation,gmask",
+        help="which measurements (comma-separated; p_end: only add p(end) to an earlier gmask_end)",
+    )
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -286,16 +326,24 @@ def main() -> None:
     tok = BPETokenizer.load(os.path.join(args.tokens, "tokenizer.json"))
     special = tok.special()
     decoded = {i: tok.decode([i]) for i in range(len(tok.symbols))}
-    sampler = ObjectiveSampler(special, INFILL_LINES_MIX, sentence_end_table(decoded), word_edge_table(decoded),
-                               line_break_table(decoded))
+    sampler = ObjectiveSampler(
+        special, INFILL_LINES_MIX, sentence_end_table(decoded), word_edge_table(decoded), line_break_table(decoded)
+    )
     docs = bucket_documents(os.path.join(args.tokens, "val"))
     earlier = {}
     if os.path.exists(args.out):  # measure parts again or add parts: the rest of the file stays
         with open(args.out) as f:
             earlier = json.load(f)
-    result = {**earlier, "checkpoint": args.checkpoint, "step": extra.get("step"), "tokens": extra.get("tokens"),
-              "train_cpu_seconds": extra.get("cpu_seconds"), "train_wall_seconds": extra.get("wall_seconds"),
-              "mix": extra.get("mix"), "seed": (extra.get("args") or {}).get("seed")}
+    result = {
+        **earlier,
+        "checkpoint": args.checkpoint,
+        "step": extra.get("step"),
+        "tokens": extra.get("tokens"),
+        "train_cpu_seconds": extra.get("cpu_seconds"),
+        "train_wall_seconds": extra.get("wall_seconds"),
+        "mix": extra.get("mix"),
+        "seed": (extra.get("args") or {}).get("seed"),
+    }
     parts = args.parts.split(",")
     if "loss" in parts:
         result["loss"] = measure_loss(model, docs, sampler, args.loss_windows, seq_len)

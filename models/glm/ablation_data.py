@@ -61,13 +61,17 @@ def main() -> None:
     tok = BPETokenizer.load(args.tokenizer)
     shutil.copy(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
     report = {"every": args.every, "tokenizer": args.tokenizer}
-    for name, split, keep in (("train", "train.jsonl", lambda docs: every_nth(docs, args.every)),
-                              ("val", "heldout.jsonl", lambda docs: filter(is_development, docs))):
+    for name, split, keep in (
+        ("train", "train.jsonl", lambda docs: every_nth(docs, args.every)),
+        ("val", "heldout.jsonl", lambda docs: filter(is_development, docs)),
+    ):
         started = time.time()
         ids, buckets = tokenize(tok, keep(read_documents(os.path.join(args.corpus, split))))
         report[name] = write_split(args.out, name, ids, buckets)
-        print(f"{name}: {sum(map(len, ids)) / 1e6:.2f} M tokens in {len(ids)} documents, {time.time() - started:.0f} s",
-              flush=True)
+        print(
+            f"{name}: {sum(map(len, ids)) / 1e6:.2f} M tokens in {len(ids)} documents, {time.time() - started:.0f} s",
+            flush=True,
+        )
     with open(os.path.join(args.out, "report.json"), "w") as f:
         json.dump(report, f, indent=2)
 

@@ -40,13 +40,27 @@ EXTERNAL_DATA_ABOVE = 1_800_000_000
 
 STATE = Dict[str, torch.Tensor]
 LAYER_KEY = re.compile(r"^transformer\.layers\.(\d+)\.(.+)$")
-LAYER_PARTS = ("input_layernorm.weight", "input_layernorm.bias", "attention.query_key_value.weight",
-               "attention.query_key_value.bias", "attention.dense.weight", "attention.dense.bias",
-               "post_attention_layernorm.weight", "post_attention_layernorm.bias", "mlp.dense_h_to_4h.weight",
-               "mlp.dense_h_to_4h.bias", "mlp.dense_4h_to_h.weight", "mlp.dense_4h_to_h.bias")
-GLOBAL_KEYS = ("word_embeddings.weight", "transformer.position_embeddings.weight",
-               "transformer.block_position_embeddings.weight", "transformer.final_layernorm.weight",
-               "transformer.final_layernorm.bias")
+LAYER_PARTS = (
+    "input_layernorm.weight",
+    "input_layernorm.bias",
+    "attention.query_key_value.weight",
+    "attention.query_key_value.bias",
+    "attention.dense.weight",
+    "attention.dense.bias",
+    "post_attention_layernorm.weight",
+    "post_attention_layernorm.bias",
+    "mlp.dense_h_to_4h.weight",
+    "mlp.dense_h_to_4h.bias",
+    "mlp.dense_4h_to_h.weight",
+    "mlp.dense_4h_to_h.bias",
+)
+GLOBAL_KEYS = (
+    "word_embeddings.weight",
+    "transformer.position_embeddings.weight",
+    "transformer.block_position_embeddings.weight",
+    "transformer.final_layernorm.weight",
+    "transformer.final_layernorm.bias",
+)
 # Backbone prefixes: none (THUDM `module`, HF re-saved module), `glm.` (saved from an HF model object),
 # `model.` (THUDM's fine-tuning wrappers). Heads of fine-tuned wrappers are dropped (§10.2).
 PREFIXES = ("", "glm.", "model.", "module.")
@@ -71,9 +85,11 @@ def torch_load(path: str) -> dict:
     try:
         return torch.load(path, map_location="cpu")
     except ModuleNotFoundError as e:
-        raise ConversionError(f"{path} pickles objects of the missing Python module {e.name!r} (DeepSpeed or "
-                              "apex state next to the weights); re-save only its 'module' entry where that "
-                              "module is installed: torch.save({'module': torch.load(p)['module']}, p)") from e
+        raise ConversionError(
+            f"{path} pickles objects of the missing Python module {e.name!r} (DeepSpeed or "
+            "apex state next to the weights); re-save only its 'module' entry where that "
+            "module is installed: torch.save({'module': torch.load(p)['module']}, p)"
+        ) from e
 
 
 SHARD_NAME = re.compile(r"mp_rank_(\d+)_model_states\.pt$")
@@ -89,8 +105,10 @@ def shard_files(folder: str) -> List[str]:
         raise ConversionError(f"{folder} has no mp_rank_XX_model_states.pt files")
     missing = [f"mp_rank_{r:02d}_model_states.pt" for r in range(max(ranks) + 1) if r not in ranks]
     if missing:
-        raise ConversionError(f"{folder}: model-parallel shards missing: {', '.join(missing)} "
-                              f"(found ranks {sorted(ranks)}); all ranks are needed to merge the weights")
+        raise ConversionError(
+            f"{folder}: model-parallel shards missing: {', '.join(missing)} "
+            f"(found ranks {sorted(ranks)}); all ranks are needed to merge the weights"
+        )
     return [ranks[r] for r in sorted(ranks)]
 
 
@@ -99,13 +117,17 @@ def read_thudm_shards(folder: str) -> Source:
     checkpoints = [torch_load(f) for f in files]
     recorded = checkpoints[0].get("mp_world_size") if isinstance(checkpoints[0], dict) else None
     if isinstance(recorded, int) and recorded != len(files):
-        raise ConversionError(f"{folder}: model-parallel shards missing: the checkpoint was saved by "
-                              f"{recorded} ranks, only {len(files)} mp_rank files are here")
+        raise ConversionError(
+            f"{folder}: model-parallel shards missing: the checkpoint was saved by "
+            f"{recorded} ranks, only {len(files)} mp_rank files are here"
+        )
     states = []
     for path, ckpt in zip(files, checkpoints):
         if not isinstance(ckpt, dict) or not isinstance(ckpt.get("module"), dict):
-            raise ConversionError(f"{path} has no 'module' entry: not a THUDM checkpoint "
-                                  f"(top-level keys: {', '.join(map(str, ckpt)) if isinstance(ckpt, dict) else type(ckpt).__name__})")
+            raise ConversionError(
+                f"{path} has no 'module' entry: not a THUDM checkpoint "
+                f"(top-level keys: {', '.join(map(str, ckpt)) if isinstance(ckpt, dict) else type(ckpt).__name__})"
+            )
         states.append(ckpt["module"])
     return normalize([strip_prefix(s, path) for s, path in zip(states, files)], "thudm")
 
@@ -146,8 +168,10 @@ def read_checkpoint(path: str) -> Source:
     for name in ("pytorch_model.bin", "pytorch_model.bin.index.json"):
         if os.path.isfile(os.path.join(path, name)):
             return read_hf(os.path.join(path, name))
-    raise ConversionError(f"{path} holds no GLM checkpoint: expected latest_checkpointed_iteration.txt, "
-                          "mp_rank_XX_model_states.pt or pytorch_model.bin")
+    raise ConversionError(
+        f"{path} holds no GLM checkpoint: expected latest_checkpointed_iteration.txt, "
+        "mp_rank_XX_model_states.pt or pytorch_model.bin"
+    )
 
 
 def strip_prefix(state: STATE, where: str) -> STATE:
@@ -157,13 +181,15 @@ def strip_prefix(state: STATE, where: str) -> STATE:
             break
     else:
         sample = ", ".join(list(state)[:6])
-        raise ConversionError(f"{where}: unknown key layout, no word_embeddings.weight under any of the prefixes "
-                              f"{', '.join(repr(p) for p in PREFIXES)} (first keys: {sample}). This converter reads "
-                              "THUDM's GLM (glm-large … glm-10b), not GLM-130B or ChatGLM")
+        raise ConversionError(
+            f"{where}: unknown key layout, no word_embeddings.weight under any of the prefixes "
+            f"{', '.join(repr(p) for p in PREFIXES)} (first keys: {sample}). This converter reads "
+            "THUDM's GLM (glm-large … glm-10b), not GLM-130B or ChatGLM"
+        )
     out, unknown = {}, []
     for key, tensor in state.items():
         if key.startswith(prefix):
-            out[key[len(prefix):]] = tensor
+            out[key[len(prefix) :]] = tensor
         elif not key.startswith(DROPPED_HEADS):
             unknown.append(key)
     if unknown:
@@ -174,12 +200,18 @@ def strip_prefix(state: STATE, where: str) -> STATE:
 def normalize(states: List[STATE], layout: str) -> Source:
     dtype = str(next(iter(states[0].values())).dtype).replace("torch.", "")
     merged = merge_shards(states) if len(states) > 1 else states[0]
-    expected = set(GLOBAL_KEYS) | {f"transformer.layers.{i}.{p}" for i in range(num_layers(merged)) for p in LAYER_PARTS}
+    expected = set(GLOBAL_KEYS) | {
+        f"transformer.layers.{i}.{p}" for i in range(num_layers(merged)) for p in LAYER_PARTS
+    }
     missing, extra = sorted(expected - set(merged)), sorted(set(merged) - expected)
     if missing or extra:
-        raise ConversionError("unknown key layout: " + "; ".join(
-            ([f"missing {', '.join(missing[:6])}"] if missing else []) +
-            ([f"unexpected {', '.join(extra[:6])} (rotary or other keys of a different model?)"] if extra else [])))
+        raise ConversionError(
+            "unknown key layout: "
+            + "; ".join(
+                ([f"missing {', '.join(missing[:6])}"] if missing else [])
+                + ([f"unexpected {', '.join(extra[:6])} (rotary or other keys of a different model?)"] if extra else [])
+            )
+        )
     # Kept in the stored dtype: load_state_dict casts into the fp32 model, without a second fp32 copy.
     return Source(merged, layout, len(states), dtype)
 
@@ -222,8 +254,10 @@ def cat_checked(key: str, parts: List[torch.Tensor], dim: int) -> torch.Tensor:
 
 def check_same(key: str, shapes: Sequence[tuple], what: str) -> None:
     if len(set(shapes)) != 1:
-        raise ConversionError(f"shape mismatch between model-parallel ranks for {key}: {what} must agree, "
-                              f"got {', '.join(map(str, shapes))}")
+        raise ConversionError(
+            f"shape mismatch between model-parallel ranks for {key}: {what} must agree, "
+            f"got {', '.join(map(str, shapes))}"
+        )
 
 
 # --- configuration and weights ------------------------------------------------------------------------------------
@@ -232,31 +266,53 @@ def infer_config(state: STATE, num_heads: Optional[int], gelu: str) -> GLMConfig
     rows = state["transformer.position_embeddings.weight"].shape[0]
     heads = num_heads or hidden // HEAD_DIM
     if heads < 1 or hidden % heads:
-        raise ConversionError(f"hidden size {hidden} is not divisible into {heads} heads; "
-                              f"give --num-heads (released models use head dim {HEAD_DIM})")
-    config = GLMConfig(vocab_size=vocab, hidden_size=hidden, num_layers=num_layers(state), num_heads=heads,
-                       max_sequence_length=rows - 1, dropout=0.0, gelu=gelu)
+        raise ConversionError(
+            f"hidden size {hidden} is not divisible into {heads} heads; "
+            f"give --num-heads (released models use head dim {HEAD_DIM})"
+        )
+    config = GLMConfig(
+        vocab_size=vocab,
+        hidden_size=hidden,
+        num_layers=num_layers(state),
+        num_heads=heads,
+        max_sequence_length=rows - 1,
+        dropout=0.0,
+        gelu=gelu,
+    )
     check_shapes(state, config)
     return config
 
 
 def check_shapes(state: STATE, config: GLMConfig) -> None:
     expected = expected_shapes(config)
-    wrong = [f"{k} is {tuple(state[k].shape)}, expected {shape}" for k, shape in expected.items()
-             if tuple(state[k].shape) != shape]
+    wrong = [
+        f"{k} is {tuple(state[k].shape)}, expected {shape}"
+        for k, shape in expected.items()
+        if tuple(state[k].shape) != shape
+    ]
     if wrong:
-        raise ConversionError(f"shape mismatch for L={config.num_layers} h={config.hidden_size} "
-                              f"V={config.vocab_size} S={config.max_sequence_length}: {'; '.join(wrong[:4])}")
+        raise ConversionError(
+            f"shape mismatch for L={config.num_layers} h={config.hidden_size} "
+            f"V={config.vocab_size} S={config.max_sequence_length}: {'; '.join(wrong[:4])}"
+        )
 
 
 def expected_shapes(c: GLMConfig) -> Dict[str, tuple]:
     """Shapes of every key (docs/glm.md §10.1), without allocating a model of that size."""
     h, rows = c.hidden_size, c.max_sequence_length + 1
-    shapes = {"word_embeddings.weight": (c.vocab_size, h), "transformer.position_embeddings.weight": (rows, h),
-              "transformer.block_position_embeddings.weight": (rows, h),
-              "transformer.final_layernorm.weight": (h,), "transformer.final_layernorm.bias": (h,)}
-    per_layer = dict(zip(LAYER_PARTS, [(h,), (h,), (3 * h, h), (3 * h,), (h, h), (h,), (h,), (h,),
-                                       (4 * h, h), (4 * h,), (h, 4 * h), (h,)]))
+    shapes = {
+        "word_embeddings.weight": (c.vocab_size, h),
+        "transformer.position_embeddings.weight": (rows, h),
+        "transformer.block_position_embeddings.weight": (rows, h),
+        "transformer.final_layernorm.weight": (h,),
+        "transformer.final_layernorm.bias": (h,),
+    }
+    per_layer = dict(
+        zip(
+            LAYER_PARTS,
+            [(h,), (h,), (3 * h, h), (3 * h,), (h, h), (h,), (h,), (h,), (4 * h, h), (4 * h,), (h, 4 * h), (h,)],
+        )
+    )
     for i in range(c.num_layers):
         shapes.update({f"transformer.layers.{i}.{p}": s for p, s in per_layer.items()})
     return shapes
@@ -267,10 +323,12 @@ def limit_positions(state: STATE, config: GLMConfig, max_positions: Optional[int
     if max_positions is None or max_positions == config.max_sequence_length:
         return config
     if not 1 <= max_positions <= config.max_sequence_length:
-        raise ConversionError(f"--max-positions {max_positions} must be in 1…{config.max_sequence_length} "
-                              "(the checkpoint's position tables have no rows beyond that)")
+        raise ConversionError(
+            f"--max-positions {max_positions} must be in 1…{config.max_sequence_length} "
+            "(the checkpoint's position tables have no rows beyond that)"
+        )
     for key in ("transformer.position_embeddings.weight", "transformer.block_position_embeddings.weight"):
-        state[key] = state[key][:max_positions + 1].clone()
+        state[key] = state[key][: max_positions + 1].clone()
     config.max_sequence_length = max_positions
     return config
 
@@ -282,7 +340,8 @@ def check_vocabulary(tok: ConvertedTokenizer, config: GLMConfig) -> None:
             f"vocabulary size mismatch: the {tok.family} tokenizer defines {tok.size} ids, the checkpoint's "
             f"embedding has {v} rows (THUDM pads the tokenizer's size up to a multiple of {VOCAB_MULTIPLE}, "
             f"so {v} rows mean {v - VOCAB_MULTIPLE + 1}…{v} ids); wrong --family or tokenizer files for this "
-            "checkpoint?")
+            "checkpoint?"
+        )
 
 
 def load_glm(state: STATE, config: GLMConfig) -> GLM:
@@ -298,8 +357,9 @@ def row_note(state: STATE, tok: ConvertedTokenizer) -> Optional[str]:
     if tok.family != "roberta" or hub >= emb.shape[0]:
         return None
     same = torch.equal(emb[mask], emb[hub])
-    return f"embedding rows {mask} (<mask>, used as [MASK]) and {hub} (the Hub's [MASK]) are " + \
-        ("equal" if same else f"different (max |Δ| {float((emb[mask] - emb[hub]).abs().max()):.3g})")
+    return f"embedding rows {mask} (<mask>, used as [MASK]) and {hub} (the Hub's [MASK]) are " + (
+        "equal" if same else f"different (max |Δ| {float((emb[mask] - emb[hub]).abs().max()):.3g})"
+    )
 
 
 # --- export -------------------------------------------------------------------------------------------------------
@@ -310,11 +370,13 @@ def export_model(model: GLM, out: str, int8: bool, external: bool) -> Optional[s
         export_onnx(model, path)
         if int8:
             from .quantize import quantize_file
+
             quantize_file(path, path)
         return None
     import onnx
     from .export import save_with_external_data
     from .quantize import quantize_model
+
     # torch writes one file per tensor beside a large export: export into a scratch folder, then gather all
     # weights into one data file in `out`.
     with tempfile.TemporaryDirectory(dir=out) as scratch:
@@ -363,9 +425,16 @@ def convert(o: Options) -> dict:
     external_file = export_model(model, o.out, o.int8, external)
     tok.save(os.path.join(o.out, "tokenizer.json"))
     name = o.name or os.path.basename(os.path.normpath(o.checkpoint))
-    provenance = {"convertedFrom": os.path.basename(os.path.normpath(o.checkpoint)), "layout": source.layout,
-                  "modelParallelShards": source.shards, "sourceDtype": source.dtype, "tokenizerFamily": o.family,
-                  "parameters": params, "converter": "models.glm.convert_thudm", "notes": notes}
+    provenance = {
+        "convertedFrom": os.path.basename(os.path.normpath(o.checkpoint)),
+        "layout": source.layout,
+        "modelParallelShards": source.shards,
+        "sourceDtype": source.dtype,
+        "tokenizerFamily": o.family,
+        "parameters": params,
+        "converter": "models.glm.convert_thudm",
+        "notes": notes,
+    }
     data = manifest(config, tok.special, name, "int8" if o.int8 else "fp32", kinds, provenance)
     data["externalData"] = external_file
     write_manifest(o.out, data)
@@ -376,32 +445,60 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True, help="THUDM checkpoint folder, mp_rank file or pytorch_model.bin")
     ap.add_argument("--family", required=True, choices=FAMILIES, help="tokenizer family (docs/glm.md §4.1)")
-    ap.add_argument("--tokenizer-files", nargs="+", required=True,
-                    help="vocab.json + merges.txt (gpt2, roberta) or vocab.txt (bert), or their folder")
+    ap.add_argument(
+        "--tokenizer-files",
+        nargs="+",
+        required=True,
+        help="vocab.json + merges.txt (gpt2, roberta) or vocab.txt (bert), or their folder",
+    )
     ap.add_argument("--out", required=True, help="model folder to write (point glmInfill.modelPath at it)")
     ap.add_argument("--int8", action="store_true", help="int8 weights (ONNX Runtime DynamicQuantizeMatMul)")
     ap.add_argument("--num-heads", type=int, help=f"attention heads (default: hidden size / {HEAD_DIM})")
-    ap.add_argument("--gelu", choices=("tanh", "erf"), default="tanh",
-                    help="tanh: THUDM's training code (default); erf: THUDM's Hugging Face port")
+    ap.add_argument(
+        "--gelu",
+        choices=("tanh", "erf"),
+        default="tanh",
+        help="tanh: THUDM's training code (default); erf: THUDM's Hugging Face port",
+    )
     ap.add_argument("--max-positions", type=int, help="keep positions 0…N only (default: the checkpoint's S)")
-    ap.add_argument("--mask-kinds", help="comma-separated blank kinds the model knows "
-                    "(default: span for bert/roberta, span,sentence,document for gpt2)")
+    ap.add_argument(
+        "--mask-kinds",
+        help="comma-separated blank kinds the model knows "
+        "(default: span for bert/roberta, span,sentence,document for gpt2)",
+    )
     ap.add_argument("--name", help="model name in glm.json (default: the checkpoint's file name)")
-    ap.add_argument("--external-data", action=argparse.BooleanOptionalAction, default=None,
-                    help="weights in model.onnx.data (default: when above ~1.8 GB, e.g. glm-2b, glm-10b)")
+    ap.add_argument(
+        "--external-data",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="weights in model.onnx.data (default: when above ~1.8 GB, e.g. glm-2b, glm-10b)",
+    )
     a = ap.parse_args()
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
-    options = Options(a.checkpoint, a.family, a.tokenizer_files, a.out, a.int8, a.num_heads, a.gelu,
-                      a.max_positions, a.mask_kinds.split(",") if a.mask_kinds else None, a.name, a.external_data)
+    options = Options(
+        a.checkpoint,
+        a.family,
+        a.tokenizer_files,
+        a.out,
+        a.int8,
+        a.num_heads,
+        a.gelu,
+        a.max_positions,
+        a.mask_kinds.split(",") if a.mask_kinds else None,
+        a.name,
+        a.external_data,
+    )
     try:
         data = convert(options)
     except ConversionError as e:
         raise SystemExit(f"error: {e}")
     arch = data["architecture"]
     size = sum(os.path.getsize(os.path.join(a.out, f)) for f in os.listdir(a.out) if f.startswith("model.onnx"))
-    print(f"wrote {a.out}: L={arch['numLayers']} h={arch['hiddenSize']} heads={arch['numHeads']} "
-          f"V={arch['vocabSize']} S={arch['maxSequenceLength']} {data['weights']}, {size / 1e6:.1f} MB; "
-          f"special tokens {json.dumps(data['specialTokens'])}")
+    print(
+        f"wrote {a.out}: L={arch['numLayers']} h={arch['hiddenSize']} heads={arch['numHeads']} "
+        f"V={arch['vocabSize']} S={arch['maxSequenceLength']} {data['weights']}, {size / 1e6:.1f} MB; "
+        f"special tokens {json.dumps(data['specialTokens'])}"
+    )
     for note in data["provenance"]["notes"]:
         print("note:", note)
 

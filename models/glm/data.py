@@ -35,9 +35,9 @@ class TokenDocuments:
         start, n = int(self.offsets[d]), int(self.lengths[d])
         room = length - 2  # [CLS] and a possible eos
         if n <= room:
-            return [special.cls] + self.tokens[start:start + n].tolist() + [special.eos]
+            return [special.cls] + self.tokens[start : start + n].tolist() + [special.eos]
         offset = rng.randint(0, n - room)
-        window = self.tokens[start + offset:start + offset + room].tolist()
+        window = self.tokens[start + offset : start + offset + room].tolist()
         return [special.cls] + window + ([special.eos] if offset + room == n else [])
 
 
@@ -73,9 +73,14 @@ def collate_compact(layouts: Sequence[Layout], pad: int) -> Dict[str, torch.Tens
         targets[i, :n] = torch.tensor(l.targets)
         loss_mask[i, :n] = torch.tensor(l.loss_mask, dtype=torch.float)
         position_ids[i, :, :n] = torch.tensor(l.position_ids)
-    return {"input_ids": input_ids, "targets": targets.clamp(min=0), "loss_mask": loss_mask,
-            "position_ids": position_ids, "sep": torch.tensor([l.sep for l in layouts]),
-            "lengths": torch.tensor([len(l) for l in layouts])}
+    return {
+        "input_ids": input_ids,
+        "targets": targets.clamp(min=0),
+        "loss_mask": loss_mask,
+        "position_ids": position_ids,
+        "sep": torch.tensor([l.sep for l in layouts]),
+        "lengths": torch.tensor([len(l) for l in layouts]),
+    }
 
 
 def on_device(compact: Dict[str, torch.Tensor], device: str) -> Dict[str, torch.Tensor]:

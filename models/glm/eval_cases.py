@@ -92,12 +92,16 @@ def long_blank(text: str, bucket: str, rng: random.Random) -> Optional[Tuple[int
 CLOSING_BRACKET = re.compile(r"[)\]}]")
 IDENTIFIER = re.compile(r"(?<![\w$])[A-Za-z_][A-Za-z0-9_]{2,}(?![\w$])")
 ARGUMENT = re.compile(r"\w\(([A-Za-z_]\w*)\)")
-COMMON_WORD = re.compile(r"(?<![\w-])(?:the|of|and|to|in|is|it|that|for|as|with|was|on|be|by|this|are|or|from|at"
-                         r"|an|not|which|but|have|his|he|you|can|will|all|if|has|one|they|we|when|there|so)(?![\w-])")
-KEYWORDS = frozenset("""and as assert async await break case catch class const continue def default del defer elif else enum
+COMMON_WORD = re.compile(
+    r"(?<![\w-])(?:the|of|and|to|in|is|it|that|for|as|with|was|on|be|by|this|are|or|from|at"
+    r"|an|not|which|but|have|his|he|you|can|will|all|if|has|one|they|we|when|there|so)(?![\w-])"
+)
+KEYWORDS = frozenset(
+    """and as assert async await break case catch class const continue def default del defer elif else enum
     except export extends false final finally fn for from func function go if impl import in interface is let loop match mod
     mut new nil none not null or package pass pub raise return self static struct super switch this throw true try type
-    typeof use var void where while with yield""".split())
+    typeof use var void where while with yield""".split()
+)
 
 
 def job_blank(kind: str, text: str, bucket: str, rng: random.Random) -> Optional[Tuple[int, int]]:
@@ -111,8 +115,11 @@ def job_blank(kind: str, text: str, bucket: str, rng: random.Random) -> Optional
     elif kind == "word":
         spans = [m.span() for m in COMMON_WORD.finditer(text)]
     else:
-        spans = [m.span() for m in IDENTIFIER.finditer(text)
-                 if m.group().lower() not in KEYWORDS and not COMMON_WORD.fullmatch(m.group().lower())]
+        spans = [
+            m.span()
+            for m in IDENTIFIER.finditer(text)
+            if m.group().lower() not in KEYWORDS and not COMMON_WORD.fullmatch(m.group().lower())
+        ]
     if not spans:
         return None
     start, end = rng.choice(spans)
@@ -159,13 +166,20 @@ def docs_outside(heldout: Dict[str, List[dict]], test_cases: List[dict]) -> Dict
     """Held-out documents untouched by the test cases: not the source of a blank case, holding no ratio paragraph."""
     used = {c["source"] for c in test_cases if c["bucket"] != "ratio"}
     paragraphs = [c["text"] for c in test_cases if c["bucket"] == "ratio"]
-    return {bucket: kept for bucket, docs in heldout.items()
-            if (kept := [d for d in docs if f"{d['src']}:{d['path']}" not in used
-                         and not any(p in d["text"] for p in paragraphs)])}
+    return {
+        bucket: kept
+        for bucket, docs in heldout.items()
+        if (
+            kept := [
+                d for d in docs if f"{d['src']}:{d['path']}" not in used and not any(p in d["text"] for p in paragraphs)
+            ]
+        )
+    }
 
 
-def blank_cases(heldout: Dict[str, List[dict]], per_cell: int, rng: random.Random,
-                kinds: Tuple[str, ...] = KINDS) -> List[dict]:
+def blank_cases(
+    heldout: Dict[str, List[dict]], per_cell: int, rng: random.Random, kinds: Tuple[str, ...] = KINDS
+) -> List[dict]:
     cases = []
     for bucket in sorted(heldout):
         docs = heldout[bucket]
@@ -178,9 +192,17 @@ def blank_cases(heldout: Dict[str, List[dict]], per_cell: int, rng: random.Rando
                 if blank is None:
                     continue
                 text, start, end = window(doc["text"], *blank)
-                cases.append({"id": f"{bucket}/{kind}/{made}", "bucket": bucket, "kind": kind, "mode": MODE[kind],
-                              "source": f"{doc['src']}:{doc['path']}", "text": text,
-                              "blanks": [{"start": start, "end": end, "original": text[start:end]}]})
+                cases.append(
+                    {
+                        "id": f"{bucket}/{kind}/{made}",
+                        "bucket": bucket,
+                        "kind": kind,
+                        "mode": MODE[kind],
+                        "source": f"{doc['src']}:{doc['path']}",
+                        "text": text,
+                        "blanks": [{"start": start, "end": end, "original": text[start:end]}],
+                    }
+                )
                 made += 1
     return cases
 
@@ -208,14 +230,24 @@ def ratio_cases(heldout: Dict[str, List[dict]], per_ratio: int, rng: random.Rand
                     run = []
                 if w is not None:
                     run.append(w)
-            cases.append({"id": f"ratio/{ratio}/{i}", "bucket": "ratio", "kind": f"ratio-{int(ratio * 100)}",
-                          "mode": "span", "ratio": ratio, "source": "prose+markdown held out", "text": text,
-                          "blanks": blanks})
+            cases.append(
+                {
+                    "id": f"ratio/{ratio}/{i}",
+                    "bucket": "ratio",
+                    "kind": f"ratio-{int(ratio * 100)}",
+                    "mode": "span",
+                    "ratio": ratio,
+                    "source": "prose+markdown held out",
+                    "text": text,
+                    "blanks": blanks,
+                }
+            )
     return cases
 
 
-def baselines(train_path: str, buckets: List[str], rng: random.Random, per_bucket_docs: int = 300,
-              kinds: Tuple[str, ...] = KINDS) -> Dict[str, str]:
+def baselines(
+    train_path: str, buckets: List[str], rng: random.Random, per_bucket_docs: int = 300, kinds: Tuple[str, ...] = KINDS
+) -> Dict[str, str]:
     """Most frequent original span per bucket and kind, sampled the same way from the train split."""
     docs = docs_by_bucket(train_path, per_bucket_docs)
     result = {}
@@ -226,7 +258,7 @@ def baselines(train_path: str, buckets: List[str], rng: random.Random, per_bucke
                 for _ in range(5):
                     blank = pick_blank(kind, doc["text"], bucket, rng)
                     if blank:
-                        counts[doc["text"][blank[0]:blank[1]]] += 1
+                        counts[doc["text"][blank[0] : blank[1]]] += 1
             result[f"{bucket}/{kind}"] = counts.most_common(1)[0][0] if counts else ""
     counts = Counter()
     for bucket in ("prose", "markdown"):
@@ -243,9 +275,15 @@ def main() -> None:
     ap.add_argument("--per-cell", type=int, default=40, help="cases per bucket and blank kind")
     ap.add_argument("--per-ratio", type=int, default=30, help="paragraphs per mask ratio")
     ap.add_argument("--seed", type=int, default=2022)
-    ap.add_argument("--dev-of", metavar="CASES", help="write a development split instead: blank cases from held-out "
-                    "documents these test cases do not touch (use another --seed and --out)")
-    ap.add_argument("--jobs", action="store_true", help="write everyday-job cases instead (JOB_KINDS; use another --out)")
+    ap.add_argument(
+        "--dev-of",
+        metavar="CASES",
+        help="write a development split instead: blank cases from held-out "
+        "documents these test cases do not touch (use another --seed and --out)",
+    )
+    ap.add_argument(
+        "--jobs", action="store_true", help="write everyday-job cases instead (JOB_KINDS; use another --out)"
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     heldout = docs_by_bucket(os.path.join(args.corpus, "heldout.jsonl"), 400)
@@ -264,7 +302,10 @@ def main() -> None:
         for case in cases:
             f.write(json.dumps(case, ensure_ascii=False) + "\n")
     cells = Counter(c["id"].rsplit("/", 1)[0] for c in cases)
-    print(f"wrote {len(cases)} cases to {args.out}/cases.jsonl: " + ", ".join(f"{k} {v}" for k, v in sorted(cells.items())))
+    print(
+        f"wrote {len(cases)} cases to {args.out}/cases.jsonl: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(cells.items()))
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,7 @@ class OnnxGLM(nn.Module):
 
     def forward(self, input_ids, position_ids, attention_mask, logit_positions, *past_flat):
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        hidden, present = self.model.hidden_states(input_ids, position_ids, attention_mask, past,
-                                                   final_layernorm=False)
+        hidden, present = self.model.hidden_states(input_ids, position_ids, attention_mask, past, final_layernorm=False)
         b, k = logit_positions.shape
         h, vocab = hidden.shape[-1], self.model.config.vocab_size
         picked = hidden.gather(1, logit_positions.unsqueeze(-1).expand(b, k, h))
@@ -62,21 +61,37 @@ def export_onnx(model: GLM, path: str, external_data: Optional[str] = None) -> N
     model = model.eval().float()
     wrapper = OnnxGLM(model).eval()
     b, t, p = 1, 3, 2  # dummy past length > 0 so the concat path is traced; all axes dynamic
-    dummy = [torch.zeros(b, t, dtype=torch.long), torch.zeros(b, 2, t, dtype=torch.long),
-             torch.ones(b, 1, t, p + t), torch.tensor([[t - 1]], dtype=torch.long)]
+    dummy = [
+        torch.zeros(b, t, dtype=torch.long),
+        torch.zeros(b, 2, t, dtype=torch.long),
+        torch.ones(b, 1, t, p + t),
+        torch.tensor([[t - 1]], dtype=torch.long),
+    ]
     for _ in range(cfg.num_layers):
         dummy += [torch.zeros(b, cfg.num_heads, p, cfg.head_dim)] * 2
     inputs, outputs = io_names(cfg.num_layers)
-    axes = {"input_ids": {0: "batch", 1: "tokens"}, "position_ids": {0: "batch", 2: "tokens"},
-            "attention_mask": {0: "batch", 2: "tokens", 3: "total"},
-            "logit_positions": {0: "batch", 1: "picked"}, "logits": {0: "batch", 1: "picked"}}
+    axes = {
+        "input_ids": {0: "batch", 1: "tokens"},
+        "position_ids": {0: "batch", 2: "tokens"},
+        "attention_mask": {0: "batch", 2: "tokens", 3: "total"},
+        "logit_positions": {0: "batch", 1: "picked"},
+        "logits": {0: "batch", 1: "picked"},
+    }
     for name in inputs[4:]:
         axes[name] = {0: "batch", 2: "past"}
     for name in outputs[1:]:
         axes[name] = {0: "batch", 2: "total"}
     with torch.no_grad():
-        torch.onnx.export(wrapper, tuple(dummy), path, input_names=inputs, output_names=outputs,
-                          dynamic_axes=axes, opset_version=17, do_constant_folding=True)
+        torch.onnx.export(
+            wrapper,
+            tuple(dummy),
+            path,
+            input_names=inputs,
+            output_names=outputs,
+            dynamic_axes=axes,
+            opset_version=17,
+            do_constant_folding=True,
+        )
     graph_model = onnx.load(path)
     name_initializers(graph_model, model.state_dict())
     allow_zero_logit_rows(graph_model)
@@ -92,8 +107,14 @@ def save_with_external_data(graph_model: onnx.ModelProto, path: str, location: s
     data_path = os.path.join(os.path.dirname(os.path.abspath(path)), location)
     if os.path.exists(data_path):
         os.remove(data_path)  # onnx appends to an existing data file
-    onnx.save_model(graph_model, path, save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=location, size_threshold=1024)
+    onnx.save_model(
+        graph_model,
+        path,
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=location,
+        size_threshold=1024,
+    )
     onnx.checker.check_model(path)
 
 
@@ -115,6 +136,7 @@ def name_initializers(graph_model: onnx.ModelProto, state: dict) -> None:
     """
     import numpy as np
     from onnx import numpy_helper
+
     by_shape: dict = {}
     for key, tensor in state.items():
         array = tensor.detach().float().numpy()
@@ -143,15 +165,27 @@ def name_initializers(graph_model: onnx.ModelProto, state: dict) -> None:
                 node.input[i] = renames[name]
 
 
-def manifest(cfg: GLMConfig, special: SpecialTokens, name: str, weights: str = "fp32",
-             mask_kinds=("span", "sentence", "document"), provenance: Optional[dict] = None) -> dict:
+def manifest(
+    cfg: GLMConfig,
+    special: SpecialTokens,
+    name: str,
+    weights: str = "fp32",
+    mask_kinds=("span", "sentence", "document"),
+    provenance: Optional[dict] = None,
+) -> dict:
     return {
         "format": MANIFEST_FORMAT,
         "formatVersion": MANIFEST_VERSION,
         "name": name,
-        "architecture": {"vocabSize": cfg.vocab_size, "hiddenSize": cfg.hidden_size,
-                         "numLayers": cfg.num_layers, "numHeads": cfg.num_heads, "headDim": cfg.head_dim,
-                         "maxSequenceLength": cfg.max_sequence_length, "gelu": cfg.gelu},
+        "architecture": {
+            "vocabSize": cfg.vocab_size,
+            "hiddenSize": cfg.hidden_size,
+            "numLayers": cfg.num_layers,
+            "numHeads": cfg.num_heads,
+            "headDim": cfg.head_dim,
+            "maxSequenceLength": cfg.max_sequence_length,
+            "gelu": cfg.gelu,
+        },
         "tokenizer": "tokenizer.json",
         "model": "model.onnx",
         "externalData": None,
@@ -162,13 +196,21 @@ def manifest(cfg: GLMConfig, special: SpecialTokens, name: str, weights: str = "
     }
 
 
-def write_model_folder(model: GLM, tokenizer, out_dir: str, name: str, int8: bool = False,
-                       mask_kinds=("span", "sentence", "document"), provenance: Optional[dict] = None) -> dict:
+def write_model_folder(
+    model: GLM,
+    tokenizer,
+    out_dir: str,
+    name: str,
+    int8: bool = False,
+    mask_kinds=("span", "sentence", "document"),
+    provenance: Optional[dict] = None,
+) -> dict:
     os.makedirs(out_dir, exist_ok=True)
     onnx_path = os.path.join(out_dir, "model.onnx")
     export_onnx(model, onnx_path)
     if int8:
         from .quantize import quantize_file
+
         quantize_file(onnx_path, onnx_path)
     tokenizer.save(os.path.join(out_dir, "tokenizer.json"))
     data = manifest(model.config, tokenizer.special(), name, "int8" if int8 else "fp32", mask_kinds, provenance)
@@ -185,6 +227,7 @@ def write_manifest(out_dir: str, data: dict) -> None:
 def main() -> None:
     from .checkpoint import load_model
     from .tokenizer import BPETokenizer
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True, help="training checkpoint (.pt) or a model folder")
     ap.add_argument("--tokenizer", required=True)
@@ -193,8 +236,9 @@ def main() -> None:
     ap.add_argument("--int8", action="store_true", help="int8 weights (ONNX Runtime DynamicQuantizeMatMul)")
     args = ap.parse_args()
     model, extra = load_model(args.checkpoint)
-    data = write_model_folder(model, BPETokenizer.load(args.tokenizer), args.out, args.name, args.int8,
-                              provenance=extra.get("provenance"))
+    data = write_model_folder(
+        model, BPETokenizer.load(args.tokenizer), args.out, args.name, args.int8, provenance=extra.get("provenance")
+    )
     size = os.path.getsize(os.path.join(args.out, "model.onnx"))
     print(f"wrote {args.out}: {data['weights']} model.onnx {size / 1e6:.2f} MB")
 

@@ -32,8 +32,16 @@ class SpecialTokens:
         return {"span": self.mask, "sentence": self.smask, "document": self.gmask}[kind]
 
     def to_manifest(self) -> dict:
-        return {"eos": self.eos, "pad": self.pad, "cls": self.cls, "mask": self.mask, "smask": self.smask,
-                "gmask": self.gmask, "sop": self.sop, "eop": self.eop}
+        return {
+            "eos": self.eos,
+            "pad": self.pad,
+            "cls": self.cls,
+            "mask": self.mask,
+            "smask": self.smask,
+            "gmask": self.gmask,
+            "sop": self.sop,
+            "eop": self.eop,
+        }
 
 
 BLANK_KINDS = ("span", "sentence", "document")
@@ -68,9 +76,15 @@ def attention_mask(sep: int, total: int) -> np.ndarray:
     return m
 
 
-def build_layout(segments: Sequence[Sequence[int]], blanks: Sequence[Blank], special: SpecialTokens,
-                 part_b_order: Optional[Sequence[int]] = None, add_cls: bool = True,
-                 add_eos: bool = True, eop_target: bool = True) -> Layout:
+def build_layout(
+    segments: Sequence[Sequence[int]],
+    blanks: Sequence[Blank],
+    special: SpecialTokens,
+    part_b_order: Optional[Sequence[int]] = None,
+    add_cls: bool = True,
+    add_eos: bool = True,
+    eop_target: bool = True,
+) -> Layout:
     """Part A = [CLS] s0 M1 s1 … MN sN [eos]; Part B = sop + fill of each blank in `part_b_order`.
 
     `eop_target=False` drops the closing eop of the last Part B span (prefix-LM variant of the document
@@ -106,8 +120,14 @@ def build_layout(segments: Sequence[Sequence[int]], blanks: Sequence[Blank], spe
     return Layout(input_ids, targets, loss_mask, [positions, blocks], sep)
 
 
-def layout_from_spans(tokens: Sequence[int], spans: Sequence[tuple], kinds: Sequence[str],
-                      special: SpecialTokens, part_b_order: Sequence[int], eop_target: bool = True) -> Layout:
+def layout_from_spans(
+    tokens: Sequence[int],
+    spans: Sequence[tuple],
+    kinds: Sequence[str],
+    special: SpecialTokens,
+    part_b_order: Sequence[int],
+    eop_target: bool = True,
+) -> Layout:
     """Pretraining layout: `tokens` already hold [CLS]/eos; spans are sorted, non-overlapping (start, end)."""
     segments, blanks, cursor = [], [], 0
     for (start, end), kind in zip(spans, kinds):
@@ -115,5 +135,4 @@ def layout_from_spans(tokens: Sequence[int], spans: Sequence[tuple], kinds: Sequ
         blanks.append(Blank(kind, list(tokens[start:end])))
         cursor = end
     segments.append(list(tokens[cursor:]))
-    return build_layout(segments, blanks, special, part_b_order, add_cls=False, add_eos=False,
-                        eop_target=eop_target)
+    return build_layout(segments, blanks, special, part_b_order, add_cls=False, add_eos=False, eop_target=eop_target)

@@ -137,16 +137,19 @@ class GLM(nn.Module):
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def hidden_states(self, input_ids, position_ids, attention_mask, past: Optional[KVCache] = None,
-                      final_layernorm: bool = True):
+    def hidden_states(
+        self, input_ids, position_ids, attention_mask, past: Optional[KVCache] = None, final_layernorm: bool = True
+    ):
         """Hidden states [B,T,h] (after the final LayerNorm unless asked not to) and the new K/V cache.
 
         attention_mask: [B,1,T,P+T] with 1 = may attend (float or bool).
         """
         t = self.transformer
-        x = (self.word_embeddings(input_ids)
-             + t.position_embeddings(position_ids[:, 0])
-             + t.block_position_embeddings(position_ids[:, 1]))
+        x = (
+            self.word_embeddings(input_ids)
+            + t.position_embeddings(position_ids[:, 0])
+            + t.block_position_embeddings(position_ids[:, 1])
+        )
         x = t.embedding_dropout(x)
         # Masked scores become -65504, as THUDM's `scores * M - 65504 * (1 - M)`, in one op per layer.
         mask = attention_mask == 0
@@ -159,8 +162,15 @@ class GLM(nn.Module):
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return F.linear(hidden, self.word_embeddings.weight)  # tied output layer, no bias
 
-    def forward(self, input_ids, position_ids, attention_mask, past: Optional[KVCache] = None,
-                targets: Optional[torch.Tensor] = None, loss_mask: Optional[torch.Tensor] = None):
+    def forward(
+        self,
+        input_ids,
+        position_ids,
+        attention_mask,
+        past: Optional[KVCache] = None,
+        targets: Optional[torch.Tensor] = None,
+        loss_mask: Optional[torch.Tensor] = None,
+    ):
         """(logits [B,T,V], present) — or, given targets and a loss mask, per-sample summed Part B loss [B]."""
         hidden, present = self.hidden_states(input_ids, position_ids, attention_mask, past)
         if targets is None:
@@ -184,6 +194,11 @@ def blank_infilling_loss(model: nn.Module, batch: dict) -> Tuple[torch.Tensor, t
 
     `model` may be wrapped in DistributedDataParallel: the loss goes through its forward.
     """
-    per_sample = model(batch["input_ids"], batch["position_ids"], batch["attention_mask"],
-                       targets=batch["targets"], loss_mask=batch["loss_mask"])
+    per_sample = model(
+        batch["input_ids"],
+        batch["position_ids"],
+        batch["attention_mask"],
+        targets=batch["targets"],
+        loss_mask=batch["loss_mask"],
+    )
     return per_sample.sum() / batch["loss_mask"].sum().clamp(min=1), per_sample

@@ -35,6 +35,7 @@ MAX_SPAN_LENGTH = 39  # Poisson lengths are truncated to 1..39 (THUDM's max_bloc
 @dataclass
 class ObjectiveMix:
     """Probabilities of the three objectives; "gpt" (document level) takes the remainder."""
+
     token: float = 0.5
     sentence: float = 0.0
     mask_ratio: float = 0.15
@@ -65,13 +66,21 @@ INFILL_LINES_MIX = ObjectiveMix(token=0.5, sentence=0.3, document_min_ratio=0.25
 SPAN_MIX = ObjectiveMix(token=1.0, sentence=0.0, document_min_ratio=0.25, word_spans=True, line_sentences=True)
 SPAN_SENT_MIX = ObjectiveMix(token=0.5, sentence=0.5, document_min_ratio=0.25, word_spans=True, line_sentences=True)
 SPAN_DOC_MIX = ObjectiveMix(token=0.5, sentence=0.0, document_min_ratio=0.25, word_spans=True, line_sentences=True)
-MIXES = {"paper": PAPER_MIX, "glm10b": GLM10B_MIX, "infill": INFILL_MIX, "infill-lines": INFILL_LINES_MIX,
-         "span": SPAN_MIX, "span-sent": SPAN_SENT_MIX, "span-doc": SPAN_DOC_MIX}
+MIXES = {
+    "paper": PAPER_MIX,
+    "glm10b": GLM10B_MIX,
+    "infill": INFILL_MIX,
+    "infill-lines": INFILL_LINES_MIX,
+    "span": SPAN_MIX,
+    "span-sent": SPAN_SENT_MIX,
+    "span-doc": SPAN_DOC_MIX,
+}
 
 
 @dataclass(frozen=True)
 class WordEdges:
     """Ids whose text starts / ends with a word character: a boundary between two such tokens splits a word."""
+
     starts_word: frozenset
     ends_word: frozenset
 
@@ -93,12 +102,15 @@ def is_word_char(c: str) -> bool:
 
 
 def word_edge_table(decoded: Dict[int, str]) -> WordEdges:
-    return WordEdges(frozenset(i for i, t in decoded.items() if t and is_word_char(t[0])),
-                     frozenset(i for i, t in decoded.items() if t and is_word_char(t[-1])))
+    return WordEdges(
+        frozenset(i for i, t in decoded.items() if t and is_word_char(t[0])),
+        frozenset(i for i, t in decoded.items() if t and is_word_char(t[-1])),
+    )
 
 
-def widen_spans(spans: Sequence[Tuple[int, int]], tokens: Sequence[int], edges: WordEdges,
-                lo: int, hi: int) -> List[Tuple[int, int]]:
+def widen_spans(
+    spans: Sequence[Tuple[int, int]], tokens: Sequence[int], edges: WordEdges, lo: int, hi: int
+) -> List[Tuple[int, int]]:
     """Widens sorted spans to word edges; spans that come to overlap or touch merge (≥ 1 token between blanks)."""
     out: List[Tuple[int, int]] = []
     for start, end in spans:
@@ -119,7 +131,7 @@ def maskable_range(tokens: Sequence[int], special: SpecialTokens) -> Tuple[int, 
 
 def poisson_lengths(total: int, lam: float, rng: random.Random) -> List[int]:
     """Span lengths ~ Poisson(λ) truncated to 1..39, drawn until they cover `total` tokens."""
-    weights = [math.exp(-lam) * lam ** k / math.factorial(k) for k in range(1, MAX_SPAN_LENGTH + 1)]
+    weights = [math.exp(-lam) * lam**k / math.factorial(k) for k in range(1, MAX_SPAN_LENGTH + 1)]
     lengths: List[int] = []
     while sum(lengths) < total:
         lengths.append(rng.choices(range(1, MAX_SPAN_LENGTH + 1), weights)[0])
@@ -161,8 +173,13 @@ def trim_to_ratio(spans: List[Tuple[int, int]], target: int, rng: random.Random)
     return [s for s in spans if s[1] > s[0]]
 
 
-def token_objective(tokens: Sequence[int], special: SpecialTokens, rng: random.Random,
-                    mix: ObjectiveMix = PAPER_MIX, edges: Optional[WordEdges] = None) -> Optional[Layout]:
+def token_objective(
+    tokens: Sequence[int],
+    special: SpecialTokens,
+    rng: random.Random,
+    mix: ObjectiveMix = PAPER_MIX,
+    edges: Optional[WordEdges] = None,
+) -> Optional[Layout]:
     lo, hi = maskable_range(tokens, special)
     target = max(1, int(mix.mask_ratio * len(tokens)))
     spans = place_spans(poisson_lengths(target, mix.span_lambda, rng), lo, hi, rng)
@@ -195,6 +212,7 @@ CLOSERS = ")\"']”’»」』"  # may follow a full stop before the whitespace 
 @dataclass(frozen=True)
 class LineBreaks:
     """Ids that split text into the sentences a reader sees (the `line_sentences` rule)."""
+
     breaks: frozenset  # whitespace-only tokens holding a line break: between sentences, never inside one
     blank: frozenset  # whitespace-only tokens: indentation before a sentence stays in Part A too
     stops: frozenset  # tokens ending in . ! ? … (and closers): a sentence ends there when whitespace follows
@@ -208,7 +226,9 @@ class LineBreaks:
                 if start < i:
                     spans.append((start, i))
                 start = i + 1
-            elif tokens[i] in self.cjk_stops or (tokens[i] in self.stops and (i + 1 == hi or tokens[i + 1] in self.spaced)):
+            elif tokens[i] in self.cjk_stops or (
+                tokens[i] in self.stops and (i + 1 == hi or tokens[i + 1] in self.spaced)
+            ):
                 spans.append((start, i + 1))
                 start = i + 1
         if start < hi:
@@ -219,15 +239,24 @@ class LineBreaks:
 def line_break_table(decoded: Dict[int, str]) -> LineBreaks:
     def ends_in(chars: str) -> frozenset:
         return frozenset(i for i, t in decoded.items() if t.rstrip(CLOSERS).endswith(tuple(chars)))
-    return LineBreaks(frozenset(i for i, t in decoded.items() if "\n" in t and not t.strip()),
-                      frozenset(i for i, t in decoded.items() if t and not t.strip()),
-                      ends_in(".!?…"), ends_in("。！？"),
-                      frozenset(i for i, t in decoded.items() if t[:1].isspace()))
+
+    return LineBreaks(
+        frozenset(i for i, t in decoded.items() if "\n" in t and not t.strip()),
+        frozenset(i for i, t in decoded.items() if t and not t.strip()),
+        ends_in(".!?…"),
+        ends_in("。！？"),
+        frozenset(i for i, t in decoded.items() if t[:1].isspace()),
+    )
 
 
-def sentence_objective(tokens: Sequence[int], special: SpecialTokens, rng: random.Random,
-                       ends_sentence: Callable[[int], bool], mix: ObjectiveMix = GLM10B_MIX,
-                       lines: Optional[LineBreaks] = None) -> Optional[Layout]:
+def sentence_objective(
+    tokens: Sequence[int],
+    special: SpecialTokens,
+    rng: random.Random,
+    ends_sentence: Callable[[int], bool],
+    mix: ObjectiveMix = GLM10B_MIX,
+    lines: Optional[LineBreaks] = None,
+) -> Optional[Layout]:
     lo, hi = maskable_range(tokens, special)
     if mix.line_sentences and lines is not None:
         sentences = lines.spans(tokens, lo, hi)
@@ -246,12 +275,16 @@ def sentence_objective(tokens: Sequence[int], special: SpecialTokens, rng: rando
         chosen.append(span)
         covered += span[1] - span[0]
     chosen.sort()
-    return layout_from_spans(tokens, chosen, ["sentence"] * len(chosen), special,
-                             shuffled_order(len(chosen), rng))
+    return layout_from_spans(tokens, chosen, ["sentence"] * len(chosen), special, shuffled_order(len(chosen), rng))
 
 
-def document_objective(tokens: Sequence[int], special: SpecialTokens, rng: random.Random,
-                       mix: ObjectiveMix = PAPER_MIX, edges: Optional[WordEdges] = None) -> Optional[Layout]:
+def document_objective(
+    tokens: Sequence[int],
+    special: SpecialTokens,
+    rng: random.Random,
+    mix: ObjectiveMix = PAPER_MIX,
+    edges: Optional[WordEdges] = None,
+) -> Optional[Layout]:
     lo, hi = maskable_range(tokens, special)
     n = hi - lo
     if n < 2:
@@ -272,8 +305,14 @@ def document_objective(tokens: Sequence[int], special: SpecialTokens, rng: rando
 class ObjectiveSampler:
     """Draws one objective per batch (as THUDM does) and builds each sample's layout with it."""
 
-    def __init__(self, special: SpecialTokens, mix: ObjectiveMix, ends_sentence: Callable[[int], bool],
-                 edges: Optional[WordEdges] = None, lines: Optional[LineBreaks] = None):
+    def __init__(
+        self,
+        special: SpecialTokens,
+        mix: ObjectiveMix,
+        ends_sentence: Callable[[int], bool],
+        edges: Optional[WordEdges] = None,
+        lines: Optional[LineBreaks] = None,
+    ):
         if mix.word_spans and edges is None:
             raise ValueError("a mix with word_spans needs the tokenizer's word edges")
         if mix.line_sentences and lines is None:
@@ -291,8 +330,10 @@ class ObjectiveSampler:
         objective = self.mix.choose(rng)
         layouts = [self.build(objective, s, rng) for s in samples]
         # A sample too short for its objective falls back to the document objective, which always fits.
-        return objective, [l if l is not None else document_objective(s, self.special, rng, self.mix, self.edges)
-                           for l, s in zip(layouts, samples)]
+        return objective, [
+            l if l is not None else document_objective(s, self.special, rng, self.mix, self.edges)
+            for l, s in zip(layouts, samples)
+        ]
 
 
 def sentence_end_table(decoded: Dict[int, str]) -> Callable[[int], bool]:

@@ -70,9 +70,17 @@ def vocab_study(args) -> None:
         trained = time.time() - t0
         t0 = time.time()
         tokens = sum(len(tok.encode_plain(t)) for t in heldout)
-        print(json.dumps({"vocab": vocab, "heldout_bytes_per_token": round(size / tokens, 3),
-                          "train_s": round(trained), "encode_MB_per_s": round(size / 1e6 / (time.time() - t0), 2)}),
-              flush=True)
+        print(
+            json.dumps(
+                {
+                    "vocab": vocab,
+                    "heldout_bytes_per_token": round(size / tokens, 3),
+                    "train_s": round(trained),
+                    "encode_MB_per_s": round(size / 1e6 / (time.time() - t0), 2),
+                }
+            ),
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -83,8 +91,11 @@ def main() -> None:
     ap.add_argument("--sample-mb", type=float, default=24, help="text used to learn the merges")
     ap.add_argument("--sample-every", type=int, default=7)
     ap.add_argument("--tokenizer", help="reuse this tokenizer.json instead of training one")
-    ap.add_argument("--isolate-brackets", action="store_true",
-                    help="every bracket a token of its own (with --tokenizer: re-tokenize with its merges)")
+    ap.add_argument(
+        "--isolate-brackets",
+        action="store_true",
+        help="every bracket a token of its own (with --tokenizer: re-tokenize with its merges)",
+    )
     ap.add_argument("--study", type=int, nargs="+", help="only compare these vocabulary sizes, write nothing")
     args = ap.parse_args()
     if args.study:
@@ -96,17 +107,25 @@ def main() -> None:
         if args.isolate_brackets:
             tok = BPETokenizer(tok.merges, tok.symbols, isolate_brackets=True)
     else:
-        sample = tokenizer_sample(os.path.join(args.corpus, "train.jsonl"), int(args.sample_mb * 1e6),
-                                  args.sample_every)
-        tok = train_bpe(sample, args.vocab_size, progress=lambda n: print(f"  {n} merges", flush=True),
-                        isolate_brackets=args.isolate_brackets)
-        print(f"tokenizer: {tok.size} tokens from {sum(map(len, sample)) / 1e6:.1f} MB in {time.time() - started:.0f} s")
+        sample = tokenizer_sample(
+            os.path.join(args.corpus, "train.jsonl"), int(args.sample_mb * 1e6), args.sample_every
+        )
+        tok = train_bpe(
+            sample,
+            args.vocab_size,
+            progress=lambda n: print(f"  {n} merges", flush=True),
+            isolate_brackets=args.isolate_brackets,
+        )
+        print(
+            f"tokenizer: {tok.size} tokens from {sum(map(len, sample)) / 1e6:.1f} MB in {time.time() - started:.0f} s"
+        )
     tok.save(os.path.join(args.out, "tokenizer.json"))
     report = {"vocab_size": tok.size}
     for split, name, keep in (("train", "train", lambda doc: True), ("heldout", "val", is_development)):
         t0 = time.time()
-        report[name] = tokenize_split(tok, os.path.join(args.corpus, f"{split}.jsonl"), os.path.join(args.out, name),
-                                      keep)
+        report[name] = tokenize_split(
+            tok, os.path.join(args.corpus, f"{split}.jsonl"), os.path.join(args.out, name), keep
+        )
         tokens = sum(b["tokens"] for b in report[name].values())
         size = sum(b["bytes"] for b in report[name].values())
         print(f"{name}: {tokens / 1e6:.1f} M tokens, {size / max(tokens, 1):.2f} bytes/token, {time.time() - t0:.0f} s")

@@ -39,12 +39,19 @@ def quantize_model(model: onnx.ModelProto) -> onnx.ModelProto:
         weight = node.input[1] if len(node.input) > 1 else ""
         if node.op_type == "MatMul" and weight.endswith(".T") and weight in inits:
             q, scale = quantize_columns(numpy_helper.to_array(inits[weight]))
-            graph.initializer.extend([numpy_helper.from_array(q, weight + "_int8"),
-                                      numpy_helper.from_array(scale, weight + "_scale")])
+            graph.initializer.extend(
+                [numpy_helper.from_array(q, weight + "_int8"), numpy_helper.from_array(scale, weight + "_scale")]
+            )
             drop.add(weight)
-            new_nodes.append(helper.make_node("DynamicQuantizeMatMul", [node.input[0], weight + "_int8",
-                                              weight + "_scale"], list(node.output), name=node.name + "_int8",
-                                              domain="com.microsoft"))
+            new_nodes.append(
+                helper.make_node(
+                    "DynamicQuantizeMatMul",
+                    [node.input[0], weight + "_int8", weight + "_scale"],
+                    list(node.output),
+                    name=node.name + "_int8",
+                    domain="com.microsoft",
+                )
+            )
         elif node.op_type == "Gather" and node.input[0] == EMBEDDING:
             new_nodes += dequantized_gather(node)
         elif node.op_type == "Gemm" and weight == EMBEDDING:
@@ -54,8 +61,12 @@ def quantize_model(model: onnx.ModelProto) -> onnx.ModelProto:
     if EMBEDDING in inits:
         w = numpy_helper.to_array(inits[EMBEDDING])
         q, scale = quantize_columns(w.T)  # per row of w = per column of its transpose
-        graph.initializer.extend([numpy_helper.from_array(np.ascontiguousarray(q.T), EMBEDDING + "_int8"),
-                                  numpy_helper.from_array(scale, EMBEDDING + "_scale")])
+        graph.initializer.extend(
+            [
+                numpy_helper.from_array(np.ascontiguousarray(q.T), EMBEDDING + "_int8"),
+                numpy_helper.from_array(scale, EMBEDDING + "_scale"),
+            ]
+        )
         drop.add(EMBEDDING)
     kept = [i for i in graph.initializer if i.name not in drop]
     del graph.initializer[:]
@@ -71,8 +82,13 @@ def dequantized_gather(node: onnx.NodeProto):
     ids, out = node.input[1], node.output[0]
     p = node.name or "embedding"
     return [
-        helper.make_node("Constant", [], [p + "_axis"], value=numpy_helper.from_array(np.array([-1], np.int64)),
-                         name=p + "_axis_const"),
+        helper.make_node(
+            "Constant",
+            [],
+            [p + "_axis"],
+            value=numpy_helper.from_array(np.array([-1], np.int64)),
+            name=p + "_axis_const",
+        ),
         helper.make_node("Gather", [EMBEDDING + "_int8", ids], [p + "_rows_int8"], name=p + "_rows"),
         helper.make_node("Cast", [p + "_rows_int8"], [p + "_rows_f"], to=onnx.TensorProto.FLOAT, name=p + "_cast"),
         helper.make_node("Gather", [EMBEDDING + "_scale", ids], [p + "_scales"], name=p + "_scales"),
@@ -86,9 +102,16 @@ def quantized_output_layer(node: onnx.NodeProto):
     if attrs.get("transB") != 1 or attrs.get("transA", 0) != 0:
         raise ValueError(f"unexpected Gemm layout for the output layer: {attrs}")
     p = node.name or "output"
-    nodes = [helper.make_node("Transpose", [EMBEDDING + "_int8"], [p + "_wT"], perm=[1, 0], name=p + "_transpose"),
-             helper.make_node("DynamicQuantizeMatMul", [node.input[0], p + "_wT", EMBEDDING + "_scale"],
-                              [p + "_mm"], name=p + "_int8", domain="com.microsoft")]
+    nodes = [
+        helper.make_node("Transpose", [EMBEDDING + "_int8"], [p + "_wT"], perm=[1, 0], name=p + "_transpose"),
+        helper.make_node(
+            "DynamicQuantizeMatMul",
+            [node.input[0], p + "_wT", EMBEDDING + "_scale"],
+            [p + "_mm"],
+            name=p + "_int8",
+            domain="com.microsoft",
+        ),
+    ]
     if len(node.input) > 2 and node.input[2]:
         nodes.append(helper.make_node("Add", [p + "_mm", node.input[2]], list(node.output), name=p + "_bias"))
     else:

@@ -43,7 +43,7 @@ def provenance(run: dict, tokens_dir: str, corpus_dir: str) -> dict:
 TOKENIZATION_CHECK_TEXTS = [
     "def add(a, b):\r\n\treturn a + b  # sum\r\n",
     "const x = `template ${y}`; // comment\n",
-    "fn main() { println!(\"{:?}\", (0..10).collect::<Vec<i32>>()); }",
+    'fn main() { println!("{:?}", (0..10).collect::<Vec<i32>>()); }',
     "## Heading\n\n- item one\n- item *two* with [a link](https://example.com)\n",
     "Emoji 😀👍🏽, CJK 中文字符, accents café naïve, math ∑∫√, NBSP\u00a0here.",
     "   leading and trailing whitespace   \n\n\n",
@@ -87,8 +87,10 @@ def main() -> None:
     if os.path.exists(notice):
         shutil.copyfile(notice, os.path.join(args.out, "DATA_SOURCES.md"))
     size = os.path.getsize(os.path.join(args.out, "model.onnx"))
-    print(f"{args.out}: {data['weights']} model.onnx {size / 1e6:.2f} MB, {model.num_parameters() / 1e6:.2f} M parameters, "
-          f"step {run.get('step')}, {run.get('tokens', 0) / 1e6:.1f} M training tokens")
+    print(
+        f"{args.out}: {data['weights']} model.onnx {size / 1e6:.2f} MB, {model.num_parameters() / 1e6:.2f} M parameters, "
+        f"step {run.get('step')}, {run.get('tokens', 0) / 1e6:.1f} M training tokens"
+    )
     print(json.dumps(data["provenance"], indent=1))
 
 

@@ -44,7 +44,8 @@ SENTENCEPIECE_REFUSED = (
     "the Chinese GLMs (glm-large-chinese, glm-10b-chinese) use a SentencePiece model (cog-pretrain.model), and "
     "@huggingface/tokenizers, which the extension uses, cannot load SentencePiece files; these checkpoints "
     "cannot be converted. Use glm-large (--family bert), glm-roberta-large (--family roberta), glm-2b or "
-    "glm-10b (--family gpt2).")
+    "glm-10b (--family gpt2)."
+)
 
 
 class ThudmTokenizerError(ValueError):
@@ -85,11 +86,15 @@ def read_merges(path: str, vocab: Dict[str, int]) -> List[str]:
                 continue
             parts = line.split(" ")
             if len(parts) != 2:
-                raise ThudmTokenizerError(f"{path}:{number}: a merge is two symbols separated by one space, got {line!r}")
+                raise ThudmTokenizerError(
+                    f"{path}:{number}: a merge is two symbols separated by one space, got {line!r}"
+                )
             missing = [p for p in parts + ["".join(parts)] if p not in vocab]
             if missing:
-                raise ThudmTokenizerError(f"{path}:{number}: merge {line!r} uses {missing[0]!r}, which the vocabulary "
-                                          "lacks; vocab.json and merges.txt must come from the same tokenizer")
+                raise ThudmTokenizerError(
+                    f"{path}:{number}: merge {line!r} uses {missing[0]!r}, which the vocabulary "
+                    "lacks; vocab.json and merges.txt must come from the same tokenizer"
+                )
             merges.append(line)
     return merges
 
@@ -129,8 +134,15 @@ def rename(vocab: Dict[str, int], renames: Dict[str, str], path: str) -> Dict[st
 # --- tokenizer.json pieces -----------------------------------------------------------------------------------------
 def added_token(content: str, token_id: int) -> dict:
     # normalized=False: BERT's lowercasing must not turn [MASK] into [mask] before the match.
-    return {"id": token_id, "content": content, "single_word": False, "lstrip": content in MASK_NAMES,
-            "rstrip": False, "normalized": False, "special": True}
+    return {
+        "id": token_id,
+        "content": content,
+        "single_word": False,
+        "lstrip": content in MASK_NAMES,
+        "rstrip": False,
+        "normalized": False,
+        "special": True,
+    }
 
 
 def appended(names: Sequence[str], start: int) -> List[Tuple[str, int]]:
@@ -141,16 +153,33 @@ def appended(names: Sequence[str], start: int) -> List[Tuple[str, int]]:
 def document(added: List[Tuple[str, int]], normalizer, pre_tokenizer, decoder, model: dict) -> dict:
     tokens = [added_token(name, i) for name, i in sorted(added, key=lambda t: t[1])]
     # No post-processor: the layout adds [CLS] and eos itself (docs/model-contract.md).
-    return {"version": "1.0", "truncation": None, "padding": None, "added_tokens": tokens,
-            "normalizer": normalizer, "pre_tokenizer": pre_tokenizer, "post_processor": None,
-            "decoder": decoder, "model": model}
+    return {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": tokens,
+        "normalizer": normalizer,
+        "pre_tokenizer": pre_tokenizer,
+        "post_processor": None,
+        "decoder": decoder,
+        "model": model,
+    }
 
 
 def byte_level_document(added, vocab: Dict[str, int], merges: List[str]) -> dict:
     byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
-    model = {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
-             "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
-             "vocab": vocab, "merges": merges}
+    model = {
+        "type": "BPE",
+        "dropout": None,
+        "unk_token": None,
+        "continuing_subword_prefix": None,
+        "end_of_word_suffix": None,
+        "fuse_unk": False,
+        "byte_fallback": False,
+        "ignore_merges": False,
+        "vocab": vocab,
+        "merges": merges,
+    }
     return document(added, None, byte_level, byte_level, model)
 
 
@@ -159,21 +188,39 @@ def ids_of(added: List[Tuple[str, int]]) -> Dict[str, int]:
 
 
 def special_tokens(ids: Dict[str, int]) -> SpecialTokens:
-    return SpecialTokens(eos=ids["<|endoftext|>"], cls=ids["[CLS]"], mask=ids["[MASK]"], smask=ids["[sMASK]"],
-                         gmask=ids["[gMASK]"], sop=ids["<|startofpiece|>"], eop=ids["<|endofpiece|>"])
+    return SpecialTokens(
+        eos=ids["<|endoftext|>"],
+        cls=ids["[CLS]"],
+        mask=ids["[MASK]"],
+        smask=ids["[sMASK]"],
+        gmask=ids["[gMASK]"],
+        sop=ids["<|startofpiece|>"],
+        eop=ids["<|endofpiece|>"],
+    )
 
 
 # --- families ------------------------------------------------------------------------------------------------------
 def gpt2_tokenizer(vocab_path: str, merges_path: str) -> ConvertedTokenizer:
     vocab = read_json_vocab(vocab_path)
-    require(vocab, ["<|endoftext|>"], vocab_path,
-            "is this GPT-2's vocab.json? RoBERTa's (with <s>, </s>, <mask>) needs --family roberta")
+    require(
+        vocab,
+        ["<|endoftext|>"],
+        vocab_path,
+        "is this GPT-2's vocab.json? RoBERTa's (with <s>, </s>, <mask>) needs --family roberta",
+    )
     merges = read_merges(merges_path, vocab)
     n = len(vocab)
     added = [("<|endoftext|>", vocab["<|endoftext|>"])] + appended(
-        ["<|startofpiece|>", "<|endofpiece|>", "[CLS]", "[MASK]", "[SEP]", "[UNK]", "[gMASK]", "[sMASK]"], n)
-    return ConvertedTokenizer("gpt2", byte_level_document(added, vocab, merges), special_tokens(ids_of(added)),
-                              n + 8, ALL_KINDS, ["[dBLOCK] (pretraining only) is left out"])
+        ["<|startofpiece|>", "<|endofpiece|>", "[CLS]", "[MASK]", "[SEP]", "[UNK]", "[gMASK]", "[sMASK]"], n
+    )
+    return ConvertedTokenizer(
+        "gpt2",
+        byte_level_document(added, vocab, merges),
+        special_tokens(ids_of(added)),
+        n + 8,
+        ALL_KINDS,
+        ["[dBLOCK] (pretraining only) is left out"],
+    )
 
 
 ROBERTA_RENAMES = {"<s>": "[CLS]", "</s>": "<|endoftext|>", "<unk>": "[UNK]", "<mask>": "[MASK]"}
@@ -181,29 +228,39 @@ ROBERTA_RENAMES = {"<s>": "[CLS]", "</s>": "<|endoftext|>", "<unk>": "[UNK]", "<
 
 def roberta_tokenizer(vocab_path: str, merges_path: str) -> ConvertedTokenizer:
     raw = read_json_vocab(vocab_path)
-    require(raw, list(ROBERTA_RENAMES) + ["<pad>"], vocab_path,
-            "is this RoBERTa's vocab.json? GPT-2's (with <|endoftext|> only) needs --family gpt2")
+    require(
+        raw,
+        list(ROBERTA_RENAMES) + ["<pad>"],
+        vocab_path,
+        "is this RoBERTa's vocab.json? GPT-2's (with <|endoftext|> only) needs --family gpt2",
+    )
     merges = read_merges(merges_path, raw)
     vocab = rename(raw, ROBERTA_RENAMES, vocab_path)
     n = len(vocab)
     added = [(name, vocab[name]) for name in ["[CLS]", "<pad>", "<|endoftext|>", "[UNK]", "[MASK]"]]
     added += appended(["<|startofpiece|>", "<|endofpiece|>", "[gMASK]", "[sMASK]"], n)
-    notes = [f"[MASK] = <mask> {vocab['[MASK]']} as in THUDM's training code (the Hub's added_tokens.json "
-             f"says [MASK] {n + 2}, the untrained task-mask slot; docs/glm.md §4.2)",
-             f"[gMASK] {n + 2} and [sMASK] {n + 3} exist only as ids: glm-roberta-large knows span blanks only"]
-    return ConvertedTokenizer("roberta", byte_level_document(added, vocab, merges), special_tokens(ids_of(added)),
-                              n + 4, ("span",), notes)
+    notes = [
+        f"[MASK] = <mask> {vocab['[MASK]']} as in THUDM's training code (the Hub's added_tokens.json "
+        f"says [MASK] {n + 2}, the untrained task-mask slot; docs/glm.md §4.2)",
+        f"[gMASK] {n + 2} and [sMASK] {n + 3} exist only as ids: glm-roberta-large knows span blanks only",
+    ]
+    return ConvertedTokenizer(
+        "roberta", byte_level_document(added, vocab, merges), special_tokens(ids_of(added)), n + 4, ("span",), notes
+    )
 
 
 # The extension decodes each generated span on its own and lets it carry the space that stood before its marker
 # (as byte-level BPE does). Hugging Face's WordPiece decoder would drop that space ("Hello" + "world") and keep
 # "##" on a span's first piece, so: a space before every word, "##" pieces and closing punctuation join the
 # previous text. THUDM's own decoding (pieces joined by spaces, " ##" removed) gives the same text in context.
-WORD_SPACED_DECODER = {"type": "Sequence", "decoders": [
-    {"type": "Replace", "pattern": {"Regex": r"^(?!##|[.,!?;:)\]}])"}, "content": " "},
-    {"type": "Replace", "pattern": {"Regex": "^##"}, "content": ""},
-    {"type": "Fuse"},
-]}
+WORD_SPACED_DECODER = {
+    "type": "Sequence",
+    "decoders": [
+        {"type": "Replace", "pattern": {"Regex": r"^(?!##|[.,!?;:)\]}])"}, "content": " "},
+        {"type": "Replace", "pattern": {"Regex": "^##"}, "content": ""},
+        {"type": "Fuse"},
+    ],
+}
 
 
 def bert_tokenizer(vocab_path: str) -> ConvertedTokenizer:
@@ -214,13 +271,25 @@ def bert_tokenizer(vocab_path: str) -> ConvertedTokenizer:
     added = [(name, vocab[name]) for name in ["<|endoftext|>", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]]
     added += appended(["<|startofpiece|>", "<|endofpiece|>", "[gMASK]", "[sMASK]"], n)
     # BERT uncased, as Hugging Face's bert-base-uncased tokenizer.json: lowercase and strip accents.
-    normalizer = {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
-                  "strip_accents": None, "lowercase": True}
-    model = {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
-             "max_input_chars_per_word": 100, "vocab": vocab}
+    normalizer = {
+        "type": "BertNormalizer",
+        "clean_text": True,
+        "handle_chinese_chars": True,
+        "strip_accents": None,
+        "lowercase": True,
+    }
+    model = {
+        "type": "WordPiece",
+        "unk_token": "[UNK]",
+        "continuing_subword_prefix": "##",
+        "max_input_chars_per_word": 100,
+        "vocab": vocab,
+    }
     data = document(added, normalizer, {"type": "BertPreTokenizer"}, WORD_SPACED_DECODER, model)
-    notes = ["eos is BERT's [PAD] (id 0), named <|endoftext|> here; THUDM ends documents with it",
-             f"[gMASK] {n + 2} and [sMASK] {n + 3} exist only as ids: glm-large knows span blanks only"]
+    notes = [
+        "eos is BERT's [PAD] (id 0), named <|endoftext|> here; THUDM ends documents with it",
+        f"[gMASK] {n + 2} and [sMASK] {n + 3} exist only as ids: glm-large knows span blanks only",
+    ]
     return ConvertedTokenizer("bert", data, special_tokens(ids_of(added)), n + 4, ("span",), notes)
 
 
@@ -241,8 +310,10 @@ def pick_files(files: Sequence[str], wanted: Dict[str, Tuple[str, ...]], family:
                 found[role] = path
                 break
         else:
-            raise ThudmTokenizerError(f"--family {family} needs {role} ({' or '.join(names)}) among "
-                                      f"{', '.join(files) or 'the tokenizer files'}")
+            raise ThudmTokenizerError(
+                f"--family {family} needs {role} ({' or '.join(names)}) among "
+                f"{', '.join(files) or 'the tokenizer files'}"
+            )
     return found
 
 
@@ -250,8 +321,9 @@ def convert_tokenizer(family: str, files: Sequence[str]) -> ConvertedTokenizer:
     if family == "chinese-sp":
         raise ThudmTokenizerError(SENTENCEPIECE_REFUSED)
     if family in ("gpt2", "roberta"):
-        f = pick_files(files, {"the vocabulary": ("vocab.json", "encoder.json"),
-                               "the merges": ("merges.txt", "vocab.bpe")}, family)
+        f = pick_files(
+            files, {"the vocabulary": ("vocab.json", "encoder.json"), "the merges": ("merges.txt", "vocab.bpe")}, family
+        )
         make = gpt2_tokenizer if family == "gpt2" else roberta_tokenizer
         return make(f["the vocabulary"], f["the merges"])
     if family == "bert":
@@ -262,8 +334,12 @@ def convert_tokenizer(family: str, files: Sequence[str]) -> ConvertedTokenizer:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--family", required=True, choices=FAMILIES)
-    ap.add_argument("--files", nargs="+", required=True,
-                    help="vocab.json + merges.txt (gpt2, roberta), vocab.txt (bert), or their folder")
+    ap.add_argument(
+        "--files",
+        nargs="+",
+        required=True,
+        help="vocab.json + merges.txt (gpt2, roberta), vocab.txt (bert), or their folder",
+    )
     ap.add_argument("--out", required=True, help="tokenizer.json to write")
     args = ap.parse_args()
     try:

@@ -23,8 +23,12 @@ PRETOKENIZE = regex.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s
 # boundary training never shows. Written to tokenizer.json as Split(this pattern) + ByteLevel(use_regex=false).
 BRACKET_CHARS = r"()\[\]{}"  # inside a regex character class
 PRETOKENIZE_BRACKETS = regex.compile(
-    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[""" + BRACKET_CHARS + r"""]| ?[^\s\p{L}\p{N}""" + BRACKET_CHARS +
-    r"""]+|\s+(?!\S)|\s+""")
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?["""
+    + BRACKET_CHARS
+    + r"""]| ?[^\s\p{L}\p{N}"""
+    + BRACKET_CHARS
+    + r"""]+|\s+(?!\S)|\s+"""
+)
 BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
 
 
@@ -36,9 +40,19 @@ def pretokenizer_json(isolate_brackets: bool) -> dict:
     """The `pre_tokenizer` of tokenizer.json that splits as `pretokenizer(isolate_brackets)` does."""
     if not isolate_brackets:
         return dict(BYTE_LEVEL)
-    return {"type": "Sequence", "pretokenizers": [
-        {"type": "Split", "pattern": {"Regex": PRETOKENIZE_BRACKETS.pattern}, "behavior": "Isolated", "invert": False},
-        {**BYTE_LEVEL, "use_regex": False}]}
+    return {
+        "type": "Sequence",
+        "pretokenizers": [
+            {
+                "type": "Split",
+                "pattern": {"Regex": PRETOKENIZE_BRACKETS.pattern},
+                "behavior": "Isolated",
+                "invert": False,
+            },
+            {**BYTE_LEVEL, "use_regex": False},
+        ],
+    }
+
 
 # Order matters: ids are assigned in this order after the merges.
 SPECIAL_TOKENS = {
@@ -54,8 +68,9 @@ SPECIAL_TOKENS = {
 
 def bytes_to_unicode() -> Dict[int, str]:
     """GPT-2's reversible map from bytes to printable characters (so BPE symbols are strings)."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
-        list(range(ord("®"), ord("ÿ") + 1))
+    printable = (
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    )
     chars, extra = {}, 0
     for b in range(256):
         if b in printable:
@@ -80,7 +95,8 @@ def utf8(text: str) -> bytes:
     except UnicodeEncodeError as e:
         raise TokenizerError(
             f"text is not valid Unicode at character {e.start} ({text[e.start:e.end]!r}: a lone surrogate); "
-            "decode the source as UTF-8 with errors='strict' or replace it before tokenizing") from e
+            "decode the source as UTF-8 with errors='strict' or replace it before tokenizing"
+        ) from e
 
 
 def symbols_from_merges(merges: Sequence[Tuple[int, int]]) -> List[bytes]:
@@ -105,8 +121,9 @@ def pretokenize(text: str, pattern: regex.Pattern = PRETOKENIZE) -> List[bytes]:
 class BPETokenizer:
     """Symbols 0..255 are the bytes; every merge (a, b) yields the symbol with bytes sym[a] + sym[b]."""
 
-    def __init__(self, merges: List[Tuple[int, int]], symbols: Optional[List[bytes]] = None,
-                 isolate_brackets: bool = False):
+    def __init__(
+        self, merges: List[Tuple[int, int]], symbols: Optional[List[bytes]] = None, isolate_brackets: bool = False
+    ):
         self.merges = merges
         self.isolate_brackets = isolate_brackets
         self.pattern = pretokenizer(isolate_brackets)
@@ -184,17 +201,41 @@ class BPETokenizer:
     def to_json(self) -> dict:
         def sym(i: int) -> str:
             return "".join(BYTE_CHARS[b] for b in self.symbols[i])
+
         vocab = {sym(i): i for i in range(len(self.symbols))}
-        added = [{"id": i, "content": SPECIAL_TOKENS[name], "single_word": False, "lstrip": False,
-                  "rstrip": False, "normalized": False, "special": True} for name, i in self.special_ids.items()]
+        added = [
+            {
+                "id": i,
+                "content": SPECIAL_TOKENS[name],
+                "single_word": False,
+                "lstrip": False,
+                "rstrip": False,
+                "normalized": False,
+                "special": True,
+            }
+            for name, i in self.special_ids.items()
+        ]
         return {
-            "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
-            "normalizer": None, "pre_tokenizer": pretokenizer_json(self.isolate_brackets), "post_processor": None,
+            "version": "1.0",
+            "truncation": None,
+            "padding": None,
+            "added_tokens": added,
+            "normalizer": None,
+            "pre_tokenizer": pretokenizer_json(self.isolate_brackets),
+            "post_processor": None,
             "decoder": dict(BYTE_LEVEL),
-            "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
-                      "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False,
-                      "ignore_merges": False, "vocab": vocab,
-                      "merges": [f"{sym(a)} {sym(b)}" for a, b in self.merges]},
+            "model": {
+                "type": "BPE",
+                "dropout": None,
+                "unk_token": None,
+                "continuing_subword_prefix": None,
+                "end_of_word_suffix": None,
+                "fuse_unk": False,
+                "byte_fallback": False,
+                "ignore_merges": False,
+                "vocab": vocab,
+                "merges": [f"{sym(a)} {sym(b)}" for a, b in self.merges],
+            },
         }
 
     def save(self, path: str) -> None:
@@ -217,9 +258,11 @@ class BPETokenizer:
         for entry in data["added_tokens"]:
             expected = tok.special_by_text.get(entry["content"])
             if expected != entry["id"]:
-                raise TokenizerError(f"{path}: special token {entry['content']!r} has id {entry['id']}, "
-                                     f"expected {expected} (256 bytes + {len(merges)} merges, then "
-                                     f"{', '.join(SPECIAL_TOKENS.values())})")
+                raise TokenizerError(
+                    f"{path}: special token {entry['content']!r} has id {entry['id']}, "
+                    f"expected {expected} (256 bytes + {len(merges)} merges, then "
+                    f"{', '.join(SPECIAL_TOKENS.values())})"
+                )
         return tok
 
 
@@ -228,8 +271,10 @@ def brackets_isolated(pre_tokenizer: Optional[dict], path: str) -> bool:
     for isolate in (False, True):
         if pre_tokenizer == pretokenizer_json(isolate):
             return isolate
-    raise TokenizerError(f"{path}: pre_tokenizer {json.dumps(pre_tokenizer)[:200]} is neither GPT-2's byte-level "
-                         "rule nor the bracket-isolating one this module writes")
+    raise TokenizerError(
+        f"{path}: pre_tokenizer {json.dumps(pre_tokenizer)[:200]} is neither GPT-2's byte-level "
+        "rule nor the bracket-isolating one this module writes"
+    )
 
 
 def count_words(texts: Iterable[str], pattern: regex.Pattern = PRETOKENIZE) -> Counter:
@@ -239,8 +284,13 @@ def count_words(texts: Iterable[str], pattern: regex.Pattern = PRETOKENIZE) -> C
     return counts
 
 
-def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int = 2,
-              progress: Optional[callable] = None, isolate_brackets: bool = False) -> BPETokenizer:
+def train_bpe(
+    texts: Iterable[str],
+    vocab_size: int,
+    min_frequency: int = 2,
+    progress: Optional[callable] = None,
+    isolate_brackets: bool = False,
+) -> BPETokenizer:
     """Learn merges until 256 + merges + specials = vocab_size (or no pair occurs min_frequency times).
 
     Incremental pair counts with a lazy max-heap: each merge touches only the words that contain the pair.

@@ -29,8 +29,11 @@ from .objectives import MIXES, ObjectiveSampler, line_break_table, sentence_end_
 from .tokenizer import BPETokenizer
 
 # glibc settings that cut page-fault cost about 3x on these VMs (shared/docs/toolchain.md).
-MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "17179869184",
-              "MALLOC_TOP_PAD_": "1073741824"}
+MALLOC_ENV = {
+    "MALLOC_MMAP_THRESHOLD_": "4294967296",
+    "MALLOC_TRIM_THRESHOLD_": "17179869184",
+    "MALLOC_TOP_PAD_": "1073741824",
+}
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -42,19 +45,35 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--seq-len", type=int, default=512, help="sample length; also the model's max positions")
-    ap.add_argument("--batch-size", type=int, default=16,
-                    help="samples per micro-batch (global, over all ranks); a step takes batch-size × grad-accum")
+    ap.add_argument(
+        "--batch-size",
+        type=int,
+        default=16,
+        help="samples per micro-batch (global, over all ranks); a step takes batch-size × grad-accum",
+    )
     ap.add_argument("--grad-accum", type=int, default=1)
     ap.add_argument("--max-steps", type=int, default=10000, help="planned total steps (the LR schedule's length)")
     ap.add_argument("--stop-after", type=float, default=0, help="stop this part after N minutes (0 = no limit)")
-    ap.add_argument("--schedule-minutes", type=float, default=0,
-                    help="a part of fixed wall time (a leased GPU): the cosine runs over N minutes instead of to "
-                         "--max-steps, and the part stops then (0 = by steps)")
-    ap.add_argument("--workers", type=int, default=0,
-                    help="processes that build batches ahead of the training step (0 = in the training process)")
-    ap.add_argument("--schedule-start", type=int, default=0,
-                    help="step where warmup + cosine (to --max-steps) begin: a warm restart when a resumed run "
-                         "continues past the end of its earlier schedule; -1 = the step the run resumes from")
+    ap.add_argument(
+        "--schedule-minutes",
+        type=float,
+        default=0,
+        help="a part of fixed wall time (a leased GPU): the cosine runs over N minutes instead of to "
+        "--max-steps, and the part stops then (0 = by steps)",
+    )
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes that build batches ahead of the training step (0 = in the training process)",
+    )
+    ap.add_argument(
+        "--schedule-start",
+        type=int,
+        default=0,
+        help="step where warmup + cosine (to --max-steps) begin: a warm restart when a resumed run "
+        "continues past the end of its earlier schedule; -1 = the step the run resumes from",
+    )
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--min-lr-ratio", type=float, default=0.1)
     ap.add_argument("--warmup", type=int, default=300)
@@ -105,8 +124,12 @@ class Distributed:
 def make_optimizer(model: GLM, args):
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                              {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=args.lr,
+        betas=(0.9, 0.95),
+        eps=1e-8,
+    )
 
 
 def autocast(args, device: str):
@@ -115,18 +138,33 @@ def autocast(args, device: str):
     return torch.autocast(device_type="cuda" if device.startswith("cuda") else "cpu", dtype=torch.bfloat16)
 
 
-def draw_layouts(docs: TokenDocuments, sampler: ObjectiveSampler, special: SpecialTokens, args, seed: int,
-                 dist: Distributed, objective: Optional[str] = None):
+def draw_layouts(
+    docs: TokenDocuments,
+    sampler: ObjectiveSampler,
+    special: SpecialTokens,
+    args,
+    seed: int,
+    dist: Distributed,
+    objective: Optional[str] = None,
+):
     """The global batch of one micro-step (same on every rank); this rank keeps samples rank::world."""
     rng = random.Random(seed)
     samples = [docs.sample(rng, args.seq_len, special) for _ in range(args.batch_size)]
     chosen = objective or sampler.mix.choose(rng)
     layouts = [sampler.build(chosen, s, rng) for s in samples]
-    return chosen, [l for l in layouts if l is not None][dist.rank::dist.world]
+    return chosen, [l for l in layouts if l is not None][dist.rank :: dist.world]
 
 
-def draw_batch(docs: TokenDocuments, sampler: ObjectiveSampler, special: SpecialTokens, args, seed: int,
-               dist: Distributed, device: str, objective: Optional[str] = None):
+def draw_batch(
+    docs: TokenDocuments,
+    sampler: ObjectiveSampler,
+    special: SpecialTokens,
+    args,
+    seed: int,
+    dist: Distributed,
+    device: str,
+    objective: Optional[str] = None,
+):
     chosen, layouts = draw_layouts(docs, sampler, special, args, seed, dist, objective)
     return chosen, collate(layouts, special.pad, device)
 
@@ -134,16 +172,18 @@ def draw_batch(docs: TokenDocuments, sampler: ObjectiveSampler, special: Special
 class MicroBatches(torch.utils.data.Dataset):
     """Micro-batch i of the run (seeded by i, so resuming and DDP ranks agree), compact for the trip to a device."""
 
-    def __init__(self, docs: TokenDocuments, sampler: ObjectiveSampler, special: SpecialTokens, args,
-                 dist: Distributed):
+    def __init__(
+        self, docs: TokenDocuments, sampler: ObjectiveSampler, special: SpecialTokens, args, dist: Distributed
+    ):
         self.docs, self.sampler, self.special, self.args, self.dist = docs, sampler, special, args, dist
 
     def __len__(self) -> int:
         return self.args.max_steps * self.args.grad_accum
 
     def __getitem__(self, i: int):
-        chosen, layouts = draw_layouts(self.docs, self.sampler, self.special, self.args,
-                                       self.args.seed * 1_000_003 + i, self.dist)
+        chosen, layouts = draw_layouts(
+            self.docs, self.sampler, self.special, self.args, self.args.seed * 1_000_003 + i, self.dist
+        )
         return chosen, collate_compact(layouts, self.special.pad)
 
 
@@ -151,9 +191,16 @@ def micro_batches(dataset: MicroBatches, first: int, args, device: str):
     """(objective, compact batch) from micro-batch `first` on, built by --workers processes when there are any."""
     if args.workers == 0:
         return (dataset[i] for i in range(first, len(dataset)))
-    return iter(torch.utils.data.DataLoader(dataset, batch_size=None, sampler=range(first, len(dataset)),
-                                            num_workers=args.workers, prefetch_factor=4,
-                                            pin_memory=device.startswith("cuda")))
+    return iter(
+        torch.utils.data.DataLoader(
+            dataset,
+            batch_size=None,
+            sampler=range(first, len(dataset)),
+            num_workers=args.workers,
+            prefetch_factor=4,
+            pin_memory=device.startswith("cuda"),
+        )
+    )
 
 
 def step_loss(model, batch, dist: Distributed, args, device: str):
@@ -190,8 +237,16 @@ def build_model(args, resume: Optional[str]):
         model, extra = load_model(resume)
     else:
         vocab = BPETokenizer.load(os.path.join(args.data, "tokenizer.json")).size
-        model = GLM(GLMConfig(vocab_size=-(-vocab // 128) * 128, hidden_size=args.hidden, num_layers=args.layers,
-                              num_heads=args.heads, max_sequence_length=args.seq_len, dropout=args.dropout))
+        model = GLM(
+            GLMConfig(
+                vocab_size=-(-vocab // 128) * 128,
+                hidden_size=args.hidden,
+                num_layers=args.layers,
+                num_heads=args.heads,
+                max_sequence_length=args.seq_len,
+                dropout=args.dropout,
+            )
+        )
     return model, extra
 
 
@@ -202,8 +257,9 @@ def train(args) -> dict:
     tokenizer = BPETokenizer.load(os.path.join(args.data, "tokenizer.json"))
     special = tokenizer.special()
     decoded = {i: tokenizer.decode([i]) for i in range(len(tokenizer.symbols))}
-    sampler = ObjectiveSampler(special, MIXES[args.mix], sentence_end_table(decoded), word_edge_table(decoded),
-                               line_break_table(decoded))
+    sampler = ObjectiveSampler(
+        special, MIXES[args.mix], sentence_end_table(decoded), word_edge_table(decoded), line_break_table(decoded)
+    )
     train_docs = TokenDocuments(os.path.join(args.data, "train"))
     val_docs = TokenDocuments(os.path.join(args.data, "val"))
 
@@ -216,9 +272,13 @@ def train(args) -> dict:
     start_step = int(extra.get("step", 0))
     if args.schedule_start < 0:
         args.schedule_start = start_step
-    totals = {"tokens": int(extra.get("tokens", 0)), "cpu_seconds": float(extra.get("cpu_seconds", 0.0)),
-              "wall_seconds": float(extra.get("wall_seconds", 0.0)), "parts": earlier_parts(extra, start_step),
-              "device": torch.cuda.get_device_name(device) if device.startswith("cuda") else "cpu"}
+    totals = {
+        "tokens": int(extra.get("tokens", 0)),
+        "cpu_seconds": float(extra.get("cpu_seconds", 0.0)),
+        "wall_seconds": float(extra.get("wall_seconds", 0.0)),
+        "parts": earlier_parts(extra, start_step),
+        "device": torch.cuda.get_device_name(device) if device.startswith("cuda") else "cpu",
+    }
     ddp_model = model
     if dist.world > 1:
         ddp_model = torch.nn.parallel.DistributedDataParallel(model)
@@ -226,19 +286,24 @@ def train(args) -> dict:
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "log.jsonl"), "a") if dist.rank == 0 else None
     if dist.rank == 0:
-        print(f"model {model.num_parameters() / 1e6:.2f} M parameters, train {train_docs.num_tokens / 1e6:.1f} M "
-              f"tokens, steps {start_step}..{args.max_steps}, device {device}, world {dist.world}", flush=True)
+        print(
+            f"model {model.num_parameters() / 1e6:.2f} M parameters, train {train_docs.num_tokens / 1e6:.1f} M "
+            f"tokens, steps {start_step}..{args.max_steps}, device {device}, world {dist.world}",
+            flush=True,
+        )
     started, cpu_started = time.time(), time.process_time()
     window = {"loss": {}, "tokens": 0, "time": time.time()}
     last_val: dict = {}
     step = start_step
-    batches = micro_batches(MicroBatches(train_docs, sampler, special, args, dist), step * args.grad_accum, args,
-                            device)
+    batches = micro_batches(
+        MicroBatches(train_docs, sampler, special, args, dist), step * args.grad_accum, args, device
+    )
     evaluated_at = -1
     while step < args.max_steps:
         elapsed = time.time() - started
-        if (args.stop_after and elapsed > args.stop_after * 60) or \
-                (args.schedule_minutes and elapsed > args.schedule_minutes * 60):
+        if (args.stop_after and elapsed > args.stop_after * 60) or (
+            args.schedule_minutes and elapsed > args.schedule_minutes * 60
+        ):
             break
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, args, elapsed)
@@ -258,9 +323,14 @@ def train(args) -> dict:
         step += 1
         if dist.rank == 0 and step % args.log_interval == 0:
             elapsed = time.time() - window["time"]
-            record = {"step": step, "lr": optimizer.param_groups[0]["lr"], "loss": loss_sum / max(count, 1),
-                      "grad_norm": float(grad_norm), "tokens_per_s": window["tokens"] / max(elapsed, 1e-9),
-                      "loss_by_objective": {k: sum(v) / len(v) for k, v in window["loss"].items()}}
+            record = {
+                "step": step,
+                "lr": optimizer.param_groups[0]["lr"],
+                "loss": loss_sum / max(count, 1),
+                "grad_norm": float(grad_norm),
+                "tokens_per_s": window["tokens"] / max(elapsed, 1e-9),
+                "loss_by_objective": {k: sum(v) / len(v) for k, v in window["loss"].items()},
+            }
             totals["tokens"] += window["tokens"]
             window = {"loss": {}, "tokens": 0, "time": time.time()}
             print(json.dumps(record), flush=True)
@@ -297,19 +367,39 @@ def earlier_parts(extra: dict, start_step: int) -> list:
 
 
 def part_record(args, start_step: int, step: int, device: str, wall_seconds: float) -> dict:
-    keys = ("mix", "batch_size", "grad_accum", "lr", "warmup", "schedule_start", "max_steps", "schedule_minutes",
-            "threads", "seq_len")
-    return {"steps": [start_step, step], "settings": {k: getattr(args, k) for k in keys}, "device": device,
-            "wall_seconds": round(wall_seconds)}
+    keys = (
+        "mix",
+        "batch_size",
+        "grad_accum",
+        "lr",
+        "warmup",
+        "schedule_start",
+        "max_steps",
+        "schedule_minutes",
+        "threads",
+        "seq_len",
+    )
+    return {
+        "steps": [start_step, step],
+        "settings": {k: getattr(args, k) for k in keys},
+        "device": device,
+        "wall_seconds": round(wall_seconds),
+    }
 
 
 def save_run(args, model, optimizer, step, totals, started, cpu_started, val) -> dict:
     first = totals["parts"][-1]["steps"][1] if totals["parts"] else 0
     part = part_record(args, first, step, totals["device"], time.time() - started)
-    summary = {"step": step, "tokens": totals["tokens"], "parts": totals["parts"] + [part],
-               "cpu_seconds": totals["cpu_seconds"] + time.process_time() - cpu_started,
-               "wall_seconds": totals["wall_seconds"] + time.time() - started,
-               "val_loss": val, "mix": args.mix, "args": vars(args)}
+    summary = {
+        "step": step,
+        "tokens": totals["tokens"],
+        "parts": totals["parts"] + [part],
+        "cpu_seconds": totals["cpu_seconds"] + time.process_time() - cpu_started,
+        "wall_seconds": totals["wall_seconds"] + time.time() - started,
+        "val_loss": val,
+        "mix": args.mix,
+        "args": vars(args),
+    }
     save_checkpoint(os.path.join(args.out, "ckpt.pt"), model, optimizer, step, summary)
     return summary
 
@@ -318,8 +408,11 @@ def main() -> None:
     missing = {k: v for k, v in MALLOC_ENV.items() if k not in os.environ}
     if missing and "GLM_NO_REEXEC" not in os.environ:
         # glibc reads these at start-up only: re-exec once with them set.
-        os.execve(sys.executable, [sys.executable, "-m", "models.glm.train", *sys.argv[1:]],
-                  {**os.environ, **missing, "GLM_NO_REEXEC": "1"})
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "models.glm.train", *sys.argv[1:]],
+            {**os.environ, **missing, "GLM_NO_REEXEC": "1"},
+        )
     train(parse_args())
 
 

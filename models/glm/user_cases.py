@@ -70,15 +70,18 @@ def shape_blank(shape: str, text: str, rng: random.Random) -> Optional[Tuple[int
     elif shape == "word":
         spans = [m.span() for m in WORD.finditer(text)]
     elif shape == "sentence":
-        spans = [(m.start() + len(m.group()) - len(m.group().lstrip()), m.end())
-                 for m in SENTENCE.finditer(text) if 20 <= len(m.group().strip()) <= 300]
+        spans = [
+            (m.start() + len(m.group()) - len(m.group().lstrip()), m.end())
+            for m in SENTENCE.finditer(text)
+            if 20 <= len(m.group().strip()) <= 300
+        ]
     elif shape == "line":
         spans = [(m.start() + len(m.group()) - len(m.group().lstrip()), m.end()) for m in lines(text)]
     else:  # cursor: a point after the indentation and at least one word into a line; the rest of the line is the answer
         spans = []
         for m in lines(text):
             body = m.start() + len(m.group()) - len(m.group().lstrip())
-            cuts = [c.end() for c in re.finditer(r"\w+", text[body:m.end()]) if body + c.end() < m.end() - 1]
+            cuts = [c.end() for c in re.finditer(r"\w+", text[body : m.end()]) if body + c.end() < m.end() - 1]
             if cuts:
                 spans.append((body + rng.choice(cuts), m.end()))
     if not spans:
@@ -99,12 +102,14 @@ def package_files(docs: List[dict]) -> Dict[str, List[dict]]:
 
 def context_for(doc: dict, package: List[dict]) -> List[dict]:
     """Up to CONTEXT_FILES other documents of the package, those sharing the longest path prefix first."""
+
     def shared(other: dict) -> int:
         a, b = doc["path"].split("/"), other["path"].split("/")
         n = 0
         while n < min(len(a), len(b)) - 1 and a[n] == b[n]:
             n += 1
         return n
+
     others = [d for d in package if d is not doc and bucket_of(d) == bucket_of(doc)]
     others.sort(key=lambda d: (-shared(d), d["path"]))
     return others[:CONTEXT_FILES]
@@ -145,10 +150,19 @@ def make_cases(docs: List[dict], per_cell: int, rng: random.Random, split: str) 
                 context = context_for(doc, packages[doc["src"]])
                 for other in context:
                     files[file_name(other)] = other
-                cases.append({"id": f"{bucket}/{shape}/{made}", "bucket": bucket, "kind": shape, "shape": shape,
-                              "mode": "span", "source": f"{doc['src']}:{doc['path']}", "text": doc["text"],
-                              "blanks": [{"start": start, "end": end, "original": doc["text"][start:end]}],
-                              "contextFiles": [f"files/{file_name(o)}" for o in context]})
+                cases.append(
+                    {
+                        "id": f"{bucket}/{shape}/{made}",
+                        "bucket": bucket,
+                        "kind": shape,
+                        "shape": shape,
+                        "mode": "span",
+                        "source": f"{doc['src']}:{doc['path']}",
+                        "text": doc["text"],
+                        "blanks": [{"start": start, "end": end, "original": doc["text"][start:end]}],
+                        "contextFiles": [f"files/{file_name(o)}" for o in context],
+                    }
+                )
                 made += 1
     groups = defaultdict(list)
     for case in cases:
@@ -178,7 +192,10 @@ def main() -> None:
                 case["contextFiles"] = [f"../{p}" for p in case["contextFiles"]]
                 f.write(json.dumps(case, ensure_ascii=False) + "\n")
         cells = Counter(c["id"].rsplit("/", 1)[0] for c in cases)
-        print(f"{split}: {len(cases)} cases, {len(files)} context files: " + ", ".join(f"{k} {v}" for k, v in sorted(cells.items())))
+        print(
+            f"{split}: {len(cases)} cases, {len(files)} context files: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(cells.items()))
+        )
 
 
 if __name__ == "__main__":

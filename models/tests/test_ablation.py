@@ -5,8 +5,18 @@ import random
 import torch
 
 from models.glm import ablation_report
-from models.glm.ablation import (BUCKETS, LENGTHS, OBJECTIVES, all_mask, edit_similarity, end_of_text_layout,
-                                 end_probability, fit_context, greedy, split_at_blank)
+from models.glm.ablation import (
+    BUCKETS,
+    LENGTHS,
+    OBJECTIVES,
+    all_mask,
+    edit_similarity,
+    end_of_text_layout,
+    end_probability,
+    fit_context,
+    greedy,
+    split_at_blank,
+)
 from models.glm.data import collate
 from models.glm.layout import Blank, build_layout
 from models.glm.model import GLM, GLMConfig
@@ -25,12 +35,13 @@ def test_edit_similarity_is_one_minus_levenshtein_over_the_longer_text():
 
 
 def test_all_mask_rewrites_only_the_blanks_of_part_a(special):
-    layout = build_layout([[20, 21], [22], [23]], [Blank("sentence", [30, special.smask]), Blank("document", [31])],
-                          special)
+    layout = build_layout(
+        [[20, 21], [22], [23]], [Blank("sentence", [30, special.smask]), Blank("document", [31])], special
+    )
     masked = all_mask(layout, special)
-    part_a = masked.input_ids[:layout.sep]
+    part_a = masked.input_ids[: layout.sep]
     assert special.smask not in part_a and special.gmask not in part_a and part_a.count(special.mask) == 2
-    assert masked.input_ids[layout.sep:] == layout.input_ids[layout.sep:]  # Part B is left as it was
+    assert masked.input_ids[layout.sep :] == layout.input_ids[layout.sep :]  # Part B is left as it was
     assert masked.targets == layout.targets and masked.position_ids == layout.position_ids
 
 
@@ -99,14 +110,39 @@ def test_end_probability_is_read_right_after_the_true_rest(special):
 
 def fake_measure(arm, seed, shift):
     rng = random.Random(f"{arm}{seed}")
-    loss = {b: {o: {"native": 3 + shift + rng.random() / 100, "all_mask": 3.5 + shift, "tokens": 10}
-                for o in OBJECTIVES} for b in BUCKETS}
-    gen = {b: {l: {"native": {"n": 2, "exact": 0.5, "similarity": 0.4, "similarity_se": 0.1, "perplexity": 9.0,
-                              "stopped": 1.0}} for l in LENGTHS} for b in BUCKETS}
-    gmask = {b: {"n": 2, "stopped": 0.5, "length_ratio": 1.0, "p_end": 0.5,
-                 "p_end_inside": 0.1} for b in (*BUCKETS, "all")}
-    return {"loss": loss, "generation": gen, "gmask_end": gmask, "step": 10, "tokens": 1e6,
-            "train_wall_seconds": 60, "train_cpu_seconds": 50, "measure_seconds": 30}
+    loss = {
+        b: {o: {"native": 3 + shift + rng.random() / 100, "all_mask": 3.5 + shift, "tokens": 10} for o in OBJECTIVES}
+        for b in BUCKETS
+    }
+    gen = {
+        b: {
+            l: {
+                "native": {
+                    "n": 2,
+                    "exact": 0.5,
+                    "similarity": 0.4,
+                    "similarity_se": 0.1,
+                    "perplexity": 9.0,
+                    "stopped": 1.0,
+                }
+            }
+            for l in LENGTHS
+        }
+        for b in BUCKETS
+    }
+    gmask = {
+        b: {"n": 2, "stopped": 0.5, "length_ratio": 1.0, "p_end": 0.5, "p_end_inside": 0.1} for b in (*BUCKETS, "all")
+    }
+    return {
+        "loss": loss,
+        "generation": gen,
+        "gmask_end": gmask,
+        "step": 10,
+        "tokens": 1e6,
+        "train_wall_seconds": 60,
+        "train_cpu_seconds": 50,
+        "measure_seconds": 30,
+    }
 
 
 def test_report_marks_only_differences_beyond_twice_the_seed_spread(tmp_path):

@@ -22,8 +22,10 @@ from models.glm.model import GLM, GLMConfig
 from models.glm.tokenizer import BYTE_CHARS, train_bpe
 
 ROOT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLE = ("GLM fills blanks: the model reads the text around a [MASK] and writes the missing span.\n"
-          "def add(a, b):\n    return a + b\n") * 3
+SAMPLE = (
+    "GLM fills blanks: the model reads the text around a [MASK] and writes the missing span.\n"
+    "def add(a, b):\n    return a + b\n"
+) * 3
 
 
 # --- builders (also used by test/fixtures/thudm-tiny/make.py) -----------------------------------------------------
@@ -42,14 +44,18 @@ def tiny_gpt2_files(folder: str, vocab_size: int = 300) -> Dict[str, str]:
     return paths
 
 
-def random_state(layers: int, hidden: int, vocab: int, positions: int, seed: int = 0,
-                 dtype=torch.float32) -> Dict[str, torch.Tensor]:
+def random_state(
+    layers: int, hidden: int, vocab: int, positions: int, seed: int = 0, dtype=torch.float32
+) -> Dict[str, torch.Tensor]:
     """Random weights under THUDM's key names (docs/glm.md §10.1); every tensor distinct, biases non-zero."""
     g = torch.Generator().manual_seed(seed)
-    config = GLMConfig(vocab_size=vocab, hidden_size=hidden, num_layers=layers, num_heads=1,
-                       max_sequence_length=positions)
-    return {key: (0.1 * torch.randn(shape, generator=g) + (1.0 if key.endswith("layernorm.weight") else 0.0)).to(dtype)
-            for key, shape in expected_shapes(config).items()}
+    config = GLMConfig(
+        vocab_size=vocab, hidden_size=hidden, num_layers=layers, num_heads=1, max_sequence_length=positions
+    )
+    return {
+        key: (0.1 * torch.randn(shape, generator=g) + (1.0 if key.endswith("layernorm.weight") else 0.0)).to(dtype)
+        for key, shape in expected_shapes(config).items()
+    }
 
 
 def megatron_split(state: Dict[str, torch.Tensor], ranks: int) -> list:
@@ -72,8 +78,9 @@ def megatron_split(state: Dict[str, torch.Tensor], ranks: int) -> list:
     return shards
 
 
-def write_thudm_folder(folder: str, state: Dict[str, torch.Tensor], ranks: int = 1, tag: str = "release",
-                       record_ranks: bool = True) -> str:
+def write_thudm_folder(
+    folder: str, state: Dict[str, torch.Tensor], ranks: int = 1, tag: str = "release", record_ranks: bool = True
+) -> str:
     """`latest_checkpointed_iteration.txt` + `<tag>/mp_rank_XX_model_states.pt` with `module` (and DeepSpeed's
     bookkeeping next to it)."""
     os.makedirs(os.path.join(folder, tag), exist_ok=True)
@@ -81,8 +88,9 @@ def write_thudm_folder(folder: str, state: Dict[str, torch.Tensor], ranks: int =
         f.write(tag + "\n")
     for r, shard in enumerate(megatron_split(state, ranks) if ranks > 1 else [state]):
         extra = {"mp_world_size": ranks} if record_ranks else {}
-        torch.save({"module": shard, "iteration": 0, **extra},
-                   os.path.join(folder, tag, f"mp_rank_{r:02d}_model_states.pt"))
+        torch.save(
+            {"module": shard, "iteration": 0, **extra}, os.path.join(folder, tag, f"mp_rank_{r:02d}_model_states.pt")
+        )
     return folder
 
 
@@ -104,8 +112,13 @@ def run(tmp_path, checkpoint, files, family="gpt2", **kw) -> dict:
 def assert_weights_equal(folder, state, rows=None):
     manifest = json.load(open(os.path.join(folder, "glm.json")))
     a = manifest["architecture"]
-    config = GLMConfig(vocab_size=a["vocabSize"], hidden_size=a["hiddenSize"], num_layers=a["numLayers"],
-                       num_heads=a["numHeads"], max_sequence_length=a["maxSequenceLength"])
+    config = GLMConfig(
+        vocab_size=a["vocabSize"],
+        hidden_size=a["hiddenSize"],
+        num_layers=a["numLayers"],
+        num_heads=a["numHeads"],
+        max_sequence_length=a["maxSequenceLength"],
+    )
     got = state_from_onnx(os.path.join(folder, "model.onnx"), GLM(config).state_dict())
     assert set(got) == set(state)
     for key, value in state.items():
@@ -126,8 +139,15 @@ def test_original_folder_with_two_model_parallel_shards_fp16(tmp_path, gpt2_file
     ckpt = write_thudm_folder(str(tmp_path / "glm-tiny"), state, ranks=2)
     manifest = run(tmp_path, ckpt, gpt2_files)
     assert_weights_equal(tmp_path / "out", state)
-    assert manifest["architecture"] == {"vocabSize": 384, "hiddenSize": 64, "numLayers": 2, "numHeads": 2,
-                                        "headDim": 32, "maxSequenceLength": 32, "gelu": "tanh"}
+    assert manifest["architecture"] == {
+        "vocabSize": 384,
+        "hiddenSize": 64,
+        "numLayers": 2,
+        "numHeads": 2,
+        "headDim": 32,
+        "maxSequenceLength": 32,
+        "gelu": "tanh",
+    }
     p = manifest["provenance"]
     assert (p["layout"], p["modelParallelShards"], p["sourceDtype"]) == ("thudm", 2, "float16")
     assert manifest["externalData"] is None and manifest["weights"] == "fp32"
@@ -169,8 +189,10 @@ def test_sharded_hugging_face_index_and_single_mp_file(tmp_path, gpt2_files):
     hf.mkdir()
     for name, part in halves.items():
         torch.save({"glm." + k: state[k] for k in part}, hf / name)
-    json.dump({"weight_map": {"glm." + k: n for n, part in halves.items() for k in part}},
-              open(hf / "pytorch_model.bin.index.json", "w"))
+    json.dump(
+        {"weight_map": {"glm." + k: n for n, part in halves.items() for k in part}},
+        open(hf / "pytorch_model.bin.index.json", "w"),
+    )
     run(tmp_path, hf, gpt2_files)
     assert_weights_equal(tmp_path / "out", state)
     ckpt = write_thudm_folder(str(tmp_path / "orig"), state, tag="250000")
@@ -200,8 +222,13 @@ def test_int8_external_data_erf_and_fewer_positions(tmp_path, gpt2_files):
     manifest = run(tmp_path, ckpt, gpt2_files, int8=True, external_data=True)
     assert manifest["weights"] == "int8"
     a = manifest["architecture"]
-    config = GLMConfig(vocab_size=a["vocabSize"], hidden_size=a["hiddenSize"], num_layers=a["numLayers"],
-                       num_heads=a["numHeads"], max_sequence_length=a["maxSequenceLength"])
+    config = GLMConfig(
+        vocab_size=a["vocabSize"],
+        hidden_size=a["hiddenSize"],
+        num_layers=a["numLayers"],
+        num_heads=a["numHeads"],
+        max_sequence_length=a["maxSequenceLength"],
+    )
     got = state_from_onnx(str(tmp_path / "out" / "model.onnx"), GLM(config).state_dict())
     w = "transformer.layers.0.mlp.dense_h_to_4h.weight"
     assert 0 < float((got[w] - state[w]).abs().max()) < 0.01  # quantized, and close
@@ -244,8 +271,16 @@ def test_glm_large_bert_ids(tmp_path):
     files = [write_bert_vocab(tmp_path / "vocab.txt")]
     ckpt = write_thudm_folder(str(tmp_path / "ckpt"), random_state(layers=1, hidden=64, vocab=30592, positions=8))
     manifest = convert(Options(ckpt, "bert", files, str(tmp_path / "out"), num_heads=1))
-    assert manifest["specialTokens"] == {"eos": 0, "pad": 0, "cls": 101, "mask": 103, "smask": 30525,
-                                         "gmask": 30524, "sop": 30522, "eop": 30523}
+    assert manifest["specialTokens"] == {
+        "eos": 0,
+        "pad": 0,
+        "cls": 101,
+        "mask": 103,
+        "smask": 30525,
+        "gmask": 30524,
+        "sop": 30522,
+        "eop": 30523,
+    }
     assert manifest["maskKinds"] == ["span"]
     tok = json.load(open(tmp_path / "out" / "tokenizer.json", encoding="utf-8"))
     assert tok["model"]["type"] == "WordPiece" and tok["model"]["vocab"]["<|endoftext|>"] == 0
@@ -260,8 +295,16 @@ def test_glm_roberta_large_ids_and_mask_row_note(tmp_path):
     state["word_embeddings.weight"][50267] = state["word_embeddings.weight"][50264]
     ckpt = write_thudm_folder(str(tmp_path / "ckpt"), state)
     manifest = convert(Options(ckpt, "roberta", files, str(tmp_path / "out"), num_heads=1))
-    assert manifest["specialTokens"] == {"eos": 2, "pad": 2, "cls": 0, "mask": 50264, "smask": 50268,
-                                         "gmask": 50267, "sop": 50265, "eop": 50266}
+    assert manifest["specialTokens"] == {
+        "eos": 2,
+        "pad": 2,
+        "cls": 0,
+        "mask": 50264,
+        "smask": 50268,
+        "gmask": 50267,
+        "sop": 50265,
+        "eop": 50266,
+    }
     assert manifest["maskKinds"] == ["span"]
     assert any("rows 50264" in n and "are equal" in n for n in manifest["provenance"]["notes"])
     vocab = json.load(open(tmp_path / "out" / "tokenizer.json", encoding="utf-8"))["model"]["vocab"]
@@ -272,8 +315,16 @@ def test_glm_10b_gpt2_ids(tmp_path):
     files = write_byte_vocab(tmp_path, [], ["<|endoftext|>"], 50257)
     ckpt = write_thudm_folder(str(tmp_path / "ckpt"), random_state(layers=1, hidden=64, vocab=50304, positions=8))
     manifest = convert(Options(ckpt, "gpt2", files, str(tmp_path / "out"), num_heads=1))
-    assert manifest["specialTokens"] == {"eos": 50256, "pad": 50256, "cls": 50259, "mask": 50260, "smask": 50264,
-                                         "gmask": 50263, "sop": 50257, "eop": 50258}
+    assert manifest["specialTokens"] == {
+        "eos": 50256,
+        "pad": 50256,
+        "cls": 50259,
+        "mask": 50260,
+        "smask": 50264,
+        "gmask": 50263,
+        "sop": 50257,
+        "eop": 50258,
+    }
     added = json.load(open(tmp_path / "out" / "tokenizer.json", encoding="utf-8"))["added_tokens"]
     assert [t["id"] for t in added] == list(range(50256, 50265))  # contiguous: Rust and JS libraries agree
     assert {t["content"] for t in added if t["lstrip"]} == {"[MASK]", "[sMASK]", "[gMASK]"}
@@ -314,7 +365,9 @@ def test_shape_mismatch(tmp_path, gpt2_files):
     state = random_state(**TINY)
     state["transformer.layers.1.mlp.dense_4h_to_h.weight"] = torch.zeros(64, 128)
     torch.save(state, tmp_path / "pytorch_model.bin")
-    with pytest.raises(ConversionError, match=r"shape mismatch.*dense_4h_to_h.weight is \(64, 128\), expected \(64, 256\)"):
+    with pytest.raises(
+        ConversionError, match=r"shape mismatch.*dense_4h_to_h.weight is \(64, 128\), expected \(64, 256\)"
+    ):
         run(tmp_path, tmp_path / "pytorch_model.bin", gpt2_files)
     shards = megatron_split(random_state(**TINY), 2)
     shards[1]["transformer.final_layernorm.weight"] = torch.ones(32)
@@ -354,8 +407,21 @@ def test_wrong_family_and_files(tmp_path, gpt2_files):
 
 def test_command_line(tmp_path, gpt2_files):
     ckpt = write_thudm_folder(str(tmp_path / "ckpt"), random_state(**TINY), ranks=2)
-    cmd = [sys.executable, "-m", "models.glm.convert_thudm", "--checkpoint", ckpt, "--family", "gpt2",
-           "--tokenizer-files", *gpt2_files, "--out", str(tmp_path / "out"), "--num-heads", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "models.glm.convert_thudm",
+        "--checkpoint",
+        ckpt,
+        "--family",
+        "gpt2",
+        "--tokenizer-files",
+        *gpt2_files,
+        "--out",
+        str(tmp_path / "out"),
+        "--num-heads",
+        "2",
+    ]
     r = subprocess.run(cmd + ["--max-positions", "8"], cwd=ROOT_DIR, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "L=2 h=64 heads=2 V=384 S=8 fp32" in r.stdout

@@ -31,8 +31,16 @@ CODE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n
 
 
 def code_source(**kw) -> Source:
-    fields = dict(name="demo", origin="npm", packages=("demo@1.0.0",), include=("package/*.py",), group="python",
-                  license="MIT", used="demo", kind="code")
+    fields = dict(
+        name="demo",
+        origin="npm",
+        packages=("demo@1.0.0",),
+        include=("package/*.py",),
+        group="python",
+        license="MIT",
+        used="demo",
+        kind="code",
+    )
     fields.update(kw)
     return Source(**fields)
 
@@ -65,16 +73,20 @@ def test_alnum_fraction():
 
 # -- licence headers -------------------------------------------------------------------------------
 def test_strips_go_style_line_comment_licence_but_keeps_package_doc():
-    text = ("// Copyright 2009 The Go Authors. All rights reserved.\n"
-            "// Use of this source code is governed by a BSD-style\n"
-            "// license that can be found in the LICENSE file.\n\n"
-            "// Package fmt implements formatted I/O.\npackage fmt\n")
+    text = (
+        "// Copyright 2009 The Go Authors. All rights reserved.\n"
+        "// Use of this source code is governed by a BSD-style\n"
+        "// license that can be found in the LICENSE file.\n\n"
+        "// Package fmt implements formatted I/O.\npackage fmt\n"
+    )
     assert strip_licence_header(text) == "// Package fmt implements formatted I/O.\npackage fmt\n"
 
 
 def test_strips_stacked_block_and_line_headers_and_keeps_shebang():
-    text = ("#!/usr/bin/env node\n/**\n * @license MIT\n * Copyright (c) Someone\n */\n\n"
-            "// SPDX-License-Identifier: MIT\n\nconst x = 1;\n")
+    text = (
+        "#!/usr/bin/env node\n/**\n * @license MIT\n * Copyright (c) Someone\n */\n\n"
+        "// SPDX-License-Identifier: MIT\n\nconst x = 1;\n"
+    )
     assert strip_licence_header(text) == "#!/usr/bin/env node\nconst x = 1;\n"
 
 
@@ -149,10 +161,13 @@ def test_html_without_text_is_empty():
 
 # -- readers -----------------------------------------------------------------------------------------
 def test_wordnet_line_and_grouping():
-    line = ("00001740 29 v 02 breathe 0 take_a_breath 0 001 * 00005041 v 0000 02 + 02 00 | "
-            'draw air into, and expel out of, the lungs; "I can breathe better"  ')
-    assert wordnet_line(line) == ('breathe, take a breath (verb): draw air into, and expel out of, '
-                                  'the lungs; "I can breathe better"')
+    line = (
+        "00001740 29 v 02 breathe 0 take_a_breath 0 001 * 00005041 v 0000 02 + 02 00 | "
+        'draw air into, and expel out of, the lungs; "I can breathe better"  '
+    )
+    assert wordnet_line(line) == (
+        "breathe, take a breath (verb): draw air into, and expel out of, " 'the lungs; "I can breathe better"'
+    )
     assert wordnet_line("  1 This software and database is being provided") is None
     data = ("  licence preamble\n" + line + "\n" + line.replace(" 29 ", " 30 ")).encode()
     docs = list(read_wordnet([("usr/share/wordnet/data.verb", data)]))
@@ -161,16 +176,20 @@ def test_wordnet_line_and_grouping():
 
 def test_dictd_reads_entries_in_file_order_without_headers():
     body = b"00-database-url\nhttp://x\nPreface text.\nZEBRA, n. A horse.\nAPPLE, n. A fruit.\n"
+
     def at(text):  # dictd base64 numbers, all below 64 here
         start = body.index(text)
         return "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[start]
+
     b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    index = "\n".join([
-        f"00databaseurl\t{at(b'00-database-url')}\t{b64[25]}",
-        f"00databaseinfo\t{at(b'Preface')}\t{b64[14]}",
-        f"apple\t{at(b'APPLE')}\t{b64[19]}",
-        f"zebra\t{at(b'ZEBRA')}\t{b64[19]}",
-    ])
+    index = "\n".join(
+        [
+            f"00databaseurl\t{at(b'00-database-url')}\t{b64[25]}",
+            f"00databaseinfo\t{at(b'Preface')}\t{b64[14]}",
+            f"apple\t{at(b'APPLE')}\t{b64[19]}",
+            f"zebra\t{at(b'ZEBRA')}\t{b64[19]}",
+        ]
+    )
     files = [("d/x.dict.dz", gzip.compress(body)), ("d/x.index", index.encode())]
     [(path, text)] = list(read_dictd(files))
     assert path == "d/x.dict"
@@ -190,7 +209,13 @@ def test_documents_clean_chunk_and_label():
     [doc] = list(documents(source, "demo@1.0.0", [("package/m.py", text.encode())], stats))
     assert doc.text == CODE
     assert (doc.src, doc.path, doc.lang, doc.license, doc.bucket, doc.split) == (
-        "demo", "demo@1.0.0/package/m.py", "python", "MIT", "code-python", "heldout")
+        "demo",
+        "demo@1.0.0/package/m.py",
+        "python",
+        "MIT",
+        "code-python",
+        "heldout",
+    )
     assert list(clean_chunks("# Code generated. DO NOT EDIT.\n" + CODE, source)) == [(None, "generated")]
 
 
@@ -206,8 +231,7 @@ def test_long_line_in_a_big_file_costs_only_its_chunk():
 def test_npm_tarball_files_are_read_sorted_and_filtered(tmp_path):
     tarball = tmp_path / "demo-1.0.0.tgz"
     with tarfile.open(tarball, "w:gz") as archive:
-        for name, data in [("node/b.py", b"b"), ("node/a.py", b"a"), ("node/x.txt", b"x"),
-                           ("node/libs/c.py", b"c")]:
+        for name, data in [("node/b.py", b"b"), ("node/a.py", b"a"), ("node/x.txt", b"x"), ("node/libs/c.py", b"c")]:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -246,8 +270,17 @@ def test_whole_package_splits_follow_the_catalogue():
 def test_catalogue_holds_out_the_packages_corpus_md_names_and_covers_every_bucket():
     sources = resolved_sources()
     heldout = {s.name for s in sources if s.split == "heldout"}
-    assert {"django", "eslint", "zod", "npm-cli-docs", "flask-docs", "click-docs", "mypy-docs",
-            "sqlalchemy-docs", "moby-dick"} == heldout
+    assert {
+        "django",
+        "eslint",
+        "zod",
+        "npm-cli-docs",
+        "flask-docs",
+        "click-docs",
+        "mypy-docs",
+        "sqlalchemy-docs",
+        "moby-dick",
+    } == heldout
     assert {s.name for s in sources if s.split == "tree"} >= {"cpython-stdlib", "go", "rust"}
     assert set(GROUP_BUCKET.values()) == set(BUCKETS)
     for bucket in BUCKETS:
@@ -268,6 +301,7 @@ def test_normalised_hash_ignores_whitespace_differences():
 def test_dedup_keeps_heldout_copy_of_cross_split_duplicates():
     def doc(text, split, path):
         return Doc(text, "s", path, "text", "MIT", "prose", "english", split)
+
     docs = [doc("same text", "train", "t1"), doc("other", "train", "t2"), doc("same  text\n", "heldout", "h1")]
     dedup, kept = Deduplicator(), []
     for d in heldout_first(docs, lambda d: d.split):
@@ -278,8 +312,19 @@ def test_dedup_keeps_heldout_copy_of_cross_split_duplicates():
 
 # -- mix ---------------------------------------------------------------------------------------------
 def _docs(group, src, count, size):
-    return [Doc(f"{src} {i} " + "x" * (size - len(f"{src} {i} ")), src, f"{src}/{i}", "text", "MIT",
-                GROUP_BUCKET[group], group, "train") for i in range(count)]
+    return [
+        Doc(
+            f"{src} {i} " + "x" * (size - len(f"{src} {i} ")),
+            src,
+            f"{src}/{i}",
+            "text",
+            "MIT",
+            GROUP_BUCKET[group],
+            group,
+            "train",
+        )
+        for i in range(count)
+    ]
 
 
 def test_select_scales_every_source_of_an_oversized_group_and_repeats_scarce_ones():
@@ -299,8 +344,10 @@ def test_select_drops_groups_missing_from_the_mix():
 
 # -- fetch helpers -----------------------------------------------------------------------------------
 def test_parse_print_uris_and_npm_names():
-    line = ("'http://example.invalid/pool/w/wordnet-base_3.0-37_all.deb' wordnet-base_1%3a3.0-37_all.deb "
-            "6467132 SHA256:" + "ab" * 32)
+    line = (
+        "'http://example.invalid/pool/w/wordnet-base_3.0-37_all.deb' wordnet-base_1%3a3.0-37_all.deb "
+        "6467132 SHA256:" + "ab" * 32
+    )
     [info] = parse_print_uris("Reading package lists...\n" + line + "\n")
     assert (info.name, info.version, info.sha256) == ("wordnet-base", "1:3.0-37", "ab" * 32)
     assert split_spec("@types/node@24.19.4") == ("@types/node", "24.19.4")
@@ -321,23 +368,51 @@ def _fake_tarball(path: Path, files: dict) -> None:
 
 def test_build_is_deterministic_and_writes_all_outputs(tmp_path, monkeypatch):
     train = Source("tiny-train", "npm", ("tiny@1.0.0",), ("package/*.py",), "python", "MIT", "tiny", kind="code")
-    held = Source("tiny-held", "npm", ("held@2.0.0",), ("package/*.md",), "markdown", "MIT", "held",
-                  lang="markdown", split="heldout")
+    held = Source(
+        "tiny-held",
+        "npm",
+        ("held@2.0.0",),
+        ("package/*.md",),
+        "markdown",
+        "MIT",
+        "held",
+        lang="markdown",
+        split="heldout",
+    )
     cache = tmp_path / "cache" / "npm"
     cache.mkdir(parents=True)
-    _fake_tarball(cache / "tiny-1.0.0.tgz", {f"package/m{i}.py": CODE.replace("add", f"add{i}") for i in range(30)}
-                  | {"package/dup.py": CODE.replace("add", "add0")})
+    _fake_tarball(
+        cache / "tiny-1.0.0.tgz",
+        {f"package/m{i}.py": CODE.replace("add", f"add{i}") for i in range(30)}
+        | {"package/dup.py": CODE.replace("add", "add0")},
+    )
     _fake_tarball(cache / "held-2.0.0.tgz", {"package/a.md": "# Title\n\n" + "Some words here. " * 20 + "\n"})
     monkeypatch.setattr(build, "resolved_sources", lambda: (train, held))
 
     outputs = []
     for run in ("one", "two"):
         out = tmp_path / run
-        args = build.parse_args(["--out", str(out), "--cache", str(tmp_path / "cache"), "--max-mb", "0.002",
-                                 "--heldout-mb", "1", "--mix", "markdown=0.5,python=0.5"])
+        args = build.parse_args(
+            [
+                "--out",
+                str(out),
+                "--cache",
+                str(tmp_path / "cache"),
+                "--max-mb",
+                "0.002",
+                "--heldout-mb",
+                "1",
+                "--mix",
+                "markdown=0.5,python=0.5",
+            ]
+        )
         build.build(args, "test")
-        outputs.append({name: (out / name).read_bytes() for name in
-                        ("train.jsonl", "heldout.jsonl", "manifest.json", "report.md", "DATA_SOURCES.md")})
+        outputs.append(
+            {
+                name: (out / name).read_bytes()
+                for name in ("train.jsonl", "heldout.jsonl", "manifest.json", "report.md", "DATA_SOURCES.md")
+            }
+        )
     assert outputs[0] == outputs[1]
 
     train_docs = [json.loads(line) for line in outputs[0]["train.jsonl"].decode().splitlines()]
@@ -356,10 +431,12 @@ def test_failed_npm_download_names_the_package_and_command(tmp_path, monkeypatch
 
     def fake_run(command, cwd, capture_output, text, check):
         failing = "bad@9.9.9" in command
+
         class Done:
             returncode = 1 if failing else 0
             stdout = ""
             stderr = "npm error 404 Not Found - bad@9.9.9" if failing else ""
+
         if not failing:  # a good spec: write the tarball npm would write
             for spec in command[4:]:
                 (Path(command[3]) / fetch.npm_tarball_name(spec)).write_bytes(b"x")

@@ -3,9 +3,13 @@ import random
 
 from models.glm import eval_cases
 
-CODE = "".join(f"def function_{i}(value):\n    result = value * {i} + compute(value)\n    return result\n\n" for i in range(12))
-PROSE = ("The model reads the text around each blank. It writes what is missing! Does the user keep it? "
-         "Usually the fill is short.\n\n") * 6
+CODE = "".join(
+    f"def function_{i}(value):\n    result = value * {i} + compute(value)\n    return result\n\n" for i in range(12)
+)
+PROSE = (
+    "The model reads the text around each blank. It writes what is missing! Does the user keep it? "
+    "Usually the fill is short.\n\n"
+) * 6
 
 
 def test_blanks_have_the_shape_of_their_kind():
@@ -42,7 +46,7 @@ def test_ratio_cases_merge_consecutive_words(tmp_path):
         words = sum(len(b["original"].split()) for b in c["blanks"])
         assert words == round(c["ratio"] * 60)
         for a, b in zip(c["blanks"], c["blanks"][1:]):
-            assert c["text"][a["end"]:b["start"]].strip()  # a gap of at least one unmasked word
+            assert c["text"][a["end"] : b["start"]].strip()  # a gap of at least one unmasked word
 
 
 def test_cases_file_is_deterministic(tmp_path, monkeypatch):
@@ -55,15 +59,17 @@ def test_cases_file_is_deterministic(tmp_path, monkeypatch):
     outputs = []
     for run in range(2):
         out = tmp_path / f"eval{run}"
-        monkeypatch.setattr("sys.argv", ["eval_cases", "--corpus", str(corpus), "--out", str(out), "--per-cell", "3",
-                                         "--per-ratio", "1"])
+        monkeypatch.setattr(
+            "sys.argv",
+            ["eval_cases", "--corpus", str(corpus), "--out", str(out), "--per-cell", "3", "--per-ratio", "1"],
+        )
         eval_cases.main()
         outputs.append((out / "cases.jsonl").read_text())
     assert outputs[0] == outputs[1]
     cases = [json.loads(l) for l in outputs[0].splitlines()]
     for c in cases:
         for b in c["blanks"]:
-            assert c["text"][b["start"]:b["end"]] == b["original"]
+            assert c["text"][b["start"] : b["end"]] == b["original"]
         assert c["baseline"]
     assert {c["kind"] for c in cases if c["bucket"] == "prose"} == {"short", "line", "long"}
 
@@ -75,14 +81,35 @@ def test_development_cases_come_from_documents_the_test_cases_do_not_touch(tmp_p
     with open(corpus / "train.jsonl", "w") as f:
         f.write(json.dumps({"text": CODE, "src": "t", "path": "a.py", "bucket": "code-python"}) + "\n")
     with open(corpus / "heldout.jsonl", "w") as f:
-        for path, text in (("a.py", CODE), ("b.py", CODE.replace("value", "item")), ("c.md", PROSE), ("d.md", other_prose)):
+        for path, text in (
+            ("a.py", CODE),
+            ("b.py", CODE.replace("value", "item")),
+            ("c.md", PROSE),
+            ("d.md", other_prose),
+        ):
             bucket = "code-python" if path.endswith(".py") else "prose"
             f.write(json.dumps({"text": text, "src": "h", "path": path, "bucket": bucket}) + "\n")
-    test_cases = [{"bucket": "code-python", "source": "h:a.py", "text": ""},
-                  {"bucket": "ratio", "source": "prose+markdown held out", "text": PROSE.split("\n\n")[0]}]
+    test_cases = [
+        {"bucket": "code-python", "source": "h:a.py", "text": ""},
+        {"bucket": "ratio", "source": "prose+markdown held out", "text": PROSE.split("\n\n")[0]},
+    ]
     (tmp_path / "test.jsonl").write_text("".join(json.dumps(c) + "\n" for c in test_cases))
-    monkeypatch.setattr("sys.argv", ["eval_cases", "--corpus", str(corpus), "--out", str(tmp_path / "dev"),
-                                     "--per-cell", "4", "--dev-of", str(tmp_path / "test.jsonl"), "--seed", "7"])
+    monkeypatch.setattr(
+        "sys.argv",
+        [
+            "eval_cases",
+            "--corpus",
+            str(corpus),
+            "--out",
+            str(tmp_path / "dev"),
+            "--per-cell",
+            "4",
+            "--dev-of",
+            str(tmp_path / "test.jsonl"),
+            "--seed",
+            "7",
+        ],
+    )
     eval_cases.main()
     cases = [json.loads(l) for l in (tmp_path / "dev" / "cases.jsonl").read_text().splitlines()]
     assert {c["source"] for c in cases} == {"h:b.py", "h:d.md"}  # a.py was a test source, c.md holds a test paragraph
@@ -91,8 +118,10 @@ def test_development_cases_come_from_documents_the_test_cases_do_not_touch(tmp_p
 
 
 def test_everyday_job_blanks_are_what_their_kind_names():
-    code = ("def load(path):\n    with open(path) as f:\n        return parse(f)\n\n"
-            "config = load(path)\nitems = sorted(config)\n")
+    code = (
+        "def load(path):\n    with open(path) as f:\n        return parse(f)\n\n"
+        "config = load(path)\nitems = sorted(config)\n"
+    )
     prose = "The whale rose out of the sea, and the men cheered as it dived again."
     rng = random.Random(3)
     for kind in eval_cases.JOB_KINDS:
@@ -102,7 +131,7 @@ def test_everyday_job_blanks_are_what_their_kind_names():
         for kind in ("bracket", "identifier", "argument"):
             blank = eval_cases.job_blank(kind, code, "code-python", rng)
             if blank is not None:  # an identifier drawn that occurs once is refused
-                seen[kind].add(code[blank[0]:blank[1]])
+                seen[kind].add(code[blank[0] : blank[1]])
         s, e = eval_cases.job_blank("word", prose, "prose", rng)
         seen["word"].add(prose[s:e])
     assert seen["bracket"] == {")"}

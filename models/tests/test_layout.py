@@ -28,15 +28,13 @@ def test_attention_mask_part_a_bidirectional_part_b_causal(special):
 
 
 def test_mask_kinds_and_eos_rules(special):
-    layout = build_layout([[20], [21], []], [Blank("sentence", [5]), Blank("document", [6])], special,
-                          add_eos=False)
+    layout = build_layout([[20], [21], []], [Blank("sentence", [5]), Blank("document", [6])], special, add_eos=False)
     assert layout.input_ids[:5] == [special.cls, 20, special.smask, 21, special.gmask]
     assert layout.sep == 5  # no eos after a trailing document blank
 
 
 def test_prefix_lm_variant_drops_final_eop(special):
-    layout = layout_from_spans([special.cls, 20, 21, 22, 23], [(2, 5)], ["document"], special, [0],
-                               eop_target=False)
+    layout = layout_from_spans([special.cls, 20, 21, 22, 23], [(2, 5)], ["document"], special, [0], eop_target=False)
     assert layout.input_ids == [special.cls, 20, special.gmask, special.sop, 21, 22]
     assert layout.targets == [-1, -1, -1, 21, 22, 23]
     assert layout.position_ids == [[0, 1, 2, 2, 2, 2], [0, 0, 0, 1, 2, 3]]

@@ -27,8 +27,7 @@ def test_thudm_parameter_names_and_tied_output():
 
 def test_cached_decode_equals_full_recompute(special):
     m = model()
-    layout = build_layout([[20, 21, 22], [23, 24], []], [Blank("span", [30, 31, 32]), Blank("span", [33, 34])],
-                          special)
+    layout = build_layout([[20, 21, 22], [23, 24], []], [Blank("span", [30, 31, 32]), Blank("span", [33, 34])], special)
     ids = torch.tensor([layout.input_ids])
     pos = torch.tensor([layout.position_ids])
     full_mask = torch.from_numpy(layout.attention_mask())[None, None]
@@ -37,7 +36,7 @@ def test_cached_decode_equals_full_recompute(special):
         sep = layout.sep
         _, past = m(ids[:, :sep], pos[:, :, :sep], full_mask[:, :, :sep, :sep])
         for t in range(sep, len(layout)):
-            step, past = m(ids[:, t:t + 1], pos[:, :, t:t + 1], full_mask[:, :, t:t + 1, :t + 1], past)
+            step, past = m(ids[:, t : t + 1], pos[:, :, t : t + 1], full_mask[:, :, t : t + 1, : t + 1], past)
             assert torch.allclose(step[0, 0], full[0, t], atol=1e-5), t
 
 
@@ -55,7 +54,7 @@ def test_part_a_is_bidirectional_and_part_b_invisible_to_it(special):
         changed_a = ids.clone()
         changed_a[0, layout.sep - 1] = 41
         after_a, _ = m(changed_a, pos, mask)
-    assert torch.allclose(base[0, :layout.sep], after_b[0, :layout.sep])  # Part A never sees Part B
+    assert torch.allclose(base[0, : layout.sep], after_b[0, : layout.sep])  # Part A never sees Part B
     assert not torch.allclose(base[0, 0], after_a[0, 0])  # the first token sees the last Part A token
 
 
@@ -86,4 +85,5 @@ def test_padding_in_a_batch_changes_nothing(special):
 def test_gelu_variants_differ_slightly():
     x = torch.linspace(-5, 5, 1001)
     from models.glm.model import gelu
+
     assert (gelu(x, "tanh") - gelu(x, "erf")).abs().max() < 5e-4

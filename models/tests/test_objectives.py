@@ -3,9 +3,21 @@ import statistics
 
 import pytest
 
-from models.glm.objectives import (GLM10B_MIX, INFILL_LINES_MIX, INFILL_MIX, MIXES, PAPER_MIX, ObjectiveMix,
-                                   ObjectiveSampler, document_objective, line_break_table, sentence_end_table,
-                                   sentence_objective, token_objective, word_edge_table)
+from models.glm.objectives import (
+    GLM10B_MIX,
+    INFILL_LINES_MIX,
+    INFILL_MIX,
+    MIXES,
+    PAPER_MIX,
+    ObjectiveMix,
+    ObjectiveSampler,
+    document_objective,
+    line_break_table,
+    sentence_end_table,
+    sentence_objective,
+    token_objective,
+    word_edge_table,
+)
 
 N = 500
 SAMPLES = 400
@@ -52,7 +64,7 @@ def test_token_objective_never_masks_cls_or_eos(special):
     for _ in range(100):
         layout = token_objective(sample_tokens(special, rng, 40), special, rng)
         assert layout.input_ids[0] == special.cls
-        assert special.cls not in layout.input_ids[layout.sep:] and special.eos not in layout.targets
+        assert special.cls not in layout.input_ids[layout.sep :] and special.eos not in layout.targets
 
 
 def test_sentence_objective_masks_whole_sentences(special, tiny_tokenizer):
@@ -64,21 +76,21 @@ def test_sentence_objective_masks_whole_sentences(special, tiny_tokenizer):
         words = []
         while len(words) < N - 2:
             words += [rng.randrange(20, 300) for _ in range(rng.randint(3, 15))] + [next(iter(ends))]
-        tokens = [special.cls] + words[:N - 2] + [special.eos]
+        tokens = [special.cls] + words[: N - 2] + [special.eos]
         layout = sampler.build("sentence", tokens, rng)
         for position, _ in spans_of(layout, special):
             # a sentence blank starts right after a sentence end (or [CLS], or another sentence blank)
             assert layout.input_ids[position] == special.smask
             assert layout.input_ids[position - 1] in ends | {special.cls, special.smask}
         # every span ends at a sentence end (or the end of the text)
-        part_b, spans = layout.input_ids[layout.sep:], []
+        part_b, spans = layout.input_ids[layout.sep :], []
         for tok in part_b:
             if tok == special.sop:
                 spans.append([])
             else:
                 spans[-1].append(tok)
         for s in spans:
-            assert s[-1] in ends or s == tokens[-1 - len(s):-1]
+            assert s[-1] in ends or s == tokens[-1 - len(s) : -1]
         ratios.append(sum(len(s) for s in spans) / N)
     assert 0.15 <= statistics.mean(ratios) <= 0.25
 
@@ -115,7 +127,7 @@ def test_document_sample_part_b_ends_with_the_end_token(special, prefix_lm):
         assert layout.input_ids[-1] != special.eos  # the end token is a target, never an input
         if prefix_lm:
             assert gmask == layout.sep - 1  # [gMASK] closes Part A: the text after it is all in Part B
-            fill = layout.targets[layout.sep:]
+            fill = layout.targets[layout.sep :]
             assert [special.cls] + layout.input_ids[1:gmask] + fill == tokens
 
 
@@ -126,9 +138,16 @@ def test_prefix_lm_window_cut_mid_document_has_no_end_target(special):
         assert special.eos not in layout.targets and special.eop not in layout.targets
 
 
-@pytest.mark.parametrize("mix,expected", [(PAPER_MIX, (0.5, 0.0, 0.5)), (GLM10B_MIX, (0.5, 0.3, 0.2)),
-                                          (MIXES["span"], (1.0, 0.0, 0.0)), (MIXES["span-sent"], (0.5, 0.5, 0.0)),
-                                          (MIXES["span-doc"], (0.5, 0.0, 0.5))])
+@pytest.mark.parametrize(
+    "mix,expected",
+    [
+        (PAPER_MIX, (0.5, 0.0, 0.5)),
+        (GLM10B_MIX, (0.5, 0.3, 0.2)),
+        (MIXES["span"], (1.0, 0.0, 0.0)),
+        (MIXES["span-sent"], (0.5, 0.5, 0.0)),
+        (MIXES["span-doc"], (0.5, 0.0, 0.5)),
+    ],
+)
 def test_mix_proportions(mix, expected):
     rng = random.Random(4)
     draws = [mix.choose(rng) for _ in range(20000)]
@@ -139,8 +158,8 @@ def test_mix_proportions(mix, expected):
 def test_loss_mask_is_part_b_only(special):
     rng = random.Random(5)
     layout = token_objective(sample_tokens(special, rng), special, rng)
-    assert all(m == 0 for m in layout.loss_mask[:layout.sep]) and all(layout.loss_mask[layout.sep:])
-    assert layout.targets[layout.sep:].count(special.eop) == layout.input_ids.count(special.mask)
+    assert all(m == 0 for m in layout.loss_mask[: layout.sep]) and all(layout.loss_mask[layout.sep :])
+    assert layout.targets[layout.sep :].count(special.eop) == layout.input_ids.count(special.mask)
 
 
 CODE_AND_PROSE = (
@@ -160,11 +179,15 @@ def test_infill_mix_spans_keep_words_whole(special, tiny_tokenizer):
     ratios = []
     for objective in ["token"] * 150 + ["document"] * 50:
         layout = sampler.build(objective, tokens, rng)
-        part_a = layout.input_ids[:layout.sep]
-        text_a = tiny_tokenizer.decode([t for t in part_a if t not in (special.mask, special.gmask, special.cls, special.eos)])
-        fills = tiny_tokenizer.decode([t for t in layout.input_ids[layout.sep:] if t != special.sop])
+        part_a = layout.input_ids[: layout.sep]
+        text_a = tiny_tokenizer.decode(
+            [t for t in part_a if t not in (special.mask, special.gmask, special.cls, special.eos)]
+        )
+        fills = tiny_tokenizer.decode([t for t in layout.input_ids[layout.sep :] if t != special.sop])
         if objective == "token":
-            ratios.append((len(layout.input_ids) - layout.sep - layout.input_ids[layout.sep:].count(special.sop)) / len(tokens))
+            ratios.append(
+                (len(layout.input_ids) - layout.sep - layout.input_ids[layout.sep :].count(special.sop)) / len(tokens)
+            )
         # At each mask, neither edge of its span joins two word characters.
         for i, t in enumerate(part_a):
             fill_ids = spans_by_position(layout, special).get(i)
@@ -183,7 +206,7 @@ def spans_by_position(layout, special):
         j = i + 1
         while j < len(ids) and ids[j] != special.sop:
             j += 1
-        out[layout.position_ids[0][i]] = ids[i + 1:j]
+        out[layout.position_ids[0][i]] = ids[i + 1 : j]
         i = j
     return out
 
@@ -192,10 +215,14 @@ def test_line_sentences_are_whole_lines_of_code_and_whole_prose_sentences(specia
     tokens = [special.cls] + tiny_tokenizer.encode(CODE_AND_PROSE) + [special.eos]
     decoded = {i: tiny_tokenizer.decode([i]) for i in range(len(tiny_tokenizer.symbols))}
     lines = line_break_table(decoded)
-    expected = {"def parse_config(path):", "with open(path) as handle:", "return json.load(handle)",
-                "The quick brown fox jumps over the lazy dog.",
-                "_SIGSEGV handlers run on the signal stack; readConfigFile(settingsPath) returns undefined when the "
-                "file is missing."}
+    expected = {
+        "def parse_config(path):",
+        "with open(path) as handle:",
+        "return json.load(handle)",
+        "The quick brown fox jumps over the lazy dog.",
+        "_SIGSEGV handlers run on the signal stack; readConfigFile(settingsPath) returns undefined when the "
+        "file is missing.",
+    }
     faithful = ObjectiveSampler(special, GLM10B_MIX, sentence_end_table(decoded))
     sampler = ObjectiveSampler(special, INFILL_LINES_MIX, sentence_end_table(decoded), word_edge_table(decoded), lines)
     rng = random.Random(7)
@@ -206,8 +233,10 @@ def test_line_sentences_are_whole_lines_of_code_and_whole_prose_sentences(specia
             text = tiny_tokenizer.decode(fill)
             assert text.strip() in expected and not text.startswith(("\n", "\t")), text  # no indentation, no break
             seen.add(text.strip())
-        faithful_fills |= {tiny_tokenizer.decode(f).strip()
-                           for f in spans_by_position(faithful.build("sentence", tokens, rng), special).values()}
+        faithful_fills |= {
+            tiny_tokenizer.decode(f).strip()
+            for f in spans_by_position(faithful.build("sentence", tokens, rng), special).values()
+        }
     assert seen == expected
     # The faithful rule cuts "json.load(handle)" after "json." and "open(path)" lines at their newline only.
     assert "return json." in faithful_fills and "return json.load(handle)" not in faithful_fills

@@ -22,8 +22,17 @@ def test_gpt2_keeps_vocabulary_and_merges_and_appends_commands_in_thudm_order(gp
     assert tok.data["model"]["vocab"] == source and tok.data["model"]["merges"] == merges
     n = len(source)
     order = [(t["content"], t["id"]) for t in tok.data["added_tokens"]]
-    assert order == [("<|endoftext|>", n - 1), ("<|startofpiece|>", n), ("<|endofpiece|>", n + 1), ("[CLS]", n + 2),
-                     ("[MASK]", n + 3), ("[SEP]", n + 4), ("[UNK]", n + 5), ("[gMASK]", n + 6), ("[sMASK]", n + 7)]
+    assert order == [
+        ("<|endoftext|>", n - 1),
+        ("<|startofpiece|>", n),
+        ("<|endofpiece|>", n + 1),
+        ("[CLS]", n + 2),
+        ("[MASK]", n + 3),
+        ("[SEP]", n + 4),
+        ("[UNK]", n + 5),
+        ("[gMASK]", n + 6),
+        ("[sMASK]", n + 7),
+    ]
     assert tok.size == n + 8 and tok.mask_kinds == ("span", "sentence", "document")
     assert all(t["special"] and not t["normalized"] and not t["rstrip"] for t in tok.data["added_tokens"])
     assert tok.data["pre_tokenizer"]["type"] == "ByteLevel" and tok.data["post_processor"] is None
@@ -44,20 +53,51 @@ def test_roberta_renames_its_own_entries_to_thudm_names(tmp_path):
     (tmp_path / "vocab.json").write_text(json.dumps(vocab))
     (tmp_path / "merges.txt").write_text("#version: 0.2\na b\n")
     tok = convert_tokenizer("roberta", [str(tmp_path)])
-    assert tok.data["model"]["vocab"] == {"[CLS]": 0, "<pad>": 1, "<|endoftext|>": 2, "[UNK]": 3, "a": 4, "b": 5,
-                                          "ab": 6, "[MASK]": 7}
-    assert tok.special.to_manifest() == {"eos": 2, "pad": 2, "cls": 0, "mask": 7, "smask": 11, "gmask": 10,
-                                         "sop": 8, "eop": 9}
+    assert tok.data["model"]["vocab"] == {
+        "[CLS]": 0,
+        "<pad>": 1,
+        "<|endoftext|>": 2,
+        "[UNK]": 3,
+        "a": 4,
+        "b": 5,
+        "ab": 6,
+        "[MASK]": 7,
+    }
+    assert tok.special.to_manifest() == {
+        "eos": 2,
+        "pad": 2,
+        "cls": 0,
+        "mask": 7,
+        "smask": 11,
+        "gmask": 10,
+        "sop": 8,
+        "eop": 9,
+    }
     assert tok.mask_kinds == ("span",) and tok.size == 12
 
 
 def test_bert_vocab_txt(tmp_path):
     (tmp_path / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n##s\n")
     tok = convert_tokenizer("bert", [str(tmp_path / "vocab.txt")])
-    assert tok.data["model"]["vocab"] == {"<|endoftext|>": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4,
-                                          "hello": 5, "##s": 6}
-    assert tok.special.to_manifest() == {"eos": 0, "pad": 0, "cls": 2, "mask": 4, "smask": 10, "gmask": 9,
-                                         "sop": 7, "eop": 8}
+    assert tok.data["model"]["vocab"] == {
+        "<|endoftext|>": 0,
+        "[UNK]": 1,
+        "[CLS]": 2,
+        "[SEP]": 3,
+        "[MASK]": 4,
+        "hello": 5,
+        "##s": 6,
+    }
+    assert tok.special.to_manifest() == {
+        "eos": 0,
+        "pad": 0,
+        "cls": 2,
+        "mask": 4,
+        "smask": 10,
+        "gmask": 9,
+        "sop": 7,
+        "eop": 8,
+    }
     assert tok.data["normalizer"]["lowercase"] is True and tok.data["model"]["unk_token"] == "[UNK]"
 
 
@@ -85,12 +125,42 @@ def test_bad_files_give_clear_errors(tmp_path, gpt2):
 
 def test_command_line(tmp_path, gpt2):
     out = tmp_path / "tokenizer.json"
-    r = subprocess.run([sys.executable, "-m", "models.glm.thudm_tokenizers", "--family", "gpt2", "--files",
-                        gpt2["vocab"], gpt2["merges"], "--out", str(out)], cwd=ROOT_DIR, capture_output=True,
-                       text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "models.glm.thudm_tokenizers",
+            "--family",
+            "gpt2",
+            "--files",
+            gpt2["vocab"],
+            gpt2["merges"],
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT_DIR,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["specialTokens"]["mask"] == json.load(open(out, encoding="utf-8"))["added_tokens"][4]["id"]
-    r = subprocess.run([sys.executable, "-m", "models.glm.thudm_tokenizers", "--family", "roberta", "--files",
-                        gpt2["vocab"], gpt2["merges"], "--out", str(out)], cwd=ROOT_DIR, capture_output=True,
-                       text=True)
+    assert (
+        json.loads(r.stdout)["specialTokens"]["mask"] == json.load(open(out, encoding="utf-8"))["added_tokens"][4]["id"]
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "models.glm.thudm_tokenizers",
+            "--family",
+            "roberta",
+            "--files",
+            gpt2["vocab"],
+            gpt2["merges"],
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT_DIR,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1 and "error: " in r.stderr and "--family gpt2" in r.stderr

@@ -14,7 +14,7 @@ MIXED = [
     "# Title\n\nSome *Markdown* with `code` and a [link](http://example.com).\n",
     "Emoji 😀🧪, CJK 中文 日本語 한국어, accents é ñ ü, math ∑∫√, NBSP\u00a0here.",
     "mixed\r\nline\nendings\rand\ttabs   and trailing spaces   \n\n\n",
-    "fn main() { println!(\"{}\", 1 + 2); }",
+    'fn main() { println!("{}", 1 + 2); }',
     "",
     " ",
     "\x00\x01 control chars \x7f",
@@ -88,7 +88,7 @@ def test_fixture_tokenization_matches(root, tiny_tokenizer):
 
 def test_isolated_brackets_never_merge_with_the_punctuation_after_them(tok, tmp_path):
     brackets = BPETokenizer(tok.merges, tok.symbols, isolate_brackets=True)
-    text = "fn main() { println!(\"{}\", 1 + 2); }"
+    text = 'fn main() { println!("{}", 1 + 2); }'
 
     def merged(t):
         return [t.token_bytes(i) for i in t.encode(text) if joins_a_bracket(t.token_bytes(i))]
@@ -125,15 +125,32 @@ def test_a_tokenizer_trained_with_isolated_brackets_learns_no_merge_across_a_bra
 
 
 def test_prepare_re_tokenizes_a_corpus_with_isolated_brackets(tok, tmp_path):
-    docs = [{"text": t, "bucket": "code-rust", "src": "rust", "path": f"lib/{i}.rs"} for i, t in enumerate(MIXED)
-            if t.strip()]
+    docs = [
+        {"text": t, "bucket": "code-rust", "src": "rust", "path": f"lib/{i}.rs"}
+        for i, t in enumerate(MIXED)
+        if t.strip()
+    ]
     for split in ("train", "heldout"):
         (tmp_path / f"{split}.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
     tok.save(str(tmp_path / "plain.json"))
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    subprocess.run([sys.executable, "-m", "models.glm.prepare", "--corpus", str(tmp_path), "--out", str(tmp_path / "b"),
-                    "--tokenizer", str(tmp_path / "plain.json"), "--isolate-brackets"], cwd=root, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "models.glm.prepare",
+            "--corpus",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "b"),
+            "--tokenizer",
+            str(tmp_path / "plain.json"),
+            "--isolate-brackets",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
     again = BPETokenizer.load(str(tmp_path / "b" / "tokenizer.json"))
     assert again.isolate_brackets and again.merges == tok.merges
     ids = np.fromfile(tmp_path / "b" / "train.bin", dtype=np.uint16).tolist()

@@ -3,10 +3,14 @@ import random
 
 from models.glm import user_cases
 
-CODE = ("import os\n\n\ndef load(path):\n    with open(path) as f:\n        return parse(f)\n\n\n"
-        "config = load(os.environ['CONFIG'])\nitems = sorted(config)\nprint(len(items))\n") * 3
-PROSE = ("The whale rose out of the sea. The men cheered as it dived again. Nobody spoke for a while "
-         "after that, and the boat drifted on the long grey swell.\n") * 3
+CODE = (
+    "import os\n\n\ndef load(path):\n    with open(path) as f:\n        return parse(f)\n\n\n"
+    "config = load(os.environ['CONFIG'])\nitems = sorted(config)\nprint(len(items))\n"
+) * 3
+PROSE = (
+    "The whale rose out of the sea. The men cheered as it dived again. Nobody spoke for a while "
+    "after that, and the boat drifted on the long grey swell.\n"
+) * 3
 
 
 def doc(src, path, text, bucket):
@@ -20,17 +24,21 @@ def test_shapes_select_what_a_user_would():
         for shape in user_cases.CODE_SHAPES:
             blank = user_cases.shape_blank(shape, CODE, rng)
             if blank:
-                seen[shape].add(CODE[blank[0]:blank[1]])
+                seen[shape].add(CODE[blank[0] : blank[1]])
         for shape in ("word", "sentence"):
             blank = user_cases.shape_blank(shape, PROSE, rng)
             if blank:
-                seen[shape].add(PROSE[blank[0]:blank[1]])
+                seen[shape].add(PROSE[blank[0] : blank[1]])
     assert seen["bracket"] <= {")", "]"} and ")" in seen["bracket"]
     assert seen["argument"] <= {"path", "f", "config", "items"}
     assert "load" in seen["identifier"] and "def" not in seen["identifier"] and "import" not in seen["identifier"]
-    assert "with open(path) as f:" in seen["line"] and all(not s.startswith(" ") and "\n" not in s for s in seen["line"])
+    assert "with open(path) as f:" in seen["line"] and all(
+        not s.startswith(" ") and "\n" not in s for s in seen["line"]
+    )
     assert all(not s.startswith(" ") and "\n" not in s and s.strip() for s in seen["cursor"])
-    assert any(line.endswith(s) and line != s for s in seen["cursor"] for line in CODE.splitlines())  # the rest of a line
+    assert any(
+        line.endswith(s) and line != s for s in seen["cursor"] for line in CODE.splitlines()
+    )  # the rest of a line
     assert "The men cheered as it dived again." in seen["sentence"]
     assert all(s.isalpha() for s in seen["word"])
 
@@ -44,7 +52,9 @@ def test_cases_have_group_floors_package_context_and_disjoint_splits(tmp_path):
     assert {c["source"] for c in dev}.isdisjoint({c["source"] for c in test})
     by_path = {f"files/{user_cases.file_name(d)}": d for d in docs}
     for case in dev:
-        group = [c["blanks"][0]["original"] for c in dev if (c["bucket"], c["shape"]) == (case["bucket"], case["shape"])]
+        group = [
+            c["blanks"][0]["original"] for c in dev if (c["bucket"], c["shape"]) == (case["bucket"], case["shape"])
+        ]
         assert case["baseline"] == user_cases.floor_answer(group)
         context = [by_path[p] for p in case["contextFiles"]]
         assert 1 <= len(context) <= user_cases.CONTEXT_FILES

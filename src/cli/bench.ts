@@ -22,10 +22,14 @@ interface BenchOptions {
 const PREFILL_SIZES = [128, 256, 512];
 // Four blanks in a document of about 300 tokens, the size of a real editor window: one fill encodes it once,
 // four single-blank fills encode it four times.
-const CONTEXT = 'The session keeps the model in memory between requests, so the second request is fast. ' +
+const CONTEXT =
+  'The session keeps the model in memory between requests, so the second request is fast. ' +
   'A request names the blanks of a document; the document is encoded once, and each blank is filled in turn. ';
-const FOUR_BLANKS = CONTEXT.repeat(6) + 'The library [MASK] files from disk. Every request [MASK] a token first. ' +
-  'Errors are [MASK] to the caller, and the cache is [MASK] when the session closes. ' + CONTEXT.repeat(2);
+const FOUR_BLANKS =
+  CONTEXT.repeat(6) +
+  'The library [MASK] files from disk. Every request [MASK] a token first. ' +
+  'Errors are [MASK] to the caller, and the cache is [MASK] when the session closes. ' +
+  CONTEXT.repeat(2);
 
 function positive(value: string): number {
   const n = Number(value);
@@ -53,7 +57,9 @@ async function medianMs(repeat: number, work: () => Promise<unknown>): Promise<n
 
 /** A Part A of exactly n tokens: [CLS], text, one [gMASK] at the end. */
 function partAOf(model: GlmModel, n: number): ReturnType<typeof buildPartA> {
-  const filler = model.tokenizer.encode('Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(n / 4)));
+  const filler = model.tokenizer.encode(
+    'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(n / 4)),
+  );
   return buildPartA([filler.slice(0, n - 2), []], ['document'], model.manifest.specialTokens);
 }
 
@@ -72,7 +78,10 @@ async function prefillTimes(model: GlmModel, repeat: number): Promise<Record<str
 }
 
 /** Greedy decode of `count` tokens after a Part A, with the cache, and recomputing the whole sequence each step. */
-async function decodeTimes(model: GlmModel, count: number): Promise<{ cachedMsPerToken: number; recomputeMsPerToken: number; tokens: number }> {
+async function decodeTimes(
+  model: GlmModel,
+  count: number,
+): Promise<{ cachedMsPerToken: number; recomputeMsPerToken: number; tokens: number }> {
   const s = model.manifest.architecture.maxSequenceLength;
   const tokens = Math.min(count, Math.floor(s / 2) - 1);
   const partA = partAOf(model, Math.floor(s / 2));
@@ -87,7 +96,11 @@ async function decodeTimes(model: GlmModel, count: number): Promise<{ cachedMsPe
   const recompute = await timed(async () => {
     for (let j = 1; j <= span.length; j++) await uncachedNextLogits(model.engine, partA, [span.slice(0, j)]);
   });
-  return { cachedMsPerToken: (cached.ms - prefillMs) / span.length, recomputeMsPerToken: recompute.ms / span.length, tokens: span.length };
+  return {
+    cachedMsPerToken: (cached.ms - prefillMs) / span.length,
+    recomputeMsPerToken: recompute.ms / span.length,
+    tokens: span.length,
+  };
 }
 
 /** One request with four blanks against four requests with one blank each (the others removed). */
@@ -119,7 +132,13 @@ interface Measured {
   sessionCreationMs: number;
   firstRunMs: number;
   prefillMs: Record<string, number | string>;
-  decode: { cachedMsPerToken: number; recomputeMsPerToken: number; tokens: number; tokensPerSecond: number; cachedSpeedup: number };
+  decode: {
+    cachedMsPerToken: number;
+    recomputeMsPerToken: number;
+    tokens: number;
+    tokensPerSecond: number;
+    cachedSpeedup: number;
+  };
   multiBlank: { oneFillMs: number; fourFillsMs: number; speedup: number };
   contextCache: CacheBench & { stepRatio: number };
   rssMiB: number;
@@ -142,7 +161,11 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
       sessionCreationMs: load.ms,
       firstRunMs,
       prefillMs: prefill,
-      decode: { ...decode, tokensPerSecond: 1000 / decode.cachedMsPerToken, cachedSpeedup: decode.recomputeMsPerToken / decode.cachedMsPerToken },
+      decode: {
+        ...decode,
+        tokensPerSecond: 1000 / decode.cachedMsPerToken,
+        cachedSpeedup: decode.recomputeMsPerToken / decode.cachedMsPerToken,
+      },
       multiBlank: { ...multi, speedup: multi.fourFillsMs / multi.oneFillMs },
       contextCache: { ...cache, stepRatio: (decode.cachedMsPerToken + cache.stepMs) / decode.cachedMsPerToken },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
@@ -158,15 +181,27 @@ function report(result: Measured): string {
     ['model', `${result.model} (S = ${result.maxSequenceLength}, ${result.device.used}, ${result.threads} thread(s))`],
     ['session creation', fmt(result.sessionCreationMs)],
     ['first run (16 tokens, cold)', fmt(result.firstRunMs)],
-    ...PREFILL_SIZES.map((n): [string, string] => [`prefill ${n} Part A tokens`, fmt(result.prefillMs[n] as number | string)]),
-    [`decode, cached (${decode.tokens} tokens)`, `${decode.cachedMsPerToken.toFixed(3)} ms/token, ${decode.tokensPerSecond.toFixed(0)} tokens/s`],
+    ...PREFILL_SIZES.map((n): [string, string] => [
+      `prefill ${n} Part A tokens`,
+      fmt(result.prefillMs[n] as number | string),
+    ]),
+    [
+      `decode, cached (${decode.tokens} tokens)`,
+      `${decode.cachedMsPerToken.toFixed(3)} ms/token, ${decode.tokensPerSecond.toFixed(0)} tokens/s`,
+    ],
     ['decode, recomputing every step', `${decode.recomputeMsPerToken.toFixed(3)} ms/token`],
     ['cache speed-up', `${decode.cachedSpeedup.toFixed(2)}x`],
     ['1 fill of 4 blanks', fmt(multi.oneFillMs)],
     ['4 fills of 1 blank', fmt(multi.fourFillsMs)],
     ['multi-blank speed-up', `${multi.speedup.toFixed(2)}x`],
-    [`context cache: build (${(cache.chars / 1000).toFixed(0)} K chars)`, `${fmt(cache.buildMs)}, ${fmt(cache.rebuildMs)} again, ${fmt(cache.editedMs)} after typing a character (tokens memoised), ${cache.heapMiB.toFixed(1)} MiB heap`],
-    ['context cache: per decode step', `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${cache.stepRatio.toFixed(3)}x`],
+    [
+      `context cache: build (${(cache.chars / 1000).toFixed(0)} K chars)`,
+      `${fmt(cache.buildMs)}, ${fmt(cache.rebuildMs)} again, ${fmt(cache.editedMs)} after typing a character (tokens memoised), ${cache.heapMiB.toFixed(1)} MiB heap`,
+    ],
+    [
+      'context cache: per decode step',
+      `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${cache.stepRatio.toFixed(3)}x`,
+    ],
     ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
   ]);
 }
@@ -190,7 +225,9 @@ interface Comparison {
  * load changes during the bench skews both sides alike; medians of `repeat` runs each.
  */
 async function compare(wasm: GlmModel, native: GlmModel, opts: BenchOptions): Promise<Comparison> {
-  const alternate = async (work: (model: GlmModel) => Promise<number>): Promise<{ wasm: number; native: number; ratio: number }> => {
+  const alternate = async (
+    work: (model: GlmModel) => Promise<number>,
+  ): Promise<{ wasm: number; native: number; ratio: number }> => {
     const times: { wasm: number[]; native: number[] } = { wasm: [], native: [] };
     for (let i = 0; i < opts.repeat; i++) {
       times.wasm.push(await work(wasm));
@@ -203,7 +240,9 @@ async function compare(wasm: GlmModel, native: GlmModel, opts: BenchOptions): Pr
   const s = native.manifest.architecture.maxSequenceLength;
   const prefillMs: Comparison['prefillMs'] = {};
   for (const n of PREFILL_SIZES.filter((size) => size <= s)) {
-    prefillMs[n] = await alternate(async (model) => (await timed(() => DecodeState.prefill(model.engine, partAOf(model, n)))).ms);
+    prefillMs[n] = await alternate(
+      async (model) => (await timed(() => DecodeState.prefill(model.engine, partAOf(model, n)))).ms,
+    );
   }
   const tokens = Math.min(opts.decodeTokens, Math.floor(s / 2) - 1);
   const partA = partAOf(native, Math.floor(s / 2));
@@ -227,16 +266,22 @@ async function withModel<T>(opts: BenchOptions, work: (model: GlmModel) => Promi
 
 async function main(): Promise<void> {
   const opts = new Command('glm-infill-bench')
-    .description('Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
-      'With --device wasm it then measures prefill and decode on WebAssembly and on the native CPU runtime, ' +
-      'alternating, and prints the wasm/native ratios.')
+    .description(
+      'Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
+        'With --device wasm it then measures prefill and decode on WebAssembly and on the native CPU runtime, ' +
+        'alternating, and prints the wasm/native ratios.',
+    )
     .option('-m, --model <folder>', 'model folder', defaultModelFolder(packageRoot()))
     .addOption(new Option('-d, --device <device>').choices(DEVICES).default('cpu'))
     .option('--threads <n>', 'intra-op threads', positive, defaultThreads())
     .option('--repeat <n>', 'runs per measurement (median)', positive, 5)
     .option('--decode-tokens <n>', 'tokens for the decode measurements', positive, 48)
     .option('--no-compare', 'with --device wasm: skip the comparison with the native CPU runtime')
-    .option('--drafting', 'only this: greedy fills of a code and a prose text with lookup drafting off and on, alternating (ms/token)', false)
+    .option(
+      '--drafting',
+      'only this: greedy fills of a code and a prose text with lookup drafting off and on, alternating (ms/token)',
+      false,
+    )
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
   if (opts.drafting) {
@@ -254,11 +299,13 @@ async function main(): Promise<void> {
     const c = await compare(wasm, native, opts);
     const row = (m: { wasm: number; native: number; ratio: number }, unit: string): string =>
       `${m.wasm.toFixed(2)} ${unit} / ${m.native.toFixed(2)} ${unit} = ${m.ratio.toFixed(2)}x`;
-    process.stdout.write(`${report(result)}\n\nwasm / native ${native.device.used}, ${opts.threads} thread(s), alternating, ` +
-      `median of ${opts.repeat} (higher is slower):\n${table([
-        ...Object.entries(c.prefillMs).map(([n, m]): [string, string] => [`prefill ${n}`, row(m, 'ms')]),
-        [`decode (${c.decodeMsPerToken.tokens} tokens)`, row(c.decodeMsPerToken, 'ms/token')],
-      ])}\n${JSON.stringify({ wasm: result, comparison: c })}\n`);
+    process.stdout.write(
+      `${report(result)}\n\nwasm / native ${native.device.used}, ${opts.threads} thread(s), alternating, ` +
+        `median of ${opts.repeat} (higher is slower):\n${table([
+          ...Object.entries(c.prefillMs).map(([n, m]): [string, string] => [`prefill ${n}`, row(m, 'ms')]),
+          [`decode (${c.decodeMsPerToken.tokens} tokens)`, row(c.decodeMsPerToken, 'ms/token')],
+        ])}\n${JSON.stringify({ wasm: result, comparison: c })}\n`,
+    );
   } finally {
     await wasm.dispose();
     await native.dispose();

@@ -46,5 +46,12 @@ export function cacheTimes(model: GlmModel, file: string): CacheBench {
   t = performance.now();
   for (let i = 0; i < steps; i++) withCache(gen, 'span', queries.slice(i, i + 4), queries.slice(i + 4, i + 8), logits);
   const stepMs = (performance.now() - t) / steps;
-  return { chars: [...document, ...context].reduce((n, s) => n + s.length, 0), buildMs, rebuildMs, editedMs, stepMs, heapMiB };
+  return {
+    chars: [...document, ...context].reduce((n, s) => n + s.length, 0),
+    buildMs,
+    rebuildMs,
+    editedMs,
+    stepMs,
+    heapMiB,
+  };
 }

@@ -32,11 +32,14 @@ export interface DraftingBench {
 export function blanksOf(text: string): string[] {
   const lines = [...text.matchAll(/^.*\S.*$/gmu)].filter((m) => m[0].trim().length >= 24);
   const step = Math.max(1, Math.floor(lines.length / BLANKS));
-  return lines.filter((_, i) => i % step === 0).slice(0, BLANKS).map((m) => {
-    const at = (m.index as number) + Math.floor(m[0].length / 3);
-    const lineEnd = (m.index as number) + m[0].length;
-    return `${text.slice(Math.max(0, at - BEFORE), at)}[MASK]${text.slice(lineEnd, lineEnd + AFTER)}`;
-  });
+  return lines
+    .filter((_, i) => i % step === 0)
+    .slice(0, BLANKS)
+    .map((m) => {
+      const at = (m.index as number) + Math.floor(m[0].length / 3);
+      const lineEnd = (m.index as number) + m[0].length;
+      return `${text.slice(Math.max(0, at - BEFORE), at)}[MASK]${text.slice(lineEnd, lineEnd + AFTER)}`;
+    });
 }
 
 /**
@@ -49,7 +52,11 @@ export async function draftingTimes(model: GlmModel, texts: readonly string[], r
   for (let r = 0; r < repeat; r++) {
     for (const [i, text] of texts.entries()) {
       const fill = async (lookupDrafting: boolean): Promise<string> => {
-        const onDraft = lookupDrafting && r === 0 ? (e: { drafted: number; accepted: number }) => void (counts.drafted += e.drafted, counts.accepted += e.accepted) : undefined;
+        const onDraft =
+          lookupDrafting && r === 0
+            ? (e: { drafted: number; accepted: number }) =>
+                void ((counts.drafted += e.drafted), (counts.accepted += e.accepted))
+            : undefined;
         const side = lookupDrafting ? totals.on : totals.off;
         // Every token decoded counts, also those a stop rule later cuts off (the fill keeps fewer).
         const onToken = (): void => void side.tokens++;
@@ -63,26 +70,37 @@ export async function draftingTimes(model: GlmModel, texts: readonly string[], r
       if (r === 0 && first === second) counts.sameFills++;
     }
   }
-  const side = (t: { ms: number; tokens: number }): DraftingSide => ({ msPerToken: t.ms / t.tokens, tokens: t.tokens / repeat });
+  const side = (t: { ms: number; tokens: number }): DraftingSide => ({
+    msPerToken: t.ms / t.tokens,
+    tokens: t.tokens / repeat,
+  });
   const off = side(totals.off);
   const on = side(totals.on);
   return { blanks: texts.length, off, on, speedup: off.msPerToken / on.msPerToken, ...counts };
 }
 
 /** The drafting mode's report: code and prose apart, since code repeats itself far more. */
-export async function draftingReport(model: GlmModel, sources: { code: string; prose: string }, repeat: number): Promise<string> {
+export async function draftingReport(
+  model: GlmModel,
+  sources: { code: string; prose: string },
+  repeat: number,
+): Promise<string> {
   if (!draftsExactly(model.manifest.weights)) {
-    return `lookup drafting: does not apply to ${model.manifest.name} (${model.manifest.weights}: the tokens of one pass share ` +
-      'a quantization scale, so a drafted pass would change fills); give an fp32 or fp16 model\n';
+    return (
+      `lookup drafting: does not apply to ${model.manifest.name} (${model.manifest.weights}: the tokens of one pass share ` +
+      'a quantization scale, so a drafted pass would change fills); give an fp32 or fp16 model\n'
+    );
   }
   const lines: string[] = [];
   const results: Record<string, DraftingBench> = {};
   for (const [name, file] of Object.entries(sources)) {
     const b = await draftingTimes(model, blanksOf(readFileSync(file, 'utf8')), repeat);
     results[name] = b;
-    lines.push(`lookup drafting, ${name} (${b.blanks} blanks, ${b.on.tokens.toFixed(0)} tokens): ` +
-      `${b.off.msPerToken.toFixed(2)} ms/token off, ${b.on.msPerToken.toFixed(2)} on = ${b.speedup.toFixed(2)}x; ` +
-      `${b.accepted}/${b.drafted} drafted tokens taken; same fills ${b.sameFills}/${b.blanks}`);
+    lines.push(
+      `lookup drafting, ${name} (${b.blanks} blanks, ${b.on.tokens.toFixed(0)} tokens): ` +
+        `${b.off.msPerToken.toFixed(2)} ms/token off, ${b.on.msPerToken.toFixed(2)} on = ${b.speedup.toFixed(2)}x; ` +
+        `${b.accepted}/${b.drafted} drafted tokens taken; same fills ${b.sameFills}/${b.blanks}`,
+    );
   }
   return `${lines.join('\n')}\n${JSON.stringify({ model: model.manifest.name, weights: model.manifest.weights, repeat, drafting: results })}\n`;
 }

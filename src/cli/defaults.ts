@@ -20,4 +20,3 @@ export const FLAG_DEFAULTS = {
 export function packageRoot(): string {
   return resolve(__dirname, '..');
 }
-

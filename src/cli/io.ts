@@ -11,8 +11,13 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 export class UsageError extends Error {}
 
 /** The text to fill: the arguments, else --file, else standard input when it is piped. */
-export async function readInputText(args: readonly string[], file: string | undefined, stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
-  if (args.length > 0 && file !== undefined) throw new UsageError('give the text either as arguments or with --file, not both');
+export async function readInputText(
+  args: readonly string[],
+  file: string | undefined,
+  stdin: NodeJS.ReadStream = process.stdin,
+): Promise<string> {
+  if (args.length > 0 && file !== undefined)
+    throw new UsageError('give the text either as arguments or with --file, not both');
   if (args.length > 0) return args.join(' ');
   if (file !== undefined) {
     let bytes: Buffer;
@@ -35,7 +40,8 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   let size = 0;
   for await (const chunk of stream) {
     size += (chunk as Buffer).length;
-    if (size > MAX_INPUT_BYTES) throw new Error(`longer than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; fill a shorter part of it`);
+    if (size > MAX_INPUT_BYTES)
+      throw new Error(`longer than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; fill a shorter part of it`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -47,8 +53,10 @@ function utf8Text(bytes: Buffer, source: string): string {
   const bad = invalidUtf8At(bytes, text);
   if (bad >= 0) {
     const byte = (bytes[bad] as number).toString(16).toUpperCase().padStart(2, '0');
-    throw new UsageError(`${source} is not UTF-8: byte ${bad} (0x${byte}) is not part of any UTF-8 character; convert the text ` +
-      'to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again.');
+    throw new UsageError(
+      `${source} is not UTF-8: byte ${bad} (0x${byte}) is not part of any UTF-8 character; convert the text ` +
+        'to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again.',
+    );
   }
   return text;
 }
@@ -56,7 +64,8 @@ function utf8Text(bytes: Buffer, source: string): string {
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof GlmError && error.code === 'cancelled') return EXIT.interrupted;
-  if (error instanceof GlmError) return error.code === 'input' || error.code === 'too-many-blanks' ? EXIT.usage : EXIT.failure;
+  if (error instanceof GlmError)
+    return error.code === 'input' || error.code === 'too-many-blanks' ? EXIT.usage : EXIT.failure;
   return EXIT.failure;
 }
 

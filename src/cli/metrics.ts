@@ -34,6 +34,7 @@ export function corpusBleu(hypotheses: readonly string[], references: readonly s
   });
   if (matches.some((m) => m === 0)) return 0;
   const logPrecision = matches.reduce((sum, m, i) => sum + Math.log(m / (totals[i] as number)), 0) / 4;
-  const brevity = hypothesisLength >= referenceLength ? 1 : Math.exp(1 - referenceLength / Math.max(hypothesisLength, 1));
+  const brevity =
+    hypothesisLength >= referenceLength ? 1 : Math.exp(1 - referenceLength / Math.max(hypothesisLength, 1));
   return 100 * brevity * Math.exp(logPrecision);
 }

@@ -18,9 +18,21 @@ import { prepare } from '../glm/prepare.js';
 import { logNormalizer } from '../glm/processors.js';
 import { userCaseKind } from './userCaseKind.js';
 
-interface Case { id: string; bucket: string; shape?: string; text: string; blanks: { start: number; end: number; original: string }[]; contextFiles?: string[] }
+interface Case {
+  id: string;
+  bucket: string;
+  shape?: string;
+  text: string;
+  blanks: { start: number; end: number; original: string }[];
+  contextFiles?: string[];
+}
 /** One original token: the model's p, its end p, the cache's p and its bin (undefined: the cache had no match). */
-interface TokenStat { pModel: number; pEnd: number; pCache: number; bin?: { group: keyof CacheWeights; order: number; count: number } }
+interface TokenStat {
+  pModel: number;
+  pEnd: number;
+  pCache: number;
+  bin?: { group: keyof CacheWeights; order: number; count: number };
+}
 
 const MAX_TOKENS = 48;
 const PRIOR = 10; // pseudo-tokens pulling a sparse bin towards its group's pooled weight
@@ -28,7 +40,12 @@ const PRIOR = 10; // pseudo-tokens pulling a sparse bin towards its group's pool
 async function caseStats(model: GlmModel, c: Case, folder: string): Promise<TokenStat[]> {
   const blank = c.blanks[0] as Case['blanks'][number];
   const kind = userCaseKind(c, blank.start, blank.end);
-  const prepared = prepare(model, { text: c.text, blanks: [{ start: blank.start, end: blank.end, kind }] }, MAX_TOKENS + 1, false);
+  const prepared = prepare(
+    model,
+    { text: c.text, blanks: [{ start: blank.start, end: blank.end, kind }] },
+    MAX_TOKENS + 1,
+    false,
+  );
   // The original as a fill would give it: with the space the blank took over.
   const ids = model.tokenizer.encode((prepared.blanks[0]?.space ?? '') + blank.original).slice(0, MAX_TOKENS);
   const { texts } = await readContextFiles((c.contextFiles ?? []).map((f) => resolve(folder, f)));
@@ -73,8 +90,17 @@ function learn(stats: readonly TokenStat[]): CacheWeights {
     const mine = stats.filter((s) => s.bin?.group === group);
     const pooled = emWeight(mine, 0, 0);
     for (let order = 1; order <= MAX_ORDER; order++) {
-      weights[group].push(COUNT_BINS.map((_, count) =>
-        round(emWeight(mine.filter((s) => s.bin?.order === order && s.bin.count === count), pooled, PRIOR))));
+      weights[group].push(
+        COUNT_BINS.map((_, count) =>
+          round(
+            emWeight(
+              mine.filter((s) => s.bin?.order === order && s.bin.count === count),
+              pooled,
+              PRIOR,
+            ),
+          ),
+        ),
+      );
     }
   }
   return weights;
@@ -85,10 +111,12 @@ function round(x: number): number {
 }
 
 function logLikelihood(stats: readonly TokenStat[], weights: CacheWeights | undefined): number {
-  return stats.reduce((sum, s) => {
-    const w = weights && s.bin ? ((weights[s.bin.group][s.bin.order - 1] as number[])[s.bin.count] as number) : 0;
-    return sum + Math.log(Math.max(mixed(s, w), 1e-30));
-  }, 0) / stats.length;
+  return (
+    stats.reduce((sum, s) => {
+      const w = weights && s.bin ? ((weights[s.bin.group][s.bin.order - 1] as number[])[s.bin.count] as number) : 0;
+      return sum + Math.log(Math.max(mixed(s, w), 1e-30));
+    }, 0) / stats.length
+  );
 }
 
 function source(weights: CacheWeights, command: string, summary: string): string {
@@ -117,8 +145,12 @@ async function main(): Promise<void> {
     .requiredOption('--cases <file>', 'development cases (python3 -m models.glm.user_cases)')
     .option('-m, --model <folder>', 'model folder', 'models/default')
     .option('--write <file>', 'write the weights as TypeScript (src/glm/cacheWeights.ts)')
-    .parse().opts<{ cases: string; model: string; write?: string }>();
-  const cases = readFileSync(opts.cases, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Case);
+    .parse()
+    .opts<{ cases: string; model: string; write?: string }>();
+  const cases = readFileSync(opts.cases, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Case);
   const model = await loadModel(opts.model, { device: 'cpu', threads: 1 });
   const stats: TokenStat[] = [];
   try {
@@ -128,12 +160,16 @@ async function main(): Promise<void> {
   }
   const weights = learn(stats);
   const matched = stats.filter((s) => s.bin).length;
-  const summary = `${cases.length} cases, ${stats.length} tokens (${matched} with a cache match); mean log-likelihood per token ` +
+  const summary =
+    `${cases.length} cases, ${stats.length} tokens (${matched} with a cache match); mean log-likelihood per token ` +
     `${logLikelihood(stats, undefined).toFixed(3)} (model alone) → ${logLikelihood(stats, weights).toFixed(3)} (mixture).`;
   console.log(JSON.stringify(weights));
   console.log(summary);
   if (opts.write) {
-    writeFileSync(opts.write, source(weights, `node dist/tune-cache.js --cases ${opts.cases} -m ${opts.model} --write ${opts.write}`, summary));
+    writeFileSync(
+      opts.write,
+      source(weights, `node dist/tune-cache.js --cases ${opts.cases} -m ${opts.model} --write ${opts.write}`, summary),
+    );
   }
 }
 

@@ -22,11 +22,20 @@ export class BlankDecorations implements vscode.Disposable {
   refresh(): void {
     for (const editor of vscode.window.visibleTextEditors) {
       const blanks = this.store.list(editor.document);
-      editor.setDecorations(this.type, blanks.map((blank, i) => ({
-        range: new vscode.Range(editor.document.positionAt(blank.start), editor.document.positionAt(blank.end)),
-        hoverMessage: `GLM Infill blank ${i + 1} (${blank.kind}): "Fill blank" fills every marked blank of this document.`,
-        renderOptions: { before: { contentText: `${i + 1}›`, color: new vscode.ThemeColor('editorInfo.foreground'), fontWeight: 'bold' } },
-      })));
+      editor.setDecorations(
+        this.type,
+        blanks.map((blank, i) => ({
+          range: new vscode.Range(editor.document.positionAt(blank.start), editor.document.positionAt(blank.end)),
+          hoverMessage: `GLM Infill blank ${i + 1} (${blank.kind}): "Fill blank" fills every marked blank of this document.`,
+          renderOptions: {
+            before: {
+              contentText: `${i + 1}›`,
+              color: new vscode.ThemeColor('editorInfo.foreground'),
+              fontWeight: 'bold',
+            },
+          },
+        })),
+      );
     }
   }
 

@@ -46,7 +46,10 @@ export class BlankStore implements vscode.Disposable {
   }
 
   remove(document: vscode.TextDocument, ids: readonly number[]): void {
-    this.set(document, this.list(document).filter((b) => !ids.includes(b.id)));
+    this.set(
+      document,
+      this.list(document).filter((b) => !ids.includes(b.id)),
+    );
   }
 
   clear(document: vscode.TextDocument): void {

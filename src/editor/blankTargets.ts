@@ -23,9 +23,17 @@ export function blankTarget(editor: vscode.TextEditor, store: BlankStore, mode: 
   }
   const marked = store.list(document);
   if (marked.length > 0) {
-    return { source: 'marked blanks', blanks: marked.map(({ start, end, kind }) => ({ start, end, kind })), markedIds: marked.map((b) => b.id) };
+    return {
+      source: 'marked blanks',
+      blanks: marked.map(({ start, end, kind }) => ({ start, end, kind })),
+      markedIds: marked.map((b) => b.id),
+    };
   }
-  return { source: 'cursor', blanks: disjoint(editor.selections.map((s) => toBlank(document, s, mode))), markedIds: [] };
+  return {
+    source: 'cursor',
+    blanks: disjoint(editor.selections.map((s) => toBlank(document, s, mode))),
+    markedIds: [],
+  };
 }
 
 function toBlank(document: vscode.TextDocument, range: vscode.Range, mode: FillMode): Blank {
@@ -40,7 +48,8 @@ export function disjoint(blanks: readonly Blank[]): Blank[] {
   const out: Blank[] = [];
   for (const blank of sorted) {
     const last = out[out.length - 1];
-    if (last && (blank.start < last.end || (blank.start === last.start && blank.end === last.end))) last.end = Math.max(last.end, blank.end);
+    if (last && (blank.start < last.end || (blank.start === last.start && blank.end === last.end)))
+      last.end = Math.max(last.end, blank.end);
     else out.push({ ...blank });
   }
   return out;

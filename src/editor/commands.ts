@@ -33,20 +33,34 @@ export interface CommandDeps {
 
 /** Registers every command; each returns what it did, so tests (and other extensions) can check the outcome. */
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  const command = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
+  const command = (id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable =>
+    vscode.commands.registerCommand(id, fn);
   return [
-    command('glmInfill.fillBlank', () => withEditor(deps, (editor, settings) =>
-      deps.filler.fill(editor, blankTarget(editor, deps.store, settings.mode), settings))),
-    command('glmInfill.fillWithAlternatives', () => withEditor(deps, (editor, settings) =>
-      deps.filler.alternatives(editor, blankTarget(editor, deps.store, settings.mode), settings, pickCandidate))),
-    command('glmInfill.markBlank', () => withEditor(deps, async (editor, settings) => markBlank(editor, deps, settings))),
-    command('glmInfill.clearBlanks', () => withEditor(deps, async (editor) => {
-      const count = deps.store.list(editor.document).length;
-      deps.store.clear(editor.document);
-      return count;
-    })),
-    command('glmInfill.rankOptions', (input?: unknown) => withEditor(deps, (editor, settings) =>
-      rankCommand(editor, deps, settings, typeof input === 'string' ? input : undefined))),
+    command('glmInfill.fillBlank', () =>
+      withEditor(deps, (editor, settings) =>
+        deps.filler.fill(editor, blankTarget(editor, deps.store, settings.mode), settings),
+      ),
+    ),
+    command('glmInfill.fillWithAlternatives', () =>
+      withEditor(deps, (editor, settings) =>
+        deps.filler.alternatives(editor, blankTarget(editor, deps.store, settings.mode), settings, pickCandidate),
+      ),
+    ),
+    command('glmInfill.markBlank', () =>
+      withEditor(deps, async (editor, settings) => markBlank(editor, deps, settings)),
+    ),
+    command('glmInfill.clearBlanks', () =>
+      withEditor(deps, async (editor) => {
+        const count = deps.store.list(editor.document).length;
+        deps.store.clear(editor.document);
+        return count;
+      }),
+    ),
+    command('glmInfill.rankOptions', (input?: unknown) =>
+      withEditor(deps, (editor, settings) =>
+        rankCommand(editor, deps, settings, typeof input === 'string' ? input : undefined),
+      ),
+    ),
     command('glmInfill.cancel', () => deps.filler.cancelAll()),
     command('glmInfill.openSettings', () => deps.panel.show()),
     command('glmInfill.whyNoSuggestion', () => whyNoSuggestion(deps)),
@@ -55,7 +69,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 }
 
 /** Runs a command on the active editor with one snapshot of the settings, which the command passes down. */
-async function withEditor<T>(deps: CommandDeps, fn: (editor: vscode.TextEditor, settings: Settings) => Promise<T>): Promise<T | undefined> {
+async function withEditor<T>(
+  deps: CommandDeps,
+  fn: (editor: vscode.TextEditor, settings: Settings) => Promise<T>,
+): Promise<T | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage('GLM Infill works in a text editor: open a file and try again.');
@@ -68,38 +85,55 @@ function markBlank(editor: vscode.TextEditor, deps: CommandDeps, settings: Setti
   const added = deps.store.mark(editor.document, editor.selections, settings.mode);
   const total = deps.store.list(editor.document).length;
   const kinds = [...new Set(added.map((b) => b.kind))].join(', ');
-  vscode.window.setStatusBarMessage(`GLM Infill: ${total} blank${total === 1 ? '' : 's'} marked (${kinds}); "Fill blank" fills them all.`, 4000);
+  vscode.window.setStatusBarMessage(
+    `GLM Infill: ${total} blank${total === 1 ? '' : 's'} marked (${kinds}); "Fill blank" fills them all.`,
+    4000,
+  );
   return added.length;
 }
 
 /** Needs exactly one blank: the selection, else the marked blank under the cursor (or the only one), else the cursor. */
 async function rankCommand(
-  editor: vscode.TextEditor, deps: CommandDeps, settings: Settings, given: string | undefined,
+  editor: vscode.TextEditor,
+  deps: CommandDeps,
+  settings: Settings,
+  given: string | undefined,
 ): Promise<ClozeResult | undefined> {
   const target = blankTarget(editor, deps.store, 'span');
   const cursor = editor.document.offsetAt(editor.selection.active);
-  const blank = target.blanks.length === 1 ? target.blanks[0] : target.blanks.find((b) => b.start <= cursor && cursor <= b.end);
+  const blank =
+    target.blanks.length === 1 ? target.blanks[0] : target.blanks.find((b) => b.start <= cursor && cursor <= b.end);
   if (!blank) {
-    deps.notifier.warn(`Rank options needs one blank, and there are ${target.blanks.length} ${target.source}: ` +
-      'select one range, or put the cursor inside one marked blank.');
+    deps.notifier.warn(
+      `Rank options needs one blank, and there are ${target.blanks.length} ${target.source}: ` +
+        'select one range, or put the cursor inside one marked blank.',
+    );
     return undefined;
   }
-  const input = given ?? await vscode.window.showInputBox({
-    title: 'GLM Infill: rank options for the blank',
-    prompt: 'Options separated by |; the model scores how well each one fills the blank',
-    placeHolder: 'good | bad',
-    validateInput: (value) => (parseOptions(value) ? undefined : 'Give at least two non-empty options separated by |'),
-  });
+  const input =
+    given ??
+    (await vscode.window.showInputBox({
+      title: 'GLM Infill: rank options for the blank',
+      prompt: 'Options separated by |; the model scores how well each one fills the blank',
+      placeHolder: 'good | bad',
+      validateInput: (value) =>
+        parseOptions(value) ? undefined : 'Give at least two non-empty options separated by |',
+    }));
   const options = input === undefined ? undefined : parseOptions(input);
   if (!options) return undefined;
   try {
-    const ranking = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'GLM Infill: ranking options', cancellable: true },
+    const ranking = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'GLM Infill: ranking options', cancellable: true },
       (_progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        const cache = { contextCache: settings.context.enabled, contextTexts: deps.context.textsFor(editor.document, settings.context) };
+        const cache = {
+          contextCache: settings.context.enabled,
+          contextTexts: deps.context.textsFor(editor.document, settings.context),
+        };
         return rankBlank(deps.models, editor, blank, options, controller.signal, cache);
-      });
+      },
+    );
     // An explicit argument means a caller wants the ranking, not a pick; the palette shows the pick.
     if (given === undefined) void offerRanking(ranking.result, ranking.insert).finally(() => ranking.dispose());
     else ranking.dispose();
@@ -112,7 +146,11 @@ async function rankCommand(
 
 async function offerRanking(result: ClozeResult, insert: (option: string) => Promise<boolean>): Promise<void> {
   const picked = await vscode.window.showQuickPick(
-    result.options.map((o) => ({ label: o.option, description: `${(o.probability * 100).toFixed(1)} %`, detail: `log p ${o.logProb.toFixed(2)}` })),
+    result.options.map((o) => ({
+      label: o.option,
+      description: `${(o.probability * 100).toFixed(1)} %`,
+      detail: `log p ${o.logProb.toFixed(2)}`,
+    })),
     { title: 'GLM Infill: options ranked by the model (pick one to write it into the blank)' },
   );
   if (picked && !(await insert(picked.label))) {
@@ -125,8 +163,13 @@ async function whyNoSuggestion(deps: CommandDeps): Promise<string> {
   const state = deps.models.state;
   const editor = vscode.window.activeTextEditor;
   const lines: string[] = [];
-  if (!last) lines.push('No inline suggestion has been asked for yet in this window (VS Code asks when you pause typing).');
-  else lines.push(`Last request (${last.at.toLocaleTimeString()}): ${last.shown ? 'a suggestion was ' : 'nothing was shown: '}${last.reason}.` + (last.remedy ? ` ${last.remedy}` : ''));
+  if (!last)
+    lines.push('No inline suggestion has been asked for yet in this window (VS Code asks when you pause typing).');
+  else
+    lines.push(
+      `Last request (${last.at.toLocaleTimeString()}): ${last.shown ? 'a suggestion was ' : 'nothing was shown: '}${last.reason}.` +
+        (last.remedy ? ` ${last.remedy}` : ''),
+    );
   lines.push(`Model: ${state}.`);
   if (editor) lines.push(inlineNow(deps, editor.document));
   const message = lines.join(' ');

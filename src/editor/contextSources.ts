@@ -61,7 +61,9 @@ export class ContextSources implements vscode.Disposable {
     const key = `${document.uri.toString()}@${document.version}`;
     if (this.loggedTooLarge.has(key)) return;
     this.loggedTooLarge.add(key);
-    this.log(`Context cache: skipped ${vscode.workspace.asRelativePath(document.uri)} (${length} characters, over ` +
-      `glmInfill.context.maxFileKB = ${limit / 1000})`);
+    this.log(
+      `Context cache: skipped ${vscode.workspace.asRelativePath(document.uri)} (${length} characters, over ` +
+        `glmInfill.context.maxFileKB = ${limit / 1000})`,
+    );
   }
 }

@@ -48,17 +48,23 @@ export class FillPreview implements vscode.Disposable {
       const r = this.ranges(i);
       return new vscode.Range(document.positionAt(r.start), document.positionAt(r.end));
     };
-    editor.setDecorations(this.target, this.texts.map((_, i) => at(i)).filter((r) => !r.isEmpty));
-    editor.setDecorations(this.ghost, this.texts.map((text, i) => ({
-      range: at(i),
-      renderOptions: {
-        after: {
-          contentText: visible(text || '…'),
-          color: new vscode.ThemeColor('editorGhostText.foreground'),
-          fontStyle: 'italic',
+    editor.setDecorations(
+      this.target,
+      this.texts.map((_, i) => at(i)).filter((r) => !r.isEmpty),
+    );
+    editor.setDecorations(
+      this.ghost,
+      this.texts.map((text, i) => ({
+        range: at(i),
+        renderOptions: {
+          after: {
+            contentText: visible(text || '…'),
+            color: new vscode.ThemeColor('editorGhostText.foreground'),
+            fontStyle: 'italic',
+          },
         },
-      },
-    })));
+      })),
+    );
   }
 
   dispose(): void {

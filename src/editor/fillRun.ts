@@ -1,5 +1,14 @@
 import * as vscode from 'vscode';
-import { type Blank, type FilledSpan, type InfillResult, type PlacedBlank, type TextEdit, fillEdit, infill, placeBlanks } from '../glm/index.js';
+import {
+  type Blank,
+  type FilledSpan,
+  type InfillResult,
+  type PlacedBlank,
+  type TextEdit,
+  fillEdit,
+  infill,
+  placeBlanks,
+} from '../glm/index.js';
 import { FillPreview } from './fillPreview.js';
 import type { ModelManager } from './modelManager.js';
 import { RangeTracker } from './rangeTracker.js';
@@ -49,22 +58,24 @@ export class FillRun implements vscode.Disposable {
   /** All blanks in one Part A encode; each span sees the spans before it. */
   async generate(models: ModelManager, settings: Settings, options: GenerateOptions): Promise<InfillResult> {
     const request = { text: this.document.getText(), blanks: this.blanks };
-    const result = await models.use((model) => infill(model, request, {
-      maxTokens: settings.maxTokens,
-      minTokens: Math.min(settings.minTokens, settings.maxTokens),
-      temperature: settings.temperature,
-      topP: settings.topP,
-      candidates: options.candidates,
-      select: options.select,
-      contextCache: settings.context.enabled,
-      contextTexts: options.contextTexts,
-      signal: options.signal,
-      onToken: (event) => {
-        if (event.candidate !== 0) return;
-        this.preview.append(event.blank, event.text);
-        options.onToken?.(event.blank, event.text);
-      },
-    }));
+    const result = await models.use((model) =>
+      infill(model, request, {
+        maxTokens: settings.maxTokens,
+        minTokens: Math.min(settings.minTokens, settings.maxTokens),
+        temperature: settings.temperature,
+        topP: settings.topP,
+        candidates: options.candidates,
+        select: options.select,
+        contextCache: settings.context.enabled,
+        contextTexts: options.contextTexts,
+        signal: options.signal,
+        onToken: (event) => {
+          if (event.candidate !== 0) return;
+          this.preview.append(event.blank, event.text);
+          options.onToken?.(event.blank, event.text);
+        },
+      }),
+    );
     this.placed = placeBlanks(request);
     result.spans.forEach((span, i) => this.preview.set(i, span.text));
     return result;
@@ -103,9 +114,13 @@ export class FillRun implements vscode.Disposable {
 
   private async write(edits: readonly TextEdit[]): Promise<boolean> {
     const document = this.document;
-    const range = (e: TextEdit): vscode.Range => new vscode.Range(document.positionAt(e.start), document.positionAt(e.end));
+    const range = (e: TextEdit): vscode.Range =>
+      new vscode.Range(document.positionAt(e.start), document.positionAt(e.end));
     if (vscode.window.visibleTextEditors.includes(this.editor)) {
-      return this.editor.edit((builder) => edits.forEach((e) => builder.replace(range(e), e.text)), { undoStopBefore: true, undoStopAfter: true });
+      return this.editor.edit((builder) => edits.forEach((e) => builder.replace(range(e), e.text)), {
+        undoStopBefore: true,
+        undoStopAfter: true,
+      });
     }
     // The editor was closed meanwhile: a workspace edit still applies as one undo step of the document.
     const edit = new vscode.WorkspaceEdit();

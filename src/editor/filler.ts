@@ -21,7 +21,12 @@ export interface FillOutcome {
 }
 
 /** Chooses one candidate for blank `blank`: an index into `candidates`, or undefined to cancel the whole fill. */
-export type Chooser = (blank: number, count: number, candidates: readonly SpanCandidate[], preview: (c: SpanCandidate) => void) => Promise<number | undefined>;
+export type Chooser = (
+  blank: number,
+  count: number,
+  candidates: readonly SpanCandidate[],
+  preview: (c: SpanCandidate) => void,
+) => Promise<number | undefined>;
 
 /**
  * What a filler's owner is told between a fill's steps: each streamed token, and the moment before the edit lands.
@@ -68,26 +73,41 @@ export class Filler {
   }
 
   fill(editor: vscode.TextEditor, target: BlankTarget, settings: Settings): Promise<FillOutcome> {
-    return this.run(editor, target, settings, { candidates: settings.consensus, select: 'consensus' }, async (result) => result.spans.map((s) => (s.unfilled ? undefined : s.text)));
+    return this.run(editor, target, settings, { candidates: settings.consensus, select: 'consensus' }, async (result) =>
+      result.spans.map((s) => (s.unfilled ? undefined : s.text)),
+    );
   }
 
   /** Several candidates per blank; `choose` picks one for each in turn (the quick pick, or a test's choice). */
-  alternatives(editor: vscode.TextEditor, target: BlankTarget, settings: Settings, choose: Chooser): Promise<FillOutcome> {
-    return this.run(editor, target, settings, { candidates: settings.alternatives, select: 'likeliest' }, async (result, run) => {
-      const picks: (string | undefined)[] = [];
-      for (const span of result.spans) {
-        if (span.unfilled) {
-          picks.push(undefined); // nothing to choose from: the blank keeps its text
-          continue;
+  alternatives(
+    editor: vscode.TextEditor,
+    target: BlankTarget,
+    settings: Settings,
+    choose: Chooser,
+  ): Promise<FillOutcome> {
+    return this.run(
+      editor,
+      target,
+      settings,
+      { candidates: settings.alternatives, select: 'likeliest' },
+      async (result, run) => {
+        const picks: (string | undefined)[] = [];
+        for (const span of result.spans) {
+          if (span.unfilled) {
+            picks.push(undefined); // nothing to choose from: the blank keeps its text
+            continue;
+          }
+          const index = await choose(span.index, result.spans.length, span.candidates, (c) =>
+            run.showChoice(span.index, c),
+          );
+          const chosen = index === undefined ? undefined : span.candidates[index];
+          if (chosen === undefined) return undefined;
+          run.showChoice(span.index, chosen);
+          picks.push(chosen.text);
         }
-        const index = await choose(span.index, result.spans.length, span.candidates, (c) => run.showChoice(span.index, c));
-        const chosen = index === undefined ? undefined : span.candidates[index];
-        if (chosen === undefined) return undefined;
-        run.showChoice(span.index, chosen);
-        picks.push(chosen.text);
-      }
-      return picks;
-    });
+        return picks;
+      },
+    );
   }
 
   private async run(
@@ -106,7 +126,16 @@ export class Filler {
       this.running.add(controller);
       const cancel = token.onCancellationRequested(() => controller.abort());
       try {
-        return await this.generateAndApply({ editor, target, settings, choice, decide, run, progress, signal: controller.signal });
+        return await this.generateAndApply({
+          editor,
+          target,
+          settings,
+          choice,
+          decide,
+          run,
+          progress,
+          signal: controller.signal,
+        });
       } catch (error) {
         this.notifier.error('GLM Infill could not fill the blank', error);
         return { status: 'failed', fills: [], skipped: [], error: errorText(error) };
@@ -144,13 +173,14 @@ export class Filler {
     return { status: report.applied > 0 ? 'applied' : 'unchanged', fills: written, skipped: report.skipped, result };
   }
 
-
   private afterApply(run: FillRun, target: BlankTarget, skipped: readonly number[]): void {
     const filledIds = target.markedIds.filter((_, i) => !skipped.includes(i));
     if (filledIds.length > 0) this.store.remove(run.document, filledIds);
     if (skipped.length === 0) return;
     const which = skipped.map((i) => i + 1).join(', ');
-    this.notifier.warn(`GLM Infill left blank ${which} as it was: you changed ${skipped.length === 1 ? 'its' : 'their'} text ` +
-      'while the fill ran. The other blanks were filled.');
+    this.notifier.warn(
+      `GLM Infill left blank ${which} as it was: you changed ${skipped.length === 1 ? 'its' : 'their'} text ` +
+        'while the fill ran. The other blanks were filled.',
+    );
   }
 }

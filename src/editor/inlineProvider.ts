@@ -45,9 +45,16 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const before = text.slice(0, offset);
     const after = text.slice(offset);
     const cached = this.cache.lookup(document.uri.toString(), before, after);
-    if (cached !== undefined) return this.show('typed through the last suggestion (cache)', [new vscode.InlineCompletionItem(cached, new vscode.Range(position, position))]);
-    if (before.trim() === '') return this.silent('there is no text before the cursor to continue', 'Type a few words first.');
-    if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && !(await debounce(settings.inline.debounceMs, token))) {
+    if (cached !== undefined)
+      return this.show('typed through the last suggestion (cache)', [
+        new vscode.InlineCompletionItem(cached, new vscode.Range(position, position)),
+      ]);
+    if (before.trim() === '')
+      return this.silent('there is no text before the cursor to continue', 'Type a few words first.');
+    if (
+      context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic &&
+      !(await debounce(settings.inline.debounceMs, token))
+    ) {
       return this.silent('you kept typing: the request was superseded during the debounce');
     }
     return this.generate(document, position, settings, { text, offset, before, after }, token);
@@ -70,27 +77,47 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       controller.abort();
     }, settings.inline.timeBudgetMs);
     let partial = '';
-    const blank = { start: at.offset, end: at.offset, kind: blankKindFor(settings.mode, at.text, at.offset, at.offset, textKindOf(document)) };
+    const blank = {
+      start: at.offset,
+      end: at.offset,
+      kind: blankKindFor(settings.mode, at.text, at.offset, at.offset, textKindOf(document)),
+    };
     const request = { text: at.text, blanks: [blank] };
     const busy = this.models.state === 'ready' ? this.status.generating() : undefined;
     try {
-      const result = await this.models.useIfReady((model) => infill(model, request, {
-        maxTokens: settings.inline.maxTokens,
-        minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
-        tokenHealing: true, // the cursor is often inside a word being typed (see DecodingOptions.tokenHealing)
-        contextCache: settings.context.enabled,
-        contextTexts: this.context.textsFor(document, settings.context),
-        temperature: settings.temperature,
-        topP: settings.topP,
-        signal: controller.signal,
-        onToken: (event) => (partial += event.text),
-      }));
-      if (result === undefined) return this.silent(`the model is ${this.models.state === 'failed' ? 'not loadable' : 'still loading'}`, this.models.state === 'failed' ? 'Run "GLM Infill: Open Settings" to fix the model folder.' : 'It loads on first use; the next keystroke after that gets a suggestion.');
-      if (token.isCancellationRequested) return this.silent('the document or cursor changed before the suggestion was ready');
+      const result = await this.models.useIfReady((model) =>
+        infill(model, request, {
+          maxTokens: settings.inline.maxTokens,
+          minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
+          tokenHealing: true, // the cursor is often inside a word being typed (see DecodingOptions.tokenHealing)
+          contextCache: settings.context.enabled,
+          contextTexts: this.context.textsFor(document, settings.context),
+          temperature: settings.temperature,
+          topP: settings.topP,
+          signal: controller.signal,
+          onToken: (event) => (partial += event.text),
+        }),
+      );
+      if (result === undefined)
+        return this.silent(
+          `the model is ${this.models.state === 'failed' ? 'not loadable' : 'still loading'}`,
+          this.models.state === 'failed'
+            ? 'Run "GLM Infill: Open Settings" to fix the model folder.'
+            : 'It loads on first use; the next keystroke after that gets a suggestion.',
+        );
+      if (token.isCancellationRequested)
+        return this.silent('the document or cursor changed before the suggestion was ready');
       if (controller.signal.aborted && !timedOut) return this.silent('a newer request replaced this one');
       if (result.timings.tokensPerSecond > 0) this.status.setSpeed(result.timings.tokensPerSecond);
       const fill = result.spans[0]?.text ?? (timedOut ? partial : '');
-      return this.item(document, position, at, placeBlanks(request)[0] as PlacedBlank, fill, timedOut ? settings.inline.timeBudgetMs : undefined);
+      return this.item(
+        document,
+        position,
+        at,
+        placeBlanks(request)[0] as PlacedBlank,
+        fill,
+        timedOut ? settings.inline.timeBudgetMs : undefined,
+      );
     } catch (error) {
       return this.silent(`the model failed: ${errorText(error)}`, 'See the GLM Infill log.');
     } finally {
@@ -111,13 +138,24 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   ): vscode.InlineCompletionItem[] | undefined {
     const timedOut = timedOutAfterMs !== undefined;
     if (fill.trim() === '') {
-      return this.silent(timedOut ? `nothing was generated within the ${timedOutAfterMs} ms budget` : 'the model ended the blank at once (an empty fill)',
-        timedOut ? 'Raise glmInfill.inline.timeBudgetMs, or pick a faster device.' : undefined);
+      return this.silent(
+        timedOut
+          ? `nothing was generated within the ${timedOutAfterMs} ms budget`
+          : 'the model ended the blank at once (an empty fill)',
+        timedOut ? 'Raise glmInfill.inline.timeBudgetMs, or pick a faster device.' : undefined,
+      );
     }
     const edit = fillEdit(at.text, blank, fill);
     const range = new vscode.Range(document.positionAt(edit.start), position);
-    this.cache.remember(document.uri.toString(), at.before, at.after, edit.start === document.offsetAt(position) ? edit.text : '');
-    return this.show(timedOut ? 'shown what was ready at the time budget' : 'shown', [new vscode.InlineCompletionItem(edit.text, range)]);
+    this.cache.remember(
+      document.uri.toString(),
+      at.before,
+      at.after,
+      edit.start === document.offsetAt(position) ? edit.text : '',
+    );
+    return this.show(timedOut ? 'shown what was ready at the time budget' : 'shown', [
+      new vscode.InlineCompletionItem(edit.text, range),
+    ]);
   }
 
   private show(reason: string, items: vscode.InlineCompletionItem[]): vscode.InlineCompletionItem[] {

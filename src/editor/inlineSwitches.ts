@@ -30,7 +30,11 @@ export function registerInlineSwitches(deps: SwitchDeps): vscode.Disposable[] {
       return !deps.pause.paused;
     }),
     vscode.commands.registerCommand('glmInfill.toggleInlineForLanguage', (languageId?: unknown) =>
-      toggleLanguage(deps, typeof languageId === 'string' ? languageId : vscode.window.activeTextEditor?.document.languageId)),
+      toggleLanguage(
+        deps,
+        typeof languageId === 'string' ? languageId : vscode.window.activeTextEditor?.document.languageId,
+      ),
+    ),
   ];
 }
 
@@ -54,8 +58,10 @@ const PAUSES: { label: string; minutes: number | 'untilResumed' }[] = [
 
 /** `minutes`: a number, or 'untilResumed'; without one (the palette) the user picks. Returns whether it paused. */
 async function pauseInline(deps: SwitchDeps, minutes: unknown): Promise<boolean> {
-  const chosen = typeof minutes === 'number' && minutes > 0 || minutes === 'untilResumed' ? minutes
-    : (await vscode.window.showQuickPick(PAUSES, { title: 'GLM Infill: pause inline suggestions' }))?.minutes;
+  const chosen =
+    (typeof minutes === 'number' && minutes > 0) || minutes === 'untilResumed'
+      ? minutes
+      : (await vscode.window.showQuickPick(PAUSES, { title: 'GLM Infill: pause inline suggestions' }))?.minutes;
   if (chosen === undefined) return false;
   if (chosen === 'untilResumed') deps.pause.pauseUntilResumed();
   else deps.pause.pauseFor(chosen);
@@ -70,7 +76,8 @@ async function pauseInline(deps: SwitchDeps, minutes: unknown): Promise<boolean>
 async function toggleLanguage(deps: SwitchDeps, languageId: string | undefined): Promise<boolean | undefined> {
   if (!languageId) return undefined;
   const on = !inlineEnabledFor(deps.settings().inline, languageId);
-  const own = vscode.workspace.getConfiguration(SECTION).inspect<Record<string, boolean>>('inline.languages')?.globalValue ?? {};
+  const own =
+    vscode.workspace.getConfiguration(SECTION).inspect<Record<string, boolean>>('inline.languages')?.globalValue ?? {};
   await updateSetting('inline.languages', withLanguage(own, languageId, on));
   deps.status.render();
   return on;

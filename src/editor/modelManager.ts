@@ -78,7 +78,11 @@ export class ModelManager implements vscode.Disposable {
   /** The model the settings ask for: folder, device and threads. Throws a SettingError for a bad path. */
   request(): ModelRequest {
     const settings = this.settings();
-    return { folder: modelFolder(settings.modelPath, this.extensionPath), device: settings.device, threads: effectiveThreads(settings) };
+    return {
+      folder: modelFolder(settings.modelPath, this.extensionPath),
+      device: settings.device,
+      threads: effectiveThreads(settings),
+    };
   }
 
   /** Runs `fn` with the model, loading it first if needed; the session stays alive until `fn` settles. */
@@ -183,9 +187,12 @@ export class ModelManager implements vscode.Disposable {
 
   private logLoaded(model: GlmModel): void {
     const { device } = model;
-    this.log.info(`Loaded ${model.manifest.name} from ${model.folder} in ${Math.round(model.loadMs)} ms on ${device.used}` +
-      (device.requested !== device.used ? ` (asked for ${device.requested})` : ''));
-    if (device.runtimeFailure) this.log.warn(`Running on WebAssembly instead of the native runtime: ${device.runtimeFailure}`);
+    this.log.info(
+      `Loaded ${model.manifest.name} from ${model.folder} in ${Math.round(model.loadMs)} ms on ${device.used}` +
+        (device.requested !== device.used ? ` (asked for ${device.requested})` : ''),
+    );
+    if (device.runtimeFailure)
+      this.log.warn(`Running on WebAssembly instead of the native runtime: ${device.runtimeFailure}`);
     else if (device.fallbackReason) this.log.warn(`Device fallback to ${device.used}: ${device.fallbackReason}`);
   }
 

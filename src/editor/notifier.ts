@@ -81,7 +81,8 @@ function isCancellation(error: unknown): boolean {
 function isSettingsProblem(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
     if (e instanceof SettingError) return true;
-    if (e instanceof GlmError) return e.code === 'model-missing' || e.code === 'model-invalid' || e.code === 'runtime-missing';
+    if (e instanceof GlmError)
+      return e.code === 'model-missing' || e.code === 'model-invalid' || e.code === 'runtime-missing';
   }
   return false;
 }

@@ -19,7 +19,11 @@ export class RangeTracker implements vscode.Disposable {
       const changes = offsetChanges(event);
       this.ranges.forEach((range, i) => {
         const mapped = mapThrough(range, changes);
-        this.ranges[i] = { start: mapped.start, end: mapped.end, touched: range.touched || mapped.touched || mapped.removed };
+        this.ranges[i] = {
+          start: mapped.start,
+          end: mapped.end,
+          touched: range.touched || mapped.touched || mapped.removed,
+        };
       });
     });
   }
@@ -41,5 +45,9 @@ export class RangeTracker implements vscode.Disposable {
 
 /** A document event's changes as offset replacements (offsets of the text before the event). */
 export function offsetChanges(event: vscode.TextDocumentChangeEvent): OffsetChange[] {
-  return event.contentChanges.map((c) => ({ start: c.rangeOffset, end: c.rangeOffset + c.rangeLength, length: c.text.length }));
+  return event.contentChanges.map((c) => ({
+    start: c.rangeOffset,
+    end: c.rangeOffset + c.rangeLength,
+    length: c.text.length,
+  }));
 }

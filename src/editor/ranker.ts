@@ -1,5 +1,14 @@
 import * as vscode from 'vscode';
-import { type Blank, type CacheOptions, type ClozeResult, type PlacedBlank, fillEdit, optionFill, placeBlanks, rankOptions } from '../glm/index.js';
+import {
+  type Blank,
+  type CacheOptions,
+  type ClozeResult,
+  type PlacedBlank,
+  fillEdit,
+  optionFill,
+  placeBlanks,
+  rankOptions,
+} from '../glm/index.js';
 import type { ModelManager } from './modelManager.js';
 import { RangeTracker } from './rangeTracker.js';
 
@@ -21,7 +30,12 @@ export interface Ranking {
  * given answers instead of generating one.
  */
 export async function rankBlank(
-  models: ModelManager, editor: vscode.TextEditor, blank: Blank, options: readonly string[], signal?: AbortSignal, cache: CacheOptions = {},
+  models: ModelManager,
+  editor: vscode.TextEditor,
+  blank: Blank,
+  options: readonly string[],
+  signal?: AbortSignal,
+  cache: CacheOptions = {},
 ): Promise<Ranking> {
   const document = editor.document;
   const tracker = new RangeTracker(document, [blank]);

@@ -16,11 +16,16 @@ export interface SettingsPage extends vscode.Disposable {
 /** The settings webview: scripts only with the page's nonce, nothing loaded from outside media/. */
 export function openWebviewPage(extensionUri: vscode.Uri): SettingsPage {
   const media = vscode.Uri.joinPath(extensionUri, 'media');
-  const panel = vscode.window.createWebviewPanel('glmInfill.settings', 'GLM Infill Settings', vscode.ViewColumn.Active, {
-    enableScripts: true,
-    localResourceRoots: [media],
-    retainContextWhenHidden: false,
-  });
+  const panel = vscode.window.createWebviewPanel(
+    'glmInfill.settings',
+    'GLM Infill Settings',
+    vscode.ViewColumn.Active,
+    {
+      enableScripts: true,
+      localResourceRoots: [media],
+      retainContextWhenHidden: false,
+    },
+  );
   panel.iconPath = vscode.Uri.joinPath(media, 'icon.svg');
   panel.webview.html = html(panel.webview, media);
   return {

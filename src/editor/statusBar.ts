@@ -19,7 +19,10 @@ export class StatusBar implements vscode.Disposable {
   private used = false;
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly settings: () => Settings, private readonly pause: InlinePause) {
+  constructor(
+    private readonly settings: () => Settings,
+    private readonly pause: InlinePause,
+  ) {
     this.item.name = 'GLM Infill';
     this.item.command = 'glmInfill.statusMenu';
     this.render();
@@ -87,7 +90,8 @@ export class StatusBar implements vscode.Disposable {
   /** The ghost-text state in the active editor: an icon, a word for the item (none when plainly on), a sentence. */
   private inlineWord(settings: Settings): { icon: string; word: string; detail: string } {
     const document = vscode.window.activeTextEditor?.document;
-    if (this.generations > 0) return { icon: '$(loading~spin)', word: 'generating', detail: 'Inline suggestions: generating one now.' };
+    if (this.generations > 0)
+      return { icon: '$(loading~spin)', word: 'generating', detail: 'Inline suggestions: generating one now.' };
     if (!document) return { icon: '$(sparkle)', word: '', detail: '' };
     const switches = inlineSwitchesFor(settings, document.languageId, this.pause);
     const words: Record<InlineState, [string, string, string]> = {
@@ -111,7 +115,8 @@ export class StatusBar implements vscode.Disposable {
   private tooltip(state: string, device: string, inline: string): string {
     const model = this.models?.model;
     const lines = [`GLM Infill: model ${state}${model ? ` (${model.manifest.name})` : ''}`, `Device: ${device}`];
-    if (model?.device.runtimeFailure) lines.push(`On WebAssembly, not the native runtime, because ${model.device.runtimeFailure}`);
+    if (model?.device.runtimeFailure)
+      lines.push(`On WebAssembly, not the native runtime, because ${model.device.runtimeFailure}`);
     else if (model?.device.fallbackReason) lines.push(`On ${model.device.used} because ${model.device.fallbackReason}`);
     if (inline) lines.push(inline);
     lines.push('Click for the GLM Infill menu: pause, languages, mode, device, model, settings, log.');

@@ -6,9 +6,16 @@ import type { InfillResult } from '../glm/index.js';
  * the user about those. Writing an empty fill would delete the blank's selected text without a word, so such a
  * blank keeps its text instead.
  */
-export function withoutEmptyFills(result: Pick<InfillResult, 'spans'>, fills: readonly (string | undefined)[]): { fills: (string | undefined)[]; note?: string } {
+export function withoutEmptyFills(
+  result: Pick<InfillResult, 'spans'>,
+  fills: readonly (string | undefined)[],
+): { fills: (string | undefined)[]; note?: string } {
   const kept = fills.map((f) => (f === undefined || f.trim() === '' ? undefined : f));
-  const spans = result.spans.map((s, i) => ({ index: s.index, stopReason: s.stopReason, unfilled: kept[i] === undefined }));
+  const spans = result.spans.map((s, i) => ({
+    index: s.index,
+    stopReason: s.stopReason,
+    unfilled: kept[i] === undefined,
+  }));
   const note = unfilledNote(spans);
   return note === undefined ? { fills: kept } : { fills: kept, note: `GLM Infill: ${note}` };
 }

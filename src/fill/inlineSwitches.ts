@@ -37,25 +37,48 @@ export interface Refusal {
 export function inlineRefusal(switches: InlineSwitches, explicit: boolean): Refusal | undefined {
   switch (inlineState(switches)) {
     case 'off':
-      return { reason: 'inline suggestions are off', remedy: 'Run "GLM Infill: Toggle Inline Suggestions" (or use "Fill Blank", which always works).' };
+      return {
+        reason: 'inline suggestions are off',
+        remedy: 'Run "GLM Infill: Toggle Inline Suggestions" (or use "Fill Blank", which always works).',
+      };
     case 'off for language':
-      return { reason: `inline suggestions are off for ${switches.languageId} files`, remedy: `Turn them on for ${switches.languageId} from the GLM Infill status menu.` };
+      return {
+        reason: `inline suggestions are off for ${switches.languageId} files`,
+        remedy: `Turn them on for ${switches.languageId} from the GLM Infill status menu.`,
+      };
     case 'paused':
-      return explicit ? undefined : { reason: `inline suggestions are paused ${pauseText(switches.pause)}`, remedy: 'Resume them from the GLM Infill status menu, or press Alt+\\ to ask for one.' };
+      return explicit
+        ? undefined
+        : {
+            reason: `inline suggestions are paused ${pauseText(switches.pause)}`,
+            remedy: 'Resume them from the GLM Infill status menu, or press Alt+\\ to ask for one.',
+          };
     case 'manual':
-      return explicit ? undefined : { reason: 'automatic suggestions are off (glmInfill.inline.trigger is manual)', remedy: 'Press Alt+\\ to ask for one.' };
+      return explicit
+        ? undefined
+        : {
+            reason: 'automatic suggestions are off (glmInfill.inline.trigger is manual)',
+            remedy: 'Press Alt+\\ to ask for one.',
+          };
     case 'on':
       return undefined;
   }
 }
 
 /** "until 14:05" or "until turned on". */
-export function pauseText(pause: InlinePause, time: (at: Date) => string = (at) => at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })): string {
+export function pauseText(
+  pause: InlinePause,
+  time: (at: Date) => string = (at) => at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+): string {
   const end = pause.endsAt;
   return end ? `until ${time(end)}` : 'until turned on';
 }
 
 /** The languages map with one language switched: an explicit entry, so it wins over `*`. */
-export function withLanguage(languages: Readonly<Record<string, boolean>>, languageId: string, on: boolean): Record<string, boolean> {
+export function withLanguage(
+  languages: Readonly<Record<string, boolean>>,
+  languageId: string,
+  on: boolean,
+): Record<string, boolean> {
   return { ...languages, [languageId]: on };
 }

@@ -18,8 +18,10 @@ export function modelFolder(modelPath: string, root: string): string {
   if (path === '') return defaultModelFolder(root);
   const expanded = path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
   if (!isAbsolute(expanded)) {
-    throw new SettingError(`glmInfill.modelPath "${path}" is not an absolute folder path. Give the full path of a model ` +
-      'folder (with glm.json), or leave it empty for the bundled model.');
+    throw new SettingError(
+      `glmInfill.modelPath "${path}" is not an absolute folder path. Give the full path of a model ` +
+        'folder (with glm.json), or leave it empty for the bundled model.',
+    );
   }
   return expanded;
 }

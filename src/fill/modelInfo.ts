@@ -24,7 +24,14 @@ export interface ModelInfo {
 export async function modelInfo(model: GlmModel): Promise<ModelInfo> {
   const { manifest } = model;
   const files = [manifest.model, ...(manifest.externalData ? [manifest.externalData] : [])];
-  const sizes = await Promise.all(files.map((f) => stat(join(model.folder, f)).then((s) => s.size, () => 0)));
+  const sizes = await Promise.all(
+    files.map((f) =>
+      stat(join(model.folder, f)).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
   const arch = manifest.architecture;
   return {
     name: manifest.name,

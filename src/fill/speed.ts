@@ -10,7 +10,8 @@ export interface SpeedReport {
   msPerToken: number;
 }
 
-const SAMPLE = 'The river runs through the old town, past the market and BLANK the bridge where fishermen sell their catch ' +
+const SAMPLE =
+  'The river runs through the old town, past the market and BLANK the bridge where fishermen sell their catch ' +
   'in the early morning. Visitors come for the view and stay for the food.';
 const TOKENS = 24;
 
@@ -20,7 +21,7 @@ const TOKENS = 24;
  */
 export async function measureSpeed(model: GlmModel): Promise<SpeedReport> {
   const options = { maxTokens: TOKENS, minTokens: TOKENS, temperature: 0 };
-  const kind = model.manifest.maskKinds.includes('span') ? 'span' : model.manifest.maskKinds[0] ?? 'span';
+  const kind = model.manifest.maskKinds.includes('span') ? 'span' : (model.manifest.maskKinds[0] ?? 'span');
   const at = SAMPLE.indexOf('BLANK');
   const request = { text: SAMPLE.replace('BLANK', ''), blanks: [{ start: at, end: at, kind }] };
   await infill(model, request, options);

@@ -20,13 +20,57 @@ const ATOMS = {
   word: ['the', 'of', 'code', 'return', 'value', 'MASK', 'mask', 'sMASK', 'self', 'count', 'items', 'ite', 'x'],
   space: [' ', ' ', ' ', '\t', '\n', '\r\n', '\u00a0', '\u3000', '  '],
   punct: ['.', ',', '!', '?', ';', ':', '(', ')', '[', ']', '[[', ']]', '{', '}', '"', "'", '\\', '\\\\', '->', '='],
-  unicode: ['日本語', 'テキスト', '中文', 'مرحبا', 'שלום', 'Ελληνικά', '🎉', '👩‍💻', '👨‍👩‍👧', 'e\u0301', '\u202e', '\u200b', '\ufeff', '𝔘𝔫𝔦'],
+  unicode: [
+    '日本語',
+    'テキスト',
+    '中文',
+    'مرحبا',
+    'שלום',
+    'Ελληνικά',
+    '🎉',
+    '👩‍💻',
+    '👨‍👩‍👧',
+    'e\u0301',
+    '\u202e',
+    '\u200b',
+    '\ufeff',
+    '𝔘𝔫𝔦',
+  ],
   hazard: ['\u0000', '\ud800', '\udfff', '\uffff', '\ufffd', '\u001b[31m', '\u2028'],
-  nearMarker: ['[MASK', '[ MASK]', '[MASK ]', '[MASK1]', '<mask>', 'x[mask]', 'arr[bitmask]', '\\[MASK]', '\\[sMASK]', '\\\\'],
+  nearMarker: [
+    '[MASK',
+    '[ MASK]',
+    '[MASK ]',
+    '[MASK1]',
+    '<mask>',
+    'x[mask]',
+    'arr[bitmask]',
+    '\\[MASK]',
+    '\\[sMASK]',
+    '\\\\',
+  ],
 };
-const ATOM_WEIGHTS: [keyof typeof ATOMS, number][] = [['word', 40], ['space', 25], ['punct', 15], ['unicode', 10], ['hazard', 4], ['nearMarker', 6]];
+const ATOM_WEIGHTS: [keyof typeof ATOMS, number][] = [
+  ['word', 40],
+  ['space', 25],
+  ['punct', 15],
+  ['unicode', 10],
+  ['hazard', 4],
+  ['nearMarker', 6],
+];
 const INVALID_MARKERS = ['[mask]', '[Mask]', '[bitmask]', '[GMASK]', '[XMASK]', '[smask]'];
-const LAYOUTS = ['random', 'adjacent', 'edges', 'only-blanks', 'nested', 'many', 'none', 'invalid', 'escaped', 'long'] as const;
+const LAYOUTS = [
+  'random',
+  'adjacent',
+  'edges',
+  'only-blanks',
+  'nested',
+  'many',
+  'none',
+  'invalid',
+  'escaped',
+  'long',
+] as const;
 
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -59,15 +103,34 @@ function layoutText(random: Random, layout: (typeof LAYOUTS)[number]): string {
     return out;
   };
   switch (layout) {
-    case 'random': return scatter(base, int(random, 1, 6), () => marker(random));
-    case 'adjacent': return scatter(base, 1, () => Array.from({ length: int(random, 2, 3) }, () => marker(random)).join(''));
-    case 'edges': return `${marker(random)}${base}${marker(random)}`;
-    case 'only-blanks': return Array.from({ length: int(random, 1, 4) }, () => marker(random)).join(pick(random, ['', ' ', '\n']));
-    case 'nested': return scatter(base, 1, () => pick(random, ['[[MASK]]', '[[MASK]', '[MASK]]', '[[[gMASK]]]', '[ [MASK] ]', '\\\\[MASK]']));
-    case 'many': return scatter(base, int(random, 30, 50), () => marker(random));
-    case 'none': return base;
-    case 'invalid': return scatter(scatter(base, 1, () => marker(random)), 1, () => pick(random, INVALID_MARKERS));
-    case 'escaped': return scatter(scatter(base, 1, () => marker(random)), int(random, 1, 3), () => `\\${marker(random)}`);
+    case 'random':
+      return scatter(base, int(random, 1, 6), () => marker(random));
+    case 'adjacent':
+      return scatter(base, 1, () => Array.from({ length: int(random, 2, 3) }, () => marker(random)).join(''));
+    case 'edges':
+      return `${marker(random)}${base}${marker(random)}`;
+    case 'only-blanks':
+      return Array.from({ length: int(random, 1, 4) }, () => marker(random)).join(pick(random, ['', ' ', '\n']));
+    case 'nested':
+      return scatter(base, 1, () =>
+        pick(random, ['[[MASK]]', '[[MASK]', '[MASK]]', '[[[gMASK]]]', '[ [MASK] ]', '\\\\[MASK]']),
+      );
+    case 'many':
+      return scatter(base, int(random, 30, 50), () => marker(random));
+    case 'none':
+      return base;
+    case 'invalid':
+      return scatter(
+        scatter(base, 1, () => marker(random)),
+        1,
+        () => pick(random, INVALID_MARKERS),
+      );
+    case 'escaped':
+      return scatter(
+        scatter(base, 1, () => marker(random)),
+        int(random, 1, 3),
+        () => `\\${marker(random)}`,
+      );
     case 'long': {
       const long = baseText(random, int(random, 400, 4000));
       return scatter(long, int(random, 1, 4), () => marker(random));
@@ -98,7 +161,8 @@ function editorBlanks(random: Random, text: string): FuzzCase['editorBlanks'] {
   const blanks: FuzzCase['editorBlanks'] = [];
   for (let i = int(random, 1, 3); i > 0; i--) {
     const at = int(random, 0, text.length);
-    if (blanks.every((b) => Math.abs(b.start - at) >= 2)) blanks.push({ start: at, end: at, kind: pick(random, BLANK_KINDS) });
+    if (blanks.every((b) => Math.abs(b.start - at) >= 2))
+      blanks.push({ start: at, end: at, kind: pick(random, BLANK_KINDS) });
   }
   return blanks.sort((a, b) => a.start - b.start);
 }

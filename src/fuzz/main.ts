@@ -11,8 +11,10 @@ function count(value: string): number {
 
 async function main(): Promise<void> {
   const opts = new Command('glm-infill-fuzz')
-    .description('Fill random texts × blank layouts × decoding options and check the invariants of README "Reliability"; ' +
-      'prints a JSON summary, exit 1 on any violation.')
+    .description(
+      'Fill random texts × blank layouts × decoding options and check the invariants of README "Reliability"; ' +
+        'prints a JSON summary, exit 1 on any violation.',
+    )
     .option('-m, --model <folder>', 'model folder', 'test/fixtures/tiny')
     .option('--cases <n>', 'cases to run', count, 1000)
     .option('--seed <n>', 'run seed (cases are the same for the same seed)', count, 1)

@@ -17,10 +17,25 @@ export interface FuzzSummary {
   seconds: number;
 }
 
-export async function fuzz(model: GlmModel, seed: number, from: number, cases: number, progress?: (done: number) => void): Promise<FuzzSummary> {
+export async function fuzz(
+  model: GlmModel,
+  seed: number,
+  from: number,
+  cases: number,
+  progress?: (done: number) => void,
+): Promise<FuzzSummary> {
   const t0 = performance.now();
   const summary: FuzzSummary = {
-    seed, cases: 0, outcomes: {}, layouts: {}, spans: 0, spansWithReplacementChar: 0, unfilledSpans: 0, violations: 0, examples: [], seconds: 0,
+    seed,
+    cases: 0,
+    outcomes: {},
+    layouts: {},
+    spans: 0,
+    spansWithReplacementChar: 0,
+    unfilledSpans: 0,
+    violations: 0,
+    examples: [],
+    seconds: 0,
   };
   for (let index = from; index < from + cases; index++) {
     const c = fuzzCase(seed, index);
@@ -28,7 +43,13 @@ export async function fuzz(model: GlmModel, seed: number, from: number, cases: n
     try {
       report = await checkCase(model, c);
     } catch (error) {
-      report = { violations: [`harness: ${String(error)}`], outcome: 'exception', spans: 0, replacementSpans: 0, unfilled: 0 };
+      report = {
+        violations: [`harness: ${String(error)}`],
+        outcome: 'exception',
+        spans: 0,
+        replacementSpans: 0,
+        unfilled: 0,
+      };
     }
     summary.cases++;
     summary.outcomes[report.outcome] = (summary.outcomes[report.outcome] ?? 0) + 1;
@@ -38,7 +59,8 @@ export async function fuzz(model: GlmModel, seed: number, from: number, cases: n
     summary.unfilledSpans += report.unfilled;
     if (report.violations.length > 0) {
       summary.violations++;
-      if (summary.examples.length < 10) summary.examples.push({ index, layout: c.layout, violations: report.violations, text: c.text.slice(0, 200) });
+      if (summary.examples.length < 10)
+        summary.examples.push({ index, layout: c.layout, violations: report.violations, text: c.text.slice(0, 200) });
     }
     progress?.(summary.cases);
   }

@@ -12,7 +12,12 @@ import type { FuzzCase } from './cases.js';
 import { checkCase } from './check.js';
 
 // Real prose and code: the project's own documents.
-const SOURCES = ['README.md', 'docs/model-contract.md', 'models/default/MODEL_CARD.md', 'models/default/DATA_SOURCES.md'];
+const SOURCES = [
+  'README.md',
+  'docs/model-contract.md',
+  'models/default/MODEL_CARD.md',
+  'models/default/DATA_SOURCES.md',
+];
 
 type Random = () => number;
 const int = (random: Random, lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
@@ -50,7 +55,8 @@ function atLeast(min: number): (value: string) => number {
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const quantile = (xs: readonly number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))] ?? 0;
+const quantile = (xs: readonly number[], q: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))] ?? 0;
 const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 // A full collection on demand, without asking the user for --expose-gc: a leak is memory still referenced after one.
@@ -60,28 +66,56 @@ const collectGarbage = runInNewContext('gc') as () => void;
 // outputs, a released arena chunk) makes single raw readings swing by tens of MiB.
 const COLLECT_EVERY = 10;
 
-interface SoakOptions { model: string; fills: number; warmUp: number; threads: number; contextCache: boolean }
+interface SoakOptions {
+  model: string;
+  fills: number;
+  warmUp: number;
+  threads: number;
+  contextCache: boolean;
+}
 
 interface Tally {
-  crashes: number; requestErrors: number; violations: number; spans: number; spansWithReplacementChar: number; unfilledSpans: number;
+  crashes: number;
+  requestErrors: number;
+  violations: number;
+  spans: number;
+  spansWithReplacementChar: number;
+  unfilledSpans: number;
 }
 
 /** What the soak saw: RSS at every measured fill, RSS after a full collection every COLLECT_EVERY fills, fill times. */
-interface Readings { warmUpRss: number[]; rss: number[]; collectedRss: number[]; ms: number[]; heapMiB: number[] }
+interface Readings {
+  warmUpRss: number[];
+  rss: number[];
+  collectedRss: number[];
+  ms: number[];
+  heapMiB: number[];
+}
 
 function parseOptions(): SoakOptions {
   return new Command('glm-infill-soak')
     .description('Fill many texts on one loaded model; print RSS growth, crashes and invariant violations as JSON.')
     .option('-m, --model <folder>', 'model folder', 'models/default')
     .option('--fills <n>', 'fills to measure (at least 100)', atLeast(100), 1000)
-    .option('--warm-up <n>', 'fills run first and not measured (onnxruntime grows its arena to the longest text seen)', atLeast(0), 100)
+    .option(
+      '--warm-up <n>',
+      'fills run first and not measured (onnxruntime grows its arena to the longest text seen)',
+      atLeast(0),
+      100,
+    )
     .option('--threads <n>', 'intra-op threads', atLeast(1), 1)
     .option('--no-context-cache', 'fill without the context cache (to tell its memory from the rest)')
     .parse()
     .opts<SoakOptions>();
 }
 
-async function soak(model: GlmModel, documents: readonly string[], opts: SoakOptions, tally: Tally, examples: string[]): Promise<Readings> {
+async function soak(
+  model: GlmModel,
+  documents: readonly string[],
+  opts: SoakOptions,
+  tally: Tally,
+  examples: string[],
+): Promise<Readings> {
   const readings: Readings = { warmUpRss: [], rss: [], collectedRss: [], ms: [], heapMiB: [] };
   for (let i = 0; i < opts.warmUp + opts.fills; i++) {
     const t0 = performance.now();
@@ -97,12 +131,14 @@ async function soak(model: GlmModel, documents: readonly string[], opts: SoakOpt
     }
     if (report.outcome === 'exception') tally.crashes++;
     else if (report.outcome !== 'filled') tally.requestErrors++;
-    if (report.violations.length > 0 && examples.length < 10) examples.push(`fill ${i}: ${report.violations.join('; ')}`);
+    if (report.violations.length > 0 && examples.length < 10)
+      examples.push(`fill ${i}: ${report.violations.join('; ')}`);
     tally.violations += report.violations.length > 0 ? 1 : 0;
     tally.spans += report.spans;
     tally.spansWithReplacementChar += report.replacementSpans;
     tally.unfilledSpans += report.unfilled;
-    if ((i + 1) % 100 === 0) process.stderr.write(`glm-infill-soak: ${i + 1} fills, RSS ${mib(process.memoryUsage().rss)} MiB\n`);
+    if ((i + 1) % 100 === 0)
+      process.stderr.write(`glm-infill-soak: ${i + 1} fills, RSS ${mib(process.memoryUsage().rss)} MiB\n`);
   }
   return readings;
 }
@@ -126,7 +162,12 @@ function memorySummary(r: Readings): Record<string, unknown> {
     collectedRssPer100FillsMiB: blocks(r.collectedRss, 100 / COLLECT_EVERY),
     rawRssPer100FillsMiB: blocks(r.rss, 100),
     jsHeapAfterCollectionMiB: { first: r.heapMiB[0], last: r.heapMiB.at(-1) },
-    fillMs: { mean: Math.round(mean(r.ms)), p50: Math.round(quantile(r.ms, 0.5)), p95: Math.round(quantile(r.ms, 0.95)), max: Math.round(Math.max(...r.ms)) },
+    fillMs: {
+      mean: Math.round(mean(r.ms)),
+      p50: Math.round(quantile(r.ms, 0.5)),
+      p95: Math.round(quantile(r.ms, 0.95)),
+      max: Math.round(Math.max(...r.ms)),
+    },
   };
 }
 
@@ -134,7 +175,14 @@ async function main(): Promise<void> {
   const opts = parseOptions();
   const documents = SOURCES.map((f) => readFileSync(join(process.cwd(), f), 'utf8'));
   const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
-  const tally: Tally = { crashes: 0, requestErrors: 0, violations: 0, spans: 0, spansWithReplacementChar: 0, unfilledSpans: 0 };
+  const tally: Tally = {
+    crashes: 0,
+    requestErrors: 0,
+    violations: 0,
+    spans: 0,
+    spansWithReplacementChar: 0,
+    unfilledSpans: 0,
+  };
   const examples: string[] = [];
   let readings: Readings;
   try {
@@ -142,7 +190,15 @@ async function main(): Promise<void> {
   } finally {
     await model.dispose();
   }
-  const summary = { model: model.manifest.name, contextCache: opts.contextCache, warmUpFills: opts.warmUp, fills: opts.fills, ...tally, examples, ...memorySummary(readings) };
+  const summary = {
+    model: model.manifest.name,
+    contextCache: opts.contextCache,
+    warmUpFills: opts.warmUp,
+    fills: opts.fills,
+    ...tally,
+    examples,
+    ...memorySummary(readings),
+  };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   process.exitCode = tally.crashes + tally.violations > 0 ? 1 : 0;
 }

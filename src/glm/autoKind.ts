@@ -55,6 +55,12 @@ export function isFillMode(value: unknown): value is FillMode {
 }
 
 /** The kind of the blank [start, end) of `text` under `mode`. */
-export function blankKindFor(mode: FillMode, text: string, start: number, end: number, textKind: TextKind = 'code'): BlankKind {
+export function blankKindFor(
+  mode: FillMode,
+  text: string,
+  start: number,
+  end: number,
+  textKind: TextKind = 'code',
+): BlankKind {
   return mode === 'auto' ? autoKind(text, start, end, textKind) : mode;
 }

@@ -34,7 +34,12 @@ export function cacheWeight(weights: CacheWeights, kind: BlankKind, prediction: 
  * token t that is not an end token, and p_glm(end) for the end tokens. The cache says what comes next, the model
  * alone says when the span ends: a cache never sees the end of a blank. The row sums to 1 (log-sum-exp 0).
  */
-export function mixCache(logits: Float32Array, prediction: CachePrediction, weight: number, endIds: readonly number[]): Float32Array {
+export function mixCache(
+  logits: Float32Array,
+  prediction: CachePrediction,
+  weight: number,
+  endIds: readonly number[],
+): Float32Array {
   const normalizer = logNormalizer(logits);
   const keep = Math.log(1 - weight);
   const out = new Float32Array(logits.length);

@@ -15,7 +15,11 @@ export interface CacheOptions {
 }
 
 /** The cache of one request over its document's segments and context texts; undefined when it is off. */
-export function requestCache(model: GlmModel, segments: readonly string[], options: CacheOptions): CacheMix | undefined {
+export function requestCache(
+  model: GlmModel,
+  segments: readonly string[],
+  options: CacheOptions,
+): CacheMix | undefined {
   if (options.contextCache === false) return undefined;
   return {
     cache: buildContextCache(model.tokenizer, segments, options.contextTexts ?? []),

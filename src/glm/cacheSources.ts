@@ -19,10 +19,19 @@ const lastContext = new WeakMap<GlmTokenizer, { texts: readonly string[]; cache:
  * context texts. Two indexes answer together: the document's (rebuilt each request, as the user types) and the
  * context texts' (reused while they are the same texts).
  */
-export function buildContextCache(tokenizer: GlmTokenizer, segments: readonly string[], contextTexts: readonly string[]): CachePredictor {
+export function buildContextCache(
+  tokenizer: GlmTokenizer,
+  segments: readonly string[],
+  contextTexts: readonly string[],
+): CachePredictor {
   const memo = memoOf(tokenizer);
-  const document = precutText(segments, CACHE_CHARS.document / (2 * Math.max(1, segments.length - 1))).flatMap(paragraphs);
-  const documentCache = ContextCache.build(document.map((text) => memo.encode(text)), tokenizer.size);
+  const document = precutText(segments, CACHE_CHARS.document / (2 * Math.max(1, segments.length - 1))).flatMap(
+    paragraphs,
+  );
+  const documentCache = ContextCache.build(
+    document.map((text) => memo.encode(text)),
+    tokenizer.size,
+  );
   const contextCache = contextIndex(tokenizer, memo, withinBudget(contextTexts));
   memo.endRequest();
   if (contextCache === undefined) return documentCache;
@@ -36,8 +45,9 @@ export function buildContextCache(tokenizer: GlmTokenizer, segments: readonly st
 export function paragraphs(text: string): string[] {
   const out: string[] = [];
   for (const piece of text.split(/(?<=\n[ \t]*\n)/)) {
-    for (let at = 0; at < piece.length; ) {
-      const cut = piece.length - at <= PARAGRAPH_CHARS ? piece.length : piece.lastIndexOf('\n', at + PARAGRAPH_CHARS) + 1;
+    for (let at = 0; at < piece.length;) {
+      const cut =
+        piece.length - at <= PARAGRAPH_CHARS ? piece.length : piece.lastIndexOf('\n', at + PARAGRAPH_CHARS) + 1;
       const end = cut > at ? cut : Math.min(piece.length, at + PARAGRAPH_CHARS);
       out.push(piece.slice(at, end));
       at = end;
@@ -63,7 +73,10 @@ function contextIndex(tokenizer: GlmTokenizer, memo: TokenMemo, texts: readonly 
   memo.touch(texts);
   const last = lastContext.get(tokenizer);
   if (last && last.texts.length === texts.length && last.texts.every((t, i) => t === texts[i])) return last.cache;
-  const cache = ContextCache.build(texts.map((text) => memo.encode(text)), tokenizer.size);
+  const cache = ContextCache.build(
+    texts.map((text) => memo.encode(text)),
+    tokenizer.size,
+  );
   lastContext.set(tokenizer, { texts, cache });
   return cache;
 }

@@ -34,7 +34,12 @@ export interface ClozeResult {
  * would produce it.
  */
 export async function rankOptions(
-  model: GlmModel, request: BlankedText, options: readonly string[], signal?: AbortSignal, tokenHealing = false, cache: CacheOptions = {},
+  model: GlmModel,
+  request: BlankedText,
+  options: readonly string[],
+  signal?: AbortSignal,
+  tokenHealing = false,
+  cache: CacheOptions = {},
 ): Promise<ClozeResult> {
   const t0 = performance.now();
   checkRankRequest(request, options);
@@ -45,7 +50,12 @@ export async function rankOptions(
   const healed = prepared.healing[0]?.prefix ?? '';
   const ids = options.map((o) => model.tokenizer.encode(healed + optionFill(blank, o)));
   const state = await DecodeState.prefill(model.engine, prepared.partA);
-  const scorer: OptionScorer = { model, state, gen: { model, cache: requestCache(model, prepared.segments, cache) }, left: prepared.left[0] as number[] };
+  const scorer: OptionScorer = {
+    model,
+    state,
+    gen: { model, cache: requestCache(model, prepared.segments, cache) },
+    left: prepared.left[0] as number[],
+  };
   const t1 = performance.now();
   const scores: number[] = [];
   for (const optionIds of ids) {
@@ -63,7 +73,10 @@ export async function rankOptions(
 function checkRankRequest(request: BlankedText, options: readonly string[]): void {
   if (options.length < 2) throw new GlmError('input', 'Give at least two options to rank.');
   if (request.blanks.length !== 1) {
-    throw new GlmError('input', `Ranking options needs exactly one blank in the text; it has ${request.blanks.length}.`);
+    throw new GlmError(
+      'input',
+      `Ranking options needs exactly one blank in the text; it has ${request.blanks.length}.`,
+    );
   }
 }
 
@@ -80,23 +93,43 @@ async function scoreOption({ model, state, gen, left }: OptionScorer, optionIds:
   const special = model.manifest.specialTokens;
   const limit = model.manifest.architecture.maxSequenceLength;
   if (state.length + optionIds.length + 1 > limit) {
-    throw new GlmError('input', `An option of ${optionIds.length} tokens does not fit the model's ${limit} positions after the text.`);
+    throw new GlmError(
+      'input',
+      `An option of ${optionIds.length} tokens does not fit the model's ${limit} positions after the text.`,
+    );
   }
   const rows = await optionRows(model, state, optionIds, special.sop);
   // Each row with the cache mixed in as generation would see it (the option's tokens so far extend the query).
-  return [...optionIds, special.eop].reduce((sum, id, j) =>
-    sum + logProbability(withCache(gen, 'span', left, optionIds.slice(0, j), rows[j] as Float32Array), id), 0);
+  return [...optionIds, special.eop].reduce(
+    (sum, id, j) =>
+      sum + logProbability(withCache(gen, 'span', left, optionIds.slice(0, j), rows[j] as Float32Array), id),
+    0,
+  );
 }
 
-function rankedOptions(options: readonly string[], ids: readonly number[][], scores: readonly number[]): RankedOption[] {
+function rankedOptions(
+  options: readonly string[],
+  ids: readonly number[][],
+  scores: readonly number[],
+): RankedOption[] {
   const probabilities = normalise(scores);
   return options
-    .map((option, i) => ({ option, tokens: ids[i] as number[], logProb: scores[i] as number, probability: probabilities[i] as number }))
+    .map((option, i) => ({
+      option,
+      tokens: ids[i] as number[],
+      logProb: scores[i] as number,
+      probability: probabilities[i] as number,
+    }))
     .sort((a, b) => b.logProb - a.logProb);
 }
 
 /** Logits after sop and each option token: row j predicts option token j, and after the last one the span's end. */
-export async function optionRows(model: GlmModel, state: DecodeState, ids: readonly number[], sop: number): Promise<Float32Array[]> {
+export async function optionRows(
+  model: GlmModel,
+  state: DecodeState,
+  ids: readonly number[],
+  sop: number,
+): Promise<Float32Array[]> {
   let branch = state.push(0, 0, sop);
   ids.forEach((id, j) => (branch = branch.push(0, j + 1, id)));
   return branch.runAll(model.engine);

@@ -29,7 +29,10 @@ export interface CachePredictor {
 }
 
 /** Two indexes as one: the longer match wins; equally long matches pool their occurrences. */
-export function mergedPrediction(a: CachePrediction | undefined, b: CachePrediction | undefined): CachePrediction | undefined {
+export function mergedPrediction(
+  a: CachePrediction | undefined,
+  b: CachePrediction | undefined,
+): CachePrediction | undefined {
   if (a === undefined || (b !== undefined && b.order > a.order)) return b;
   if (b === undefined || b.order < a.order) return a;
   const counts = new Map(a.counts);

@@ -16,7 +16,10 @@ export interface SkippedFile {
  * Reads context files for the cache. A file that is not a regular file, is larger than `limit`, is binary or not
  * UTF-8, or cannot be read (unreadable, vanished) is skipped and reported: context is a help, never a reason to fail.
  */
-export async function readContextFiles(paths: readonly string[], limit = CONTEXT_FILE_LIMIT): Promise<{ texts: string[]; skipped: SkippedFile[] }> {
+export async function readContextFiles(
+  paths: readonly string[],
+  limit = CONTEXT_FILE_LIMIT,
+): Promise<{ texts: string[]; skipped: SkippedFile[] }> {
   const texts: string[] = [];
   const skipped: SkippedFile[] = [];
   for (const path of paths) {

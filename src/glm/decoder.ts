@@ -41,7 +41,10 @@ export class DecodeState {
     const [position, block] = partBPosition(this.partA, blank, j);
     const pending = {
       ids: [...this.pending.ids, id],
-      positions: [[...this.pending.positions[0], position], [...this.pending.positions[1], block]] as [number[], number[]],
+      positions: [
+        [...this.pending.positions[0], position],
+        [...this.pending.positions[1], block],
+      ] as [number[], number[]],
     };
     return new DecodeState(this.partA, this.cache, pending);
   }
@@ -51,10 +54,18 @@ export class DecodeState {
     const t = this.pending.ids.length;
     if (t === 0) throw new Error('nothing to run: push a token first');
     const { logits, cache } = await engine.forward(
-      { ids: this.pending.ids, positions: this.pending.positions, mask: partBStepMask(this.cache.length, t), logitPositions: [t - 1] },
+      {
+        ids: this.pending.ids,
+        positions: this.pending.positions,
+        mask: partBStepMask(this.cache.length, t),
+        logitPositions: [t - 1],
+      },
       this.cache,
     );
-    return { state: new DecodeState(this.partA, cache, { ids: [], positions: [[], []] }), logits: logits[0] as Float32Array };
+    return {
+      state: new DecodeState(this.partA, cache, { ids: [], positions: [[], []] }),
+      logits: logits[0] as Float32Array,
+    };
   }
 
   /**
@@ -62,17 +73,27 @@ export class DecodeState {
    * the i-th token from the last one before the guess; `after(i)` is the state after that same token, the tokens past
    * it undone as if never run.
    */
-  async runDrafted(engine: GlmEngine, drafted: number): Promise<{ logits: Float32Array[]; after: (row: number) => DecodeState }> {
+  async runDrafted(
+    engine: GlmEngine,
+    drafted: number,
+  ): Promise<{ logits: Float32Array[]; after: (row: number) => DecodeState }> {
     const t = this.pending.ids.length;
-    if (drafted < 0 || drafted >= t) throw new Error(`a draft of ${drafted} needs a pending token before it (${t} pending)`);
+    if (drafted < 0 || drafted >= t)
+      throw new Error(`a draft of ${drafted} needs a pending token before it (${t} pending)`);
     const first = t - 1 - drafted;
     const rows = Array.from({ length: drafted + 1 }, (_, i) => first + i);
     const { logits, cache } = await engine.forward(
-      { ids: this.pending.ids, positions: this.pending.positions, mask: partBStepMask(this.cache.length, t), logitPositions: rows },
+      {
+        ids: this.pending.ids,
+        positions: this.pending.positions,
+        mask: partBStepMask(this.cache.length, t),
+        logitPositions: rows,
+      },
       this.cache,
     );
     const empty: Pending = { ids: [], positions: [[], []] };
-    const after = (row: number): DecodeState => new DecodeState(this.partA, engine.cachePrefix(cache, this.cache.length + first + row + 1), empty);
+    const after = (row: number): DecodeState =>
+      new DecodeState(this.partA, engine.cachePrefix(cache, this.cache.length + first + row + 1), empty);
     return { logits, after };
   }
 
@@ -81,7 +102,12 @@ export class DecodeState {
     const t = this.pending.ids.length;
     const all = Array.from({ length: t }, (_, i) => i);
     const { logits } = await engine.forward(
-      { ids: this.pending.ids, positions: this.pending.positions, mask: partBStepMask(this.cache.length, t), logitPositions: all },
+      {
+        ids: this.pending.ids,
+        positions: this.pending.positions,
+        mask: partBStepMask(this.cache.length, t),
+        logitPositions: all,
+      },
       this.cache,
     );
     return logits;

@@ -33,7 +33,11 @@ export type Drafter = (history: readonly number[], max: number) => number[];
  * lines), else from the context cache's likeliest continuation. Tokens in `never` (masks, sop, ends) end a draft: the
  * window's blanks are not text to copy.
  */
-export function lookupDrafter(document: readonly number[], cache: CachePredictor | undefined, never: ReadonlySet<number>): Drafter {
+export function lookupDrafter(
+  document: readonly number[],
+  cache: CachePredictor | undefined,
+  never: ReadonlySet<number>,
+): Drafter {
   return (history, max) => {
     if (max <= 0) return [];
     const found = documentDraft(document, history, max, never);
@@ -44,7 +48,12 @@ export function lookupDrafter(document: readonly number[], cache: CachePredictor
 }
 
 /** What followed the latest occurrence of the history's longest tail (LONGEST_MATCH down to SHORTEST_MATCH tokens). */
-export function documentDraft(document: readonly number[], history: readonly number[], max: number, never: ReadonlySet<number>): number[] {
+export function documentDraft(
+  document: readonly number[],
+  history: readonly number[],
+  max: number,
+  never: ReadonlySet<number>,
+): number[] {
   for (let n = Math.min(LONGEST_MATCH, history.length); n >= SHORTEST_MATCH; n--) {
     const tail = history.slice(history.length - n);
     // `end` < length: a token must follow the match (the history, searched in itself, always ends with its tail).
@@ -58,7 +67,12 @@ export function documentDraft(document: readonly number[], history: readonly num
 }
 
 /** The cache's likeliest next token, again and again, while its context stays long enough to trust. */
-export function cacheDraft(cache: CachePredictor, history: readonly number[], max: number, never: ReadonlySet<number>): number[] {
+export function cacheDraft(
+  cache: CachePredictor,
+  history: readonly number[],
+  max: number,
+  never: ReadonlySet<number>,
+): number[] {
   const extended = [...history];
   const draft: number[] = [];
   while (draft.length < max) {

@@ -43,7 +43,10 @@ export const MAX_THREADS = 64;
 export function resolveThreads(threads: number | undefined): number {
   if (threads === undefined || threads === 0) return defaultThreads();
   if (!Number.isInteger(threads) || threads < 0 || threads > MAX_THREADS) {
-    throw new GlmError('input', `Threads must be an integer from 0 to ${MAX_THREADS} (0 = automatic: half the cores, at most 4), not ${threads}.`);
+    throw new GlmError(
+      'input',
+      `Threads must be an integer from 0 to ${MAX_THREADS} (0 = automatic: half the cores, at most 4), not ${threads}.`,
+    );
   }
   return threads;
 }
@@ -111,8 +114,11 @@ export class GlmEngine {
     const logits = outputs.logits as Tensor;
     // The export leaves the vocabulary axis symbolic, so this is the first place a wrong vocabSize shows.
     if (logits.dims[2] !== this.arch.vocabSize) {
-      throw new GlmError('model-invalid', `The model returns ${logits.dims[2]} logits per token but glm.json says ` +
-        `vocabSize = ${this.arch.vocabSize}.`);
+      throw new GlmError(
+        'model-invalid',
+        `The model returns ${logits.dims[2]} logits per token but glm.json says ` +
+          `vocabSize = ${this.arch.vocabSize}.`,
+      );
     }
     return {
       logits: logitRows(logits, input.logitPositions.length, this.arch.vocabSize),
@@ -144,7 +150,12 @@ interface OpenedSession {
   ort: Ort;
 }
 
-async function openSession(file: string, requested: Device, threads: number, externalData: string | null): Promise<OpenedSession> {
+async function openSession(
+  file: string,
+  requested: Device,
+  threads: number,
+  externalData: string | null,
+): Promise<OpenedSession> {
   skipCommandLineTelemetry();
   if (requested === 'wasm') return openWasm(file, threads, externalData, { requested });
   let ort: Ort;
@@ -166,7 +177,8 @@ async function openSession(file: string, requested: Device, threads: number, ext
       reasons.push(`${device} could not start: ${errorText(error).split('\n')[0]}`);
     }
   }
-  if (requested === 'auto' && accelerators.length === 0) reasons.push('no accelerator available to onnxruntime-node on this machine');
+  if (requested === 'auto' && accelerators.length === 0)
+    reasons.push('no accelerator available to onnxruntime-node on this machine');
   try {
     const session = await ort.InferenceSession.create(file, sessionOptions(['cpu'], threads));
     const fallbackReason = requested === 'cpu' ? undefined : reasons.join('; ');
@@ -181,8 +193,12 @@ async function openSession(file: string, requested: Device, threads: number, ext
  * paths, so a model's external weights file is read here too, under the name the graph refers to. `runtimeFailure`
  * says why the native runtime is not used when the user did not ask for WebAssembly.
  */
-async function openWasm(file: string, threads: number, externalData: string | null,
-  why: { requested: Device; runtimeFailure?: string }): Promise<OpenedSession> {
+async function openWasm(
+  file: string,
+  threads: number,
+  externalData: string | null,
+  why: { requested: Device; runtimeFailure?: string },
+): Promise<OpenedSession> {
   let ort: Ort;
   try {
     ort = await loadRuntime('wasm');
@@ -194,20 +210,37 @@ async function openWasm(file: string, threads: number, externalData: string | nu
   // Read once per process, when the WebAssembly module starts (the first session); later values are ignored.
   ort.env.wasm.numThreads = threads;
   const bytes = await readFile(file);
-  const external = externalData === null ? [] : [{ path: externalData, data: await readFile(join(dirname(file), externalData)) }];
+  const external =
+    externalData === null ? [] : [{ path: externalData, data: await readFile(join(dirname(file), externalData)) }];
   try {
-    const session = await ort.InferenceSession.create(bytes, { ...sessionOptions(['wasm'], threads), intraOpNumThreads: undefined, externalData: external });
+    const session = await ort.InferenceSession.create(bytes, {
+      ...sessionOptions(['wasm'], threads),
+      intraOpNumThreads: undefined,
+      externalData: external,
+    });
     const { requested, runtimeFailure } = why;
     const fallbackReason = runtimeFailure ?? (requested === 'wasm' ? undefined : 'the native runtime is not available');
-    return { session, ort, device: { requested, used: 'wasm', ...(fallbackReason ? { fallbackReason } : {}), ...(runtimeFailure ? { runtimeFailure } : {}) } };
+    return {
+      session,
+      ort,
+      device: {
+        requested,
+        used: 'wasm',
+        ...(fallbackReason ? { fallbackReason } : {}),
+        ...(runtimeFailure ? { runtimeFailure } : {}),
+      },
+    };
   } catch (error) {
     throw unloadable(file, error);
   }
 }
 
 function unloadable(file: string, error: unknown): GlmError {
-  return new GlmError('model-invalid', `${file} could not be loaded by onnxruntime (corrupt or not an ONNX model?): ` +
-    `${errorText(error)}`, { cause: error });
+  return new GlmError(
+    'model-invalid',
+    `${file} could not be loaded by onnxruntime (corrupt or not an ONNX model?): ` + `${errorText(error)}`,
+    { cause: error },
+  );
 }
 
 function sessionOptions(providers: string[], threads: number): InferenceSession.SessionOptions {

@@ -130,7 +130,13 @@ export function createGenerator(model: GlmModel, options: DecodingOptions, cache
   const sampling = options.temperature > 0;
   const utf8 = utf8Vocab(model.tokenizer);
   return {
-    model, options, rules: logitRules(model, options, utf8), sample: sampling ? sampler(seededRandom(options.seed)) : greedy, sampling, cache, utf8,
+    model,
+    options,
+    rules: logitRules(model, options, utf8),
+    sample: sampling ? sampler(seededRandom(options.seed)) : greedy,
+    sampling,
+    cache,
+    utf8,
   };
 }
 
@@ -153,35 +159,61 @@ export interface BlankContext {
  * Generates the candidates of blank `blank`, starting from `state` (Part A and every earlier span). The sop step is
  * shared by all candidates. Greedy candidates differ by their first token (the n best), sampled ones by the draw.
  */
-export async function fillBlank(gen: Generator, state: DecodeState, blank: number, context: BlankContext, history: readonly number[]): Promise<Candidate[]> {
+export async function fillBlank(
+  gen: Generator,
+  state: DecodeState,
+  blank: number,
+  context: BlankContext,
+  history: readonly number[],
+): Promise<Candidate[]> {
   const { model, options } = gen;
-  const req = { ...context, left: context.left ?? [], maxLength: context.maxLength ?? model.manifest.architecture.maxSequenceLength, blank, history };
+  const req = {
+    ...context,
+    left: context.left ?? [],
+    maxLength: context.maxLength ?? model.manifest.architecture.maxSequenceLength,
+    blank,
+    history,
+  };
   const start = state.push(blank, 0, model.manifest.specialTokens.sop);
   if (start.length > req.maxLength) return [emptyCandidate(state, 'context')];
   if (options.signal?.aborted) return [emptyCandidate(state, 'cancelled')];
   const run = await start.run(model.engine);
   const first = { state: run.state, logits: withCache(gen, req.kind, req.left, [], run.logits) };
   const opening = new Span(spanSetup(gen, req), first.state);
-  const firstTokens = !gen.sampling && options.candidates > 1 ? topIndices(applyRules(gen.rules, first.logits, opening), options.candidates) : [];
+  const firstTokens =
+    !gen.sampling && options.candidates > 1
+      ? topIndices(applyRules(gen.rules, first.logits, opening), options.candidates)
+      : [];
   const candidates: Candidate[] = [];
   for (let c = 0; c < options.candidates; c++) {
     if (c > 0 && options.signal?.aborted) break;
-    candidates.push(await continueSpan(gen, first.state, first.logits, { ...req, candidate: c, forcedFirst: firstTokens[c] }));
+    candidates.push(
+      await continueSpan(gen, first.state, first.logits, { ...req, candidate: c, forcedFirst: firstTokens[c] }),
+    );
   }
   return ranked(candidates, options.select);
 }
 
 /** Candidates best first. Stable: among equal scores the first generated (greedy / first draw) stays first. */
-export function ranked<C extends { text: string; logProb: number; tokens: readonly number[] }>(candidates: C[], select: DecodingOptions['select']): C[] {
+export function ranked<C extends { text: string; logProb: number; tokens: readonly number[] }>(
+  candidates: C[],
+  select: DecodingOptions['select'],
+): C[] {
   if (select === 'per-token') {
     const mean = (c: C): number => c.logProb / (c.tokens.length + 1);
     return candidates.sort((a, b) => mean(b) - mean(a));
   }
   if (select === 'likeliest' || candidates.length < 3) return candidates.sort((a, b) => b.logProb - a.logProb);
   const agreement = candidates.map((c, i) =>
-    candidates.reduce((sum, other, j) => (i === j ? sum : sum + editSimilarity(c.text, other.text)), 0));
-  const order = candidates.map((_, i) => i).sort((a, b) =>
-    (agreement[b] as number) - (agreement[a] as number) || (candidates[b] as C).logProb - (candidates[a] as C).logProb);
+    candidates.reduce((sum, other, j) => (i === j ? sum : sum + editSimilarity(c.text, other.text)), 0),
+  );
+  const order = candidates
+    .map((_, i) => i)
+    .sort(
+      (a, b) =>
+        (agreement[b] as number) - (agreement[a] as number) ||
+        (candidates[b] as C).logProb - (candidates[a] as C).logProb,
+    );
   return order.map((i) => candidates[i] as C);
 }
 
@@ -203,7 +235,12 @@ interface CandidateRequest extends SpanRequest {
  * the model serves the steps of every drafted token the span goes on to choose; each step is still taken here, with
  * every rule, exactly as without it.
  */
-async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: Float32Array, req: CandidateRequest): Promise<Candidate> {
+async function continueSpan(
+  gen: Generator,
+  afterSop: DecodeState,
+  firstLogits: Float32Array,
+  req: CandidateRequest,
+): Promise<Candidate> {
   const span = new Span(spanSetup(gen, req), afterSop);
   const rules = stopRules(stopRuleOptions(gen, req));
   const stream = tokenStream(gen.options.onToken, req);
@@ -219,7 +256,12 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
     let ran = run?.follow(span.tokens[span.tokens.length - 1] as number);
     if (ran === undefined) {
       reportDraft(gen, run);
-      run = await VerifiedRun.start(gen.model.engine, span, req.blank, draft([...req.left, ...span.tokens], Math.min(MAX_DRAFT, span.room)));
+      run = await VerifiedRun.start(
+        gen.model.engine,
+        span,
+        req.blank,
+        draft([...req.left, ...span.tokens], Math.min(MAX_DRAFT, span.room)),
+      );
       ran = run.first();
     }
     span.ran(ran.state);
@@ -234,7 +276,16 @@ async function continueSpan(gen: Generator, afterSop: DecodeState, firstLogits: 
 function drafterOf(gen: Generator, afterSop: DecodeState): Drafter {
   if (!gen.options.lookupDrafting || gen.sampling || !draftsExactly(gen.model.manifest.weights)) return () => [];
   const special = gen.model.manifest.specialTokens;
-  const never = new Set([special.mask, special.smask, special.gmask, special.sop, special.eop, special.eos, special.cls, special.pad]);
+  const never = new Set([
+    special.mask,
+    special.smask,
+    special.gmask,
+    special.sop,
+    special.eop,
+    special.eos,
+    special.cls,
+    special.pad,
+  ]);
   return lookupDrafter(afterSop.partA.ids, gen.cache?.cache, never);
 }
 
@@ -243,10 +294,20 @@ function reportDraft(gen: Generator, run: VerifiedRun | undefined): void {
 }
 
 /** Chooses the span's next token and adds it, unless a stop rule ends the span first (or with it). */
-function nextToken(gen: Generator, req: CandidateRequest, span: Span, step: Step, rules: StopRules, stream: TokenStream): Stop | undefined {
+function nextToken(
+  gen: Generator,
+  req: CandidateRequest,
+  span: Span,
+  step: Step,
+  rules: StopRules,
+  stream: TokenStream,
+): Stop | undefined {
   const early = rules.beforeChoice(span, step);
   if (early) return early;
-  const next = span.tokens.length === 0 && req.forcedFirst !== undefined ? req.forcedFirst : gen.sample(applyRules(gen.rules, step.logits, span));
+  const next =
+    span.tokens.length === 0 && req.forcedFirst !== undefined
+      ? req.forcedFirst
+      : gen.sample(applyRules(gen.rules, step.logits, span));
   const refused = rules.beforeToken(span, next, step);
   if (refused) return refused;
   span.push(next, step.logProb(next));
@@ -257,8 +318,16 @@ function nextToken(gen: Generator, req: CandidateRequest, span: Span, step: Step
 function spanSetup(gen: Generator, req: SpanRequest): SpanSetup {
   const { tokenizer } = gen.model;
   return {
-    tokenizer, utf8: gen.utf8, whitespace: tokenizer.whitespace(), history: req.history, blank: req.blank, startsLine: req.startsLine,
-    healedPrefix: req.heal?.prefix, allowedFirst: req.heal?.allowed, maxLength: req.maxLength, maxTokens: maxTokensOf(gen, req),
+    tokenizer,
+    utf8: gen.utf8,
+    whitespace: tokenizer.whitespace(),
+    history: req.history,
+    blank: req.blank,
+    startsLine: req.startsLine,
+    healedPrefix: req.heal?.prefix,
+    allowedFirst: req.heal?.allowed,
+    maxLength: req.maxLength,
+    maxTokens: maxTokensOf(gen, req),
   };
 }
 
@@ -266,11 +335,16 @@ function stopRuleOptions(gen: Generator, req: SpanRequest): StopRuleOptions {
   const { options } = gen;
   const special = gen.model.manifest.specialTokens;
   return {
-    signal: options.signal, kind: req.kind, endIds: [special.eop, special.eos],
+    signal: options.signal,
+    kind: req.kind,
+    endIds: [special.eop, special.eos],
     echoOf: options.stopAtEcho && req.after.trim() !== '' ? req.after : undefined,
     // Span blanks only: a sentence or document blank asks for the whole sentence or text.
     likeliestEndOf: options.endAtLikeliest && req.kind === 'span' ? special.eop : undefined,
-    minTokens: options.minTokens, maxTokens: maxTokensOf(gen, req), maxLength: req.maxLength, utf8: gen.utf8,
+    minTokens: options.minTokens,
+    maxTokens: maxTokensOf(gen, req),
+    maxLength: req.maxLength,
+    utf8: gen.utf8,
   };
 }
 
@@ -287,10 +361,19 @@ function candidateAt(span: Span, stop: Stop): Candidate {
  * The step's distribution with the context cache mixed in, as log-probabilities (the rules downstream read them as
  * logits); the model's own logits where there is no cache, no match, or a weight of 0.
  */
-export function withCache(gen: Pick<Generator, 'cache' | 'model'>, kind: BlankKind, left: readonly number[], span: readonly number[], logits: Float32Array): Float32Array {
+export function withCache(
+  gen: Pick<Generator, 'cache' | 'model'>,
+  kind: BlankKind,
+  left: readonly number[],
+  span: readonly number[],
+  logits: Float32Array,
+): Float32Array {
   if (gen.cache === undefined) return logits;
   const fromLeft = Math.max(0, MAX_ORDER - span.length);
-  const history = [...left.slice(Math.max(0, left.length - fromLeft)), ...span.slice(Math.max(0, span.length - MAX_ORDER))];
+  const history = [
+    ...left.slice(Math.max(0, left.length - fromLeft)),
+    ...span.slice(Math.max(0, span.length - MAX_ORDER)),
+  ];
   const prediction = gen.cache.cache.predict(history);
   if (prediction === undefined) return logits;
   const weight = cacheWeight(gen.cache.weights, kind, prediction);

@@ -20,7 +20,12 @@ const ENDS_IN_WORD = /[\p{L}\p{N}_]$/u;
  * The healing of a blank whose text before it is `before` (tokens `ids`), or undefined when the blank does not touch
  * a word (it absorbed a space, or follows whitespace, punctuation or nothing) or no longer token extends the last one.
  */
-export function healingFor(tokenizer: GlmTokenizer, before: string, ids: readonly number[], absorbsSpace: boolean): Healing | undefined {
+export function healingFor(
+  tokenizer: GlmTokenizer,
+  before: string,
+  ids: readonly number[],
+  absorbsSpace: boolean,
+): Healing | undefined {
   const last = ids[ids.length - 1];
   if (last === undefined || absorbsSpace || !ENDS_IN_WORD.test(before)) return undefined;
   const prefix = tokenizer.decode([last]);

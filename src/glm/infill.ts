@@ -3,7 +3,14 @@ import type { BlankKind, BlankedText } from './blank.js';
 import { type CacheOptions, requestCache } from './cacheOptions.js';
 import { DecodeState } from './decoder.js';
 import { GlmError } from './errors.js';
-import { type Candidate, DEFAULT_DECODING, type DecodingOptions, type Generator, createGenerator, fillBlank } from './generate.js';
+import {
+  type Candidate,
+  DEFAULT_DECODING,
+  type DecodingOptions,
+  type Generator,
+  createGenerator,
+  fillBlank,
+} from './generate.js';
 import { MAX_ORDER } from './contextCache.js';
 import type { GlmModel } from './model.js';
 import { applyEdits, filledRange } from './placement.js';
@@ -60,7 +67,11 @@ export interface InfillResult {
  * Fills every blank of `request`: one Part A prefill for all blanks, then the spans in document order, each seeing
  * Part A and the spans chosen before it (docs/glm.md §7). Text with markers comes through markers.ts.
  */
-export async function infill(model: GlmModel, request: BlankedText, options: InfillOptions = {}): Promise<InfillResult> {
+export async function infill(
+  model: GlmModel,
+  request: BlankedText,
+  options: InfillOptions = {},
+): Promise<InfillResult> {
   const t0 = performance.now();
   const decoding = decodingOptions(options);
   // Per blank: sop, the tokens, and the healed token that does not count against maxTokens.
@@ -73,7 +84,10 @@ export async function infill(model: GlmModel, request: BlankedText, options: Inf
   const { spans, generatedTokens } = await fillInOrder(gen, prepared, state);
   const t3 = performance.now();
   return {
-    text: applyEdits(request.text, spans.filter((s) => !s.unfilled)),
+    text: applyEdits(
+      request.text,
+      spans.filter((s) => !s.unfilled),
+    ),
     spans,
     cancelled: decoding.signal?.aborted === true,
     window: prepared.window,
@@ -91,7 +105,9 @@ export async function infill(model: GlmModel, request: BlankedText, options: Inf
 
 /** The spans of the blanks in document order, each generated after the ones before it, until a cancel. */
 async function fillInOrder(
-  gen: Generator, prepared: Prepared, afterPartA: DecodeState,
+  gen: Generator,
+  prepared: Prepared,
+  afterPartA: DecodeState,
 ): Promise<{ spans: FilledSpan[]; generatedTokens: number }> {
   const { blanks, segments } = prepared;
   const s = gen.model.manifest.architecture.maxSequenceLength;
@@ -102,7 +118,10 @@ async function fillInOrder(
   for (let k = 0; k < blanks.length && !gen.options.signal?.aborted; k++) {
     const blank = blanks[k] as (typeof blanks)[number];
     const context = {
-      kind: blank.kind, startsLine: startsLine(segments, k), after: segments[k + 1] ?? '', heal: prepared.healing[k],
+      kind: blank.kind,
+      startsLine: startsLine(segments, k),
+      after: segments[k + 1] ?? '',
+      heal: prepared.healing[k],
       left: [...history, ...(prepared.left[k] as number[])].slice(-MAX_ORDER),
       maxLength: fairShare(state.length, s, blanks.length - k),
     };
@@ -117,7 +136,12 @@ async function fillInOrder(
       history.push(...best.tokens);
     }
     spans.push({
-      index: k, kind: blank.kind, ...filledRange(blank), ...publicCandidate(best), candidates: candidates.map(publicCandidate), unfilled,
+      index: k,
+      kind: blank.kind,
+      ...filledRange(blank),
+      ...publicCandidate(best),
+      candidates: candidates.map(publicCandidate),
+      unfilled,
     });
   }
   return { spans, generatedTokens };
@@ -150,13 +174,19 @@ export function decodingOptions(options: Partial<DecodingOptions>): DecodingOpti
   if (!Number.isInteger(merged.topK) || merged.topK < 0) problems.push('top-k must be an integer ≥ 0');
   if (!(merged.topP > 0 && merged.topP <= 1)) problems.push('top-p must be in (0, 1]');
   if (!(merged.repetitionPenalty > 0)) problems.push('repetition penalty must be > 0');
-  if (!Number.isInteger(merged.maxRepeats) || merged.maxRepeats < 0) problems.push('max repeats must be an integer ≥ 0');
-  if (!Number.isInteger(merged.blockRepeatedNgrams) || merged.blockRepeatedNgrams < 0 || merged.blockRepeatedNgrams === 1) {
+  if (!Number.isInteger(merged.maxRepeats) || merged.maxRepeats < 0)
+    problems.push('max repeats must be an integer ≥ 0');
+  if (
+    !Number.isInteger(merged.blockRepeatedNgrams) ||
+    merged.blockRepeatedNgrams < 0 ||
+    merged.blockRepeatedNgrams === 1
+  ) {
     problems.push('blocked repeated n-grams must be 0 (off) or an integer ≥ 2');
   }
   if (!Number.isInteger(merged.candidates) || merged.candidates < 1) problems.push('candidates must be an integer ≥ 1');
   if (!Number.isInteger(merged.seed)) problems.push('seed must be an integer');
-  if (!['likeliest', 'per-token', 'consensus'].includes(merged.select)) problems.push('select must be likeliest, per-token or consensus');
+  if (!['likeliest', 'per-token', 'consensus'].includes(merged.select))
+    problems.push('select must be likeliest, per-token or consensus');
   if (problems.length > 0) throw new GlmError('input', `Invalid decoding options: ${problems.join('; ')}.`);
   return merged;
 }

@@ -43,8 +43,12 @@ export class KvCache {
    */
   prefix(length: number, tensor: Ort['Tensor']): KvCache {
     if (length === this.length) return this;
-    if (!Number.isInteger(length) || length < 0 || length > this.length) throw new Error(`no prefix of ${length} in a cache of ${this.length} tokens`);
-    return new KvCache(length, () => new Map([...this.resolved()].map(([name, t]) => [name, prefixOf(t, length, tensor)])));
+    if (!Number.isInteger(length) || length < 0 || length > this.length)
+      throw new Error(`no prefix of ${length} in a cache of ${this.length} tokens`);
+    return new KvCache(
+      length,
+      () => new Map([...this.resolved()].map(([name, t]) => [name, prefixOf(t, length, tensor)])),
+    );
   }
 
   /** Feeds for the graph's `past_*` inputs. */
@@ -63,6 +67,7 @@ function prefixOf(t: Tensor, length: number, tensor: Ort['Tensor']): Tensor {
   const [batch, heads, full, dim] = t.dims as [number, number, number, number];
   const data = t.data as Float32Array;
   const out = new Float32Array(batch * heads * length * dim);
-  for (let h = 0; h < batch * heads; h++) out.set(data.subarray(h * full * dim, (h * full + length) * dim), h * length * dim);
+  for (let h = 0; h < batch * heads; h++)
+    out.set(data.subarray(h * full * dim, (h * full + length) * dim), h * length * dim);
   return new tensor('float32', out, [batch, heads, length, dim]);
 }

@@ -29,7 +29,10 @@ export function maskId(kind: BlankKind, special: SpecialTokens): number {
 }
 
 /** GLM omits the trailing eos when generation continues the text: last blank a document blank at the very end (docs/glm.md §4.4). */
-export function defaultPartAOptions(segments: readonly (readonly number[])[], kinds: readonly BlankKind[]): PartAOptions {
+export function defaultPartAOptions(
+  segments: readonly (readonly number[])[],
+  kinds: readonly BlankKind[],
+): PartAOptions {
   const endsWithDocumentBlank = kinds.at(-1) === 'document' && (segments.at(-1)?.length ?? 0) === 0;
   return { addCls: true, addEos: !endsWithDocumentBlank };
 }
@@ -41,7 +44,9 @@ export function buildPartA(
   options: PartAOptions = defaultPartAOptions(segments, kinds),
 ): PartA {
   if (segments.length !== kinds.length + 1) {
-    throw new Error(`layout needs one more segment than blanks (got ${segments.length} segments, ${kinds.length} blanks)`);
+    throw new Error(
+      `layout needs one more segment than blanks (got ${segments.length} segments, ${kinds.length} blanks)`,
+    );
   }
   const ids: number[] = options.addCls ? [special.cls] : [];
   const maskIndex: number[] = [];
@@ -72,7 +77,12 @@ export function partBPosition(partA: PartA, blank: number, j: number): [number, 
 }
 
 /** Full layout with Part B spans in `order` (training shuffles it, inference uses document order). */
-export function buildLayout(partA: PartA, fills: readonly (readonly number[])[], order: readonly number[], special: SpecialTokens): Layout {
+export function buildLayout(
+  partA: PartA,
+  fills: readonly (readonly number[])[],
+  order: readonly number[],
+  special: SpecialTokens,
+): Layout {
   const sep = partA.ids.length;
   const inputIds = [...partA.ids];
   const targets = new Array<number>(sep).fill(-1);

@@ -1,6 +1,14 @@
 import type { GlmModel } from './model.js';
 import {
-  type LogitsProcessor, loopGuard, repeatedNgramBlock, repetitionPenalty, suppress, suppressFrom, temperature, topK, topP,
+  type LogitsProcessor,
+  loopGuard,
+  repeatedNgramBlock,
+  repetitionPenalty,
+  suppress,
+  suppressFrom,
+  temperature,
+  topK,
+  topP,
 } from './processors.js';
 import type { SpanSoFar } from './span.js';
 import type { WhitespaceIds } from './tokenizer.js';
@@ -13,8 +21,12 @@ import { BOUNDARY, type Utf8Vocab } from './utf8Guard.js';
 export type LogitRule = (logits: Float32Array, span: SpanSoFar) => void;
 
 /** The decoding options the logit rules are made from (fields of generate.ts's DecodingOptions, documented there). */
-export type LogitRuleOptions = Readonly<Record<'temperature' | 'topK' | 'topP' | 'repetitionPenalty' | 'maxRepeats' | 'blockRepeatedNgrams' | 'minTokens', number>>
-  & { readonly requireContent: boolean };
+export type LogitRuleOptions = Readonly<
+  Record<
+    'temperature' | 'topK' | 'topP' | 'repetitionPenalty' | 'maxRepeats' | 'blockRepeatedNgrams' | 'minTokens',
+    number
+  >
+> & { readonly requireContent: boolean };
 
 /**
  * The rules of a request, in the order they apply. Order matters only between the rules that rescale or cut by value
@@ -24,7 +36,10 @@ export type LogitRuleOptions = Readonly<Record<'temperature' | 'topK' | 'topP' |
 export function logitRules(model: GlmModel, options: LogitRuleOptions, utf8: Utf8Vocab): LogitRule[] {
   const special = model.manifest.specialTokens;
   const endIds = [special.eop, special.eos];
-  const rules = [forPartB(suppressFrom(model.tokenizer.size)), forPartB(suppress([special.cls, special.mask, special.smask, special.gmask, special.sop]))];
+  const rules = [
+    forPartB(suppressFrom(model.tokenizer.size)),
+    forPartB(suppress([special.cls, special.mask, special.smask, special.gmask, special.sop])),
+  ];
   if (options.repetitionPenalty !== 1) rules.push(forPartB(repetitionPenalty(options.repetitionPenalty)));
   if (options.temperature > 0) {
     rules.push(forPartB(temperature(options.temperature)));

@@ -78,8 +78,12 @@ export async function loadManifest(folder: string): Promise<Manifest> {
     text = await readModelText(folder, MANIFEST_FILE, 'Model manifest', MAX_BYTES.manifest);
   } catch (error) {
     if (!(error instanceof GlmError && error.code === 'model-missing')) throw error;
-    throw new GlmError('model-missing', `No model manifest at ${file} (${errorText(error.cause ?? error)}): ` +
-      'point the model folder at a directory with glm.json, model.onnx and tokenizer.json.', { cause: error });
+    throw new GlmError(
+      'model-missing',
+      `No model manifest at ${file} (${errorText(error.cause ?? error)}): ` +
+        'point the model folder at a directory with glm.json, model.onnx and tokenizer.json.',
+      { cause: error },
+    );
   }
   return parseManifest(parseModelJson(text, file, 'manifest'), file);
 }
@@ -96,8 +100,10 @@ export function parseManifest(json: unknown, file: string): Manifest {
 function manifestProblems(json: unknown): string[] {
   if (!isRecord(json)) return ['the top level must be a JSON object'];
   const problems: string[] = [];
-  if (json.format !== 'glm-infill-model') problems.push(`"format" must be "glm-infill-model", not ${show(json.format)}`);
-  if (json.formatVersion !== 1) problems.push(`"formatVersion" ${show(json.formatVersion)} is not supported (expected 1)`);
+  if (json.format !== 'glm-infill-model')
+    problems.push(`"format" must be "glm-infill-model", not ${show(json.format)}`);
+  if (json.formatVersion !== 1)
+    problems.push(`"formatVersion" ${show(json.formatVersion)} is not supported (expected 1)`);
   for (const key of ['name', 'tokenizer', 'model', 'weights'] as const) {
     if (typeof json[key] !== 'string' || json[key] === '') problems.push(`"${key}" must be a non-empty string`);
   }
@@ -105,7 +111,8 @@ function manifestProblems(json: unknown): string[] {
     const problem = typeof json[key] === 'string' ? fileNameProblem(json[key]) : undefined;
     if (problem !== undefined) problems.push(`"${key}" ${problem}, not ${show(json[key])}`);
   }
-  if (json.externalData !== null && typeof json.externalData !== 'string') problems.push('"externalData" must be null or a file name');
+  if (json.externalData !== null && typeof json.externalData !== 'string')
+    problems.push('"externalData" must be null or a file name');
   problems.push(...architectureProblems(json.architecture));
   problems.push(...specialTokenProblems(json.specialTokens, json.architecture));
   if (!Array.isArray(json.maskKinds) || json.maskKinds.length === 0 || !json.maskKinds.every(isBlankKind)) {
@@ -116,11 +123,16 @@ function manifestProblems(json: unknown): string[] {
 
 function architectureProblems(arch: unknown): string[] {
   if (!isRecord(arch)) return ['"architecture" must be an object'];
-  const problems = ARCHITECTURE_INTS.filter((key) => !isPositiveInt(arch[key]) || (arch[key] as number) > ARCHITECTURE_LIMITS[key])
-    .map((key) => `"architecture.${key}" must be an integer from 1 to ${ARCHITECTURE_LIMITS[key]}, not ${show(arch[key])}`);
+  const problems = ARCHITECTURE_INTS.filter(
+    (key) => !isPositiveInt(arch[key]) || (arch[key] as number) > ARCHITECTURE_LIMITS[key],
+  ).map(
+    (key) => `"architecture.${key}" must be an integer from 1 to ${ARCHITECTURE_LIMITS[key]}, not ${show(arch[key])}`,
+  );
   const { hiddenSize, numHeads, headDim } = arch;
   if (problems.length === 0 && hiddenSize !== (numHeads as number) * (headDim as number)) {
-    problems.push(`"architecture.hiddenSize" ${show(hiddenSize)} must equal numHeads × headDim = ${(numHeads as number) * (headDim as number)}`);
+    problems.push(
+      `"architecture.hiddenSize" ${show(hiddenSize)} must equal numHeads × headDim = ${(numHeads as number) * (headDim as number)}`,
+    );
   }
   return problems;
 }
@@ -157,11 +169,24 @@ export interface GraphValue {
 }
 
 /** Compares the graph's inputs/outputs with the manifest; throws one error listing every mismatch. */
-export function checkGraph(manifest: Manifest, inputs: readonly GraphValue[], outputs: readonly GraphValue[], file: string): void {
+export function checkGraph(
+  manifest: Manifest,
+  inputs: readonly GraphValue[],
+  outputs: readonly GraphValue[],
+  file: string,
+): void {
   const expected = expectedGraphNames(manifest.architecture.numLayers);
   const problems = [
-    ...nameProblems('input', expected.inputs, inputs.map((v) => v.name)),
-    ...nameProblems('output', expected.outputs, outputs.map((v) => v.name)),
+    ...nameProblems(
+      'input',
+      expected.inputs,
+      inputs.map((v) => v.name),
+    ),
+    ...nameProblems(
+      'output',
+      expected.outputs,
+      outputs.map((v) => v.name),
+    ),
     ...shapeProblems(manifest.architecture, [...inputs, ...outputs]),
   ];
   if (problems.length > 0) {
@@ -185,7 +210,8 @@ function shapeProblems(arch: Architecture, values: readonly GraphValue[]): strin
   const problems: string[] = [];
   for (const value of values) {
     const wantType = INT64_VALUES.has(value.name) ? 'int64' : 'float32';
-    if (value.type !== undefined && value.type !== wantType) problems.push(`${value.name} is ${value.type}, expected ${wantType}`);
+    if (value.type !== undefined && value.type !== wantType)
+      problems.push(`${value.name} is ${value.type}, expected ${wantType}`);
     const want = expectedFixedDims(arch, value.name);
     want.forEach((dim, axis) => {
       const got = value.shape?.[axis];
@@ -219,7 +245,9 @@ function isPositiveInt(value: unknown): value is number {
 function show(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null || typeof value === 'boolean') return String(value);
-  if (typeof value === 'number') return Number.isFinite(value) && String(value).length <= 24 ? String(value) : 'an out-of-range number';
-  if (typeof value === 'string') return /^[\w .+-]{0,40}$/.test(value) ? JSON.stringify(value) : `a string of ${value.length} characters`;
+  if (typeof value === 'number')
+    return Number.isFinite(value) && String(value).length <= 24 ? String(value) : 'an out-of-range number';
+  if (typeof value === 'string')
+    return /^[\w .+-]{0,40}$/.test(value) ? JSON.stringify(value) : `a string of ${value.length} characters`;
   return Array.isArray(value) ? 'a list' : 'an object';
 }

@@ -38,7 +38,8 @@ const INDEXES = /[\p{L}\p{N}_)\]]$/u;
  * the fills back into the source, every character outside the blanks as written, backslashes included.
  */
 export function parseMarkers(source: string, kindAtEnd: BlankKind = 'document'): MarkedText {
-  if (source.trim() === '') throw new GlmError('input', 'The text is empty: give some text, with [MASK], [sMASK] or [gMASK] where blanks go.');
+  if (source.trim() === '')
+    throw new GlmError('input', 'The text is empty: give some text, with [MASK], [sMASK] or [gMASK] where blanks go.');
   const marked: MarkedText = { text: '', blanks: [], source, markers: [] };
   let cursor = 0;
   for (const match of source.matchAll(MARKER_LIKE)) {
@@ -71,7 +72,14 @@ function addBlank(marked: MarkedText, kind: BlankKind, marker: { start: number; 
  */
 export function inMarkedText(marked: MarkedText, result: InfillResult): InfillResult {
   const spans = result.spans.map((span) => ({ ...span, ...ontoMarker(marked, span.index, span) }));
-  return { ...result, spans, text: applyEdits(marked.source, spans.filter((s) => !s.unfilled)) };
+  return {
+    ...result,
+    spans,
+    text: applyEdits(
+      marked.source,
+      spans.filter((s) => !s.unfilled),
+    ),
+  };
 }
 
 /** A range of `marked.text` that holds blank k (and may reach before it), moved onto the blank's marker in the source. */
@@ -82,6 +90,9 @@ function ontoMarker(marked: MarkedText, k: number, range: Omit<TextEdit, 'text'>
 }
 
 function unknownMarker(marker: string, at: number): GlmError {
-  return new GlmError('input', `Unknown mask marker ${marker} at character ${at}: use [MASK] (span), ` +
-    `[sMASK] (sentence) or [gMASK] (document); write \\${marker} if it is text, not a blank.`);
+  return new GlmError(
+    'input',
+    `Unknown mask marker ${marker} at character ${at}: use [MASK] (span), ` +
+      `[sMASK] (sentence) or [gMASK] (document); write \\${marker} if it is text, not a blank.`,
+  );
 }

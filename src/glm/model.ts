@@ -59,8 +59,10 @@ export async function loadModel(folder: string, options: LoadOptions = {}): Prom
 async function requireFolder(folder: string): Promise<void> {
   const info = await stat(folder).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new GlmError('model-missing', `Model folder ${folder} does not exist. ` +
-      'Give a folder that holds glm.json, model.onnx and tokenizer.json.');
+    throw new GlmError(
+      'model-missing',
+      `Model folder ${folder} does not exist. ` + 'Give a folder that holds glm.json, model.onnx and tokenizer.json.',
+    );
   }
 }
 
@@ -76,19 +78,31 @@ async function requireModelFile(root: string, name: string): Promise<void> {
  */
 async function checkPositions(engine: GlmEngine, manifest: Manifest, file: string): Promise<void> {
   const s = manifest.architecture.maxSequenceLength;
-  const probe = { ids: [manifest.specialTokens.cls], positions: [[s], [s]] as const, mask: new Float32Array([1]), logitPositions: [] };
+  const probe = {
+    ids: [manifest.specialTokens.cls],
+    positions: [[s], [s]] as const,
+    mask: new Float32Array([1]),
+    logitPositions: [],
+  };
   try {
     await engine.forward(probe, engine.emptyCache(), { quiet: true });
   } catch (error) {
-    throw new GlmError('model-invalid', `${file} cannot run at position ${s}, which glm.json allows ` +
-      `(maxSequenceLength ${s}): set maxSequenceLength to the length the model was trained with.`, { cause: error });
+    throw new GlmError(
+      'model-invalid',
+      `${file} cannot run at position ${s}, which glm.json allows ` +
+        `(maxSequenceLength ${s}): set maxSequenceLength to the length the model was trained with.`,
+      { cause: error },
+    );
   }
 }
 
 function checkTokenizerSize(tokenizer: GlmTokenizer, manifest: Manifest, file: string): void {
   if (tokenizer.size > manifest.architecture.vocabSize) {
-    throw new GlmError('model-invalid', `${file} has ${tokenizer.size} tokens but glm.json says the model has only ` +
-      `${manifest.architecture.vocabSize} embedding rows.`);
+    throw new GlmError(
+      'model-invalid',
+      `${file} has ${tokenizer.size} tokens but glm.json says the model has only ` +
+        `${manifest.architecture.vocabSize} embedding rows.`,
+    );
   }
 }
 

@@ -62,21 +62,30 @@ async function readChecked(handle: FileHandle, file: string, what: string, maxBy
 function requireInside(realFolder: string, real: string, file: string, what: string): void {
   const rel = relative(realFolder, real);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new GlmError('model-invalid', `${what} ${file} leads outside the model folder (a symbolic link?): ` +
-      'every file named in glm.json must be inside the folder.');
+    throw new GlmError(
+      'model-invalid',
+      `${what} ${file} leads outside the model folder (a symbolic link?): ` +
+        'every file named in glm.json must be inside the folder.',
+    );
   }
 }
 
 function requireRegular(isFile: boolean, file: string, what: string): void {
   if (!isFile) {
-    throw new GlmError('model-invalid', `${what} ${file} is not a regular file (a folder, named pipe or device?): ` +
-      'model files must be ordinary files.');
+    throw new GlmError(
+      'model-invalid',
+      `${what} ${file} is not a regular file (a folder, named pipe or device?): ` +
+        'model files must be ordinary files.',
+    );
   }
 }
 
 function requireSize(size: number, maxBytes: number, file: string, what: string): void {
   if (size > maxBytes) {
-    throw new GlmError('model-invalid', `${what} ${file} is ${megabytes(size)}; at most ${megabytes(maxBytes)} is accepted.`);
+    throw new GlmError(
+      'model-invalid',
+      `${what} ${file} is ${megabytes(size)}; at most ${megabytes(maxBytes)} is accepted.`,
+    );
   }
 }
 
@@ -93,7 +102,8 @@ export function parseModelJson(text: string, file: string, what: string): unknow
     return JSON.parse(text);
   } catch (error) {
     const at = /at position (\d+)/.exec(errorText(error))?.[1];
-    const where = at !== undefined ? ` (at character ${at})` : /end of JSON/.test(errorText(error)) ? ' (it ends too early)' : '';
+    const where =
+      at !== undefined ? ` (at character ${at})` : /end of JSON/.test(errorText(error)) ? ' (it ends too early)' : '';
     throw new GlmError('model-invalid', `${file} is not valid JSON${where}: fix or replace the ${what}.`);
   }
 }

@@ -21,7 +21,8 @@ export interface TextEdit {
  */
 export function placeBlanks(request: BlankedText): PlacedBlank[] {
   const { text, blanks } = request;
-  if (blanks.length === 0) throw new GlmError('input', 'The request has no blank: give at least one range of the text to fill.');
+  if (blanks.length === 0)
+    throw new GlmError('input', 'The request has no blank: give at least one range of the text to fill.');
   let floor = 0;
   return blanks.map((blank, k) => {
     checkBlank(blank, k, floor, text.length);
@@ -34,8 +35,11 @@ export function placeBlanks(request: BlankedText): PlacedBlank[] {
 function checkBlank(blank: Blank, k: number, floor: number, length: number): void {
   const { start, end } = blank;
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < floor || end < start || end > length) {
-    throw new GlmError('input', `Blank ${k + 1} (characters ${start} to ${end}) is not a range of the ${length}-character text ` +
-      `after the blank before it: give blanks in document order, none overlapping another.`);
+    throw new GlmError(
+      'input',
+      `Blank ${k + 1} (characters ${start} to ${end}) is not a range of the ${length}-character text ` +
+        `after the blank before it: give blanks in document order, none overlapping another.`,
+    );
   }
 }
 

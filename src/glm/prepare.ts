@@ -37,15 +37,19 @@ export function prepare(model: GlmModel, request: BlankedText, perBlank: number,
   const fixed = 2 + kinds.length; // [CLS], one mask per blank, [eos]
   const minimumPartB = 2 * kinds.length; // sop and one token per blank
   if (fixed + minimumPartB > s) {
-    throw new GlmError('too-many-blanks', `${kinds.length} blanks do not fit the model's ${s} positions ` +
-      `(each needs a mask, a start token and at least one generated token); fill them in smaller groups.`);
+    throw new GlmError(
+      'too-many-blanks',
+      `${kinds.length} blanks do not fit the model's ${s} positions ` +
+        `(each needs a mask, a start token and at least one generated token); fill them in smaller groups.`,
+    );
   }
   const reserve = Math.max(minimumPartB, Math.min(perBlank * kinds.length, Math.floor(s / 2)));
   const segments = segmentsAround(request.text, blanks);
   const texts = precutText(segments, s * CHARS_PER_TOKEN_BOUND);
   const ids = texts.map((seg) => tokenizer.encode(seg));
   const healing = blanks.map((blank, k) =>
-    (heal ? healingFor(tokenizer, texts[k] as string, ids[k] as number[], blank.space !== '') : undefined));
+    heal ? healingFor(tokenizer, texts[k] as string, ids[k] as number[], blank.space !== '') : undefined,
+  );
   healing.forEach((h, k) => h && (ids[k] as number[]).pop());
   const { segments: kept, report } = windowSegments(ids, s - fixed - reserve);
   const partA = buildPartA(kept, kinds, manifest.specialTokens, defaultPartAOptions(kept, kinds));
@@ -57,7 +61,10 @@ function checkKinds(model: GlmModel, kinds: readonly BlankKind[]): void {
   const { manifest } = model;
   const unsupported = kinds.filter((k) => !manifest.maskKinds.includes(k));
   if (unsupported.length > 0) {
-    throw new GlmError('input', `Model "${manifest.name}" was not trained with ${[...new Set(unsupported)].join('/')} blanks ` +
-      `(it knows ${manifest.maskKinds.join(', ')}).`);
+    throw new GlmError(
+      'input',
+      `Model "${manifest.name}" was not trained with ${[...new Set(unsupported)].join('/')} blanks ` +
+        `(it knows ${manifest.maskKinds.join(', ')}).`,
+    );
   }
 }

@@ -90,7 +90,8 @@ export function topP(p: number): LogitsProcessor {
     const probs = softmax(logits);
     let cumulative = 0;
     let keep = 0;
-    while (keep < order.length && (keep === 0 || cumulative < p)) cumulative += probs[order[keep++] as number] as number;
+    while (keep < order.length && (keep === 0 || cumulative < p))
+      cumulative += probs[order[keep++] as number] as number;
     for (const id of order.slice(keep)) logits[id] = -Infinity;
   };
 }

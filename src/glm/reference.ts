@@ -13,14 +13,19 @@ export async function uncachedNextLogits(engine: GlmEngine, partA: PartA, spans:
   const sep = partA.ids.length;
   const ids = [...partA.ids];
   const [row0, row1] = partAPositions(sep);
-  spans.forEach((span, blank) => span.forEach((id, j) => {
-    const [position, block] = partBPosition(partA, blank, j);
-    ids.push(id);
-    row0.push(position);
-    row1.push(block);
-  }));
+  spans.forEach((span, blank) =>
+    span.forEach((id, j) => {
+      const [position, block] = partBPosition(partA, blank, j);
+      ids.push(id);
+      row0.push(position);
+      row1.push(block);
+    }),
+  );
   const mask = new Float32Array(ids.length * ids.length);
   for (let r = 0; r < ids.length; r++) mask.set(glmMaskRow(r, sep, ids.length), r * ids.length);
-  const { logits } = await engine.forward({ ids, positions: [row0, row1], mask, logitPositions: [ids.length - 1] }, engine.emptyCache());
+  const { logits } = await engine.forward(
+    { ids, positions: [row0, row1], mask, logitPositions: [ids.length - 1] },
+    engine.emptyCache(),
+  );
   return logits[0] as Float32Array;
 }

@@ -47,7 +47,9 @@ async function loadWasm(): Promise<Ort> {
   try {
     return load('onnxruntime-web');
   } catch (error) {
-    throw new RuntimeUnavailable(`onnxruntime-web (the WebAssembly runtime) could not be loaded: ${firstLine(error)}`, { cause: error });
+    throw new RuntimeUnavailable(`onnxruntime-web (the WebAssembly runtime) could not be loaded: ${firstLine(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -62,8 +64,10 @@ export function describeNativeFailure(error: unknown, platform = process.platfor
   const folder = join(root, 'bin', 'napi-v6', platform, arch);
   const binding = join(folder, 'onnxruntime_binding.node');
   if (!existsSync(folder)) {
-    return `onnxruntime-node has no native binary for ${target} (${folder} does not exist; onnxruntime-node ships ` +
-      'linux-x64, linux-arm64, darwin-arm64, win32-x64 and win32-arm64)';
+    return (
+      `onnxruntime-node has no native binary for ${target} (${folder} does not exist; onnxruntime-node ships ` +
+      'linux-x64, linux-arm64, darwin-arm64, win32-x64 and win32-arm64)'
+    );
   }
   return `the native onnxruntime binary ${binding} (${target}) failed to load: ${firstLine(error)}`;
 }

@@ -77,7 +77,10 @@ export class Span implements SpanView {
   private ahead = { count: -1, next: -1, text: '' };
   private partBKnown = { count: -1, ids: [] as readonly number[] };
 
-  constructor(private readonly setup: SpanSetup, private current: DecodeState) {
+  constructor(
+    private readonly setup: SpanSetup,
+    private current: DecodeState,
+  ) {
     this.lastWhole = this.point();
   }
 
@@ -100,7 +103,8 @@ export class Span implements SpanView {
   }
 
   get partB(): readonly number[] {
-    if (this.partBKnown.count !== this.tokens.length) this.partBKnown = { count: this.tokens.length, ids: [...this.setup.history, ...this.tokens] };
+    if (this.partBKnown.count !== this.tokens.length)
+      this.partBKnown = { count: this.tokens.length, ids: [...this.setup.history, ...this.tokens] };
     return this.partBKnown.ids;
   }
 
@@ -116,14 +120,16 @@ export class Span implements SpanView {
 
   /** What the fill adds to the text: the healed prefix (see healing.ts) is already there. */
   text(): string {
-    if (this.known.count !== this.tokens.length) this.known = { count: this.tokens.length, text: this.shown(this.tokens) };
+    if (this.known.count !== this.tokens.length)
+      this.known = { count: this.tokens.length, text: this.shown(this.tokens) };
     return this.known.text;
   }
 
   /** The fill's text with `next` added (remembered: text() need not decode it again once `next` joins). */
   textWith(next: number): string {
     const count = this.tokens.length + 1;
-    if (this.ahead.count !== count || this.ahead.next !== next) this.ahead = { count, next, text: this.shown([...this.tokens, next]) };
+    if (this.ahead.count !== count || this.ahead.next !== next)
+      this.ahead = { count, next, text: this.shown([...this.tokens, next]) };
     return this.ahead.text;
   }
 
@@ -139,9 +145,13 @@ export class Span implements SpanView {
     if (utf8 === undefined) throw new Error(`token ${next} breaks UTF-8: a stop rule should have ended the span`);
     this.utf8 = utf8;
     this.tokens.push(next);
-    if (this.ahead.count === this.tokens.length && this.ahead.next === next) this.known = { count: this.ahead.count, text: this.ahead.text };
+    if (this.ahead.count === this.tokens.length && this.ahead.next === next)
+      this.known = { count: this.ahead.count, text: this.ahead.text };
     const { whitespace } = this.setup;
-    this.hasContent ||= this.setup.healedPrefix !== undefined ? /\S/u.test(this.text()) : !whitespace.inline.has(next) && !whitespace.lineBreak.has(next);
+    this.hasContent ||=
+      this.setup.healedPrefix !== undefined
+        ? /\S/u.test(this.text())
+        : !whitespace.inline.has(next) && !whitespace.lineBreak.has(next);
     this.logProb += logProb;
     this.current = this.current.push(this.setup.blank, this.tokens.length, next);
     if (utf8 === BOUNDARY) this.lastWhole = this.point();

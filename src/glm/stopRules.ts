@@ -101,7 +101,10 @@ export function cancellation(signal: AbortSignal | undefined): StopRule {
 
 /** The model ends the span: eop or eos, whose log-probability counts in the span's. */
 export function endToken(endIds: readonly number[]): StopRule {
-  return { beforeToken: (span, next, step) => (endIds.includes(next) ? { reason: 'end', at: span.point(step.logProb(next)) } : undefined) };
+  return {
+    beforeToken: (span, next, step) =>
+      endIds.includes(next) ? { reason: 'end', at: span.point(step.logProb(next)) } : undefined,
+  };
 }
 
 /**
@@ -119,7 +122,8 @@ export function likeliestEnd(end: number, minTokens: number): StopRule {
       return undefined;
     },
     settle: (_span, stop) => {
-      const ranOn = (stop.reason === 'end' || stop.reason === 'limit') && best !== undefined && best.tokens < stop.at.tokens;
+      const ranOn =
+        (stop.reason === 'end' || stop.reason === 'limit') && best !== undefined && best.tokens < stop.at.tokens;
       return ranOn ? { reason: 'end', at: best as SpanPoint } : stop;
     },
   };
@@ -165,7 +169,8 @@ export function sentence(): StopRule {
  */
 export function wholeCharacterEnd(utf8: Utf8Vocab): StopRule {
   return {
-    beforeToken: (span, next) => (utf8.after(span.utf8, next) === undefined ? { reason: 'end', at: span.point() } : undefined),
+    beforeToken: (span, next) =>
+      utf8.after(span.utf8, next) === undefined ? { reason: 'end', at: span.point() } : undefined,
     settle: (span, stop) => (stop.at.whole ? stop : { reason: stop.reason, at: span.lastWhole }),
   };
 }
@@ -183,5 +188,7 @@ export function tokenLimit(maxTokens: number): StopRule {
 
 /** The span's share of the model's positions is used up. */
 export function contextLimit(maxLength: number): StopRule {
-  return { afterToken: (span) => (span.state.length >= maxLength ? { reason: 'context', at: span.point() } : undefined) };
+  return {
+    afterToken: (span) => (span.state.length >= maxLength ? { reason: 'context', at: span.point() } : undefined),
+  };
 }

@@ -31,8 +31,9 @@ function lineEnd(text: string): number {
 export function sentenceEnd(text: string): number {
   const latin = LATIN_END.exec(text);
   const cjk = CJK_END.exec(text);
-  const ends = [latin && latin.index + latin[0].trimEnd().length, cjk && cjk.index + cjk[0].length]
-    .filter((end): end is number => end !== null && text.slice(0, end).trim().length > 1);
+  const ends = [latin && latin.index + latin[0].trimEnd().length, cjk && cjk.index + cjk[0].length].filter(
+    (end): end is number => end !== null && text.slice(0, end).trim().length > 1,
+  );
   const line = lineEnd(text);
   if (line !== -1) ends.push(line);
   return ends.length > 0 ? Math.min(...ends) : -1;
@@ -63,8 +64,12 @@ export class EchoWatch<T> {
    */
   next(text: string, boundaryTextLength: number, payload: T): T | undefined {
     if (boundaryTextLength > 0) this.live.push({ textLength: boundaryTextLength, payload });
-    this.live = this.live.filter((b) => text.length - b.textLength <= this.after.length && this.after.startsWith(text.slice(b.textLength)));
-    const echo = this.live.find((b) => nonSpaceCount(text, b.textLength) >= MIN_ECHO_CHARS && text.slice(0, b.textLength).trim() !== '');
+    this.live = this.live.filter(
+      (b) => text.length - b.textLength <= this.after.length && this.after.startsWith(text.slice(b.textLength)),
+    );
+    const echo = this.live.find(
+      (b) => nonSpaceCount(text, b.textLength) >= MIN_ECHO_CHARS && text.slice(0, b.textLength).trim() !== '',
+    );
     return echo?.payload;
   }
 }

@@ -45,7 +45,11 @@ export class GlmTokenizer {
       return new GlmTokenizer(plain, full, full.get_vocab(true).size);
     } catch (error) {
       // The library's message may quote the file (a vocabulary entry, a pattern): the cause keeps it for logs.
-      throw new GlmError('model-invalid', `${file} could not be loaded as a tokenizer: the tokenizers library rejected it.`, { cause: error });
+      throw new GlmError(
+        'model-invalid',
+        `${file} could not be loaded as a tokenizer: the tokenizers library rejected it.`,
+        { cause: error },
+      );
     }
   }
 
@@ -100,8 +104,11 @@ async function readTokenizerJson(file: string): Promise<TokenizerJson> {
   }
   const problems = tokenizerShapeProblems(json as Record<string, unknown>);
   if (problems.length > 0) {
-    throw new GlmError('model-invalid', `${file} is not a tokenizer GLM Infill can run safely: ${problems.join('; ')}. ` +
-      'Tokenizers written by models/glm/tokenizer.py or the THUDM converter are.');
+    throw new GlmError(
+      'model-invalid',
+      `${file} is not a tokenizer GLM Infill can run safely: ${problems.join('; ')}. ` +
+        'Tokenizers written by models/glm/tokenizer.py or the THUDM converter are.',
+    );
   }
   return json as TokenizerJson;
 }
@@ -113,11 +120,14 @@ function checkSpecialTokens(json: TokenizerJson, special: SpecialTokens, file: s
   for (const [key, content] of Object.entries(SPECIAL_TOKEN_TEXT) as [keyof SpecialTokens, string][]) {
     const token = byContent.get(content);
     if (token === undefined) problems.push(`${content} is missing`);
-    else if (token.id !== special[key]) problems.push(`${content} has id ${idText(token.id)} but glm.json says ${key} = ${special[key]}`);
+    else if (token.id !== special[key])
+      problems.push(`${content} has id ${idText(token.id)} but glm.json says ${key} = ${special[key]}`);
   }
   if (problems.length > 0) {
-    throw new GlmError('model-invalid', `${file} lacks GLM's special tokens as glm.json declares them: ` +
-      `${[...new Set(problems)].join('; ')}.`);
+    throw new GlmError(
+      'model-invalid',
+      `${file} lacks GLM's special tokens as glm.json declares them: ` + `${[...new Set(problems)].join('; ')}.`,
+    );
   }
 }
 

@@ -11,7 +11,8 @@ import { isDeepStrictEqual } from 'node:util';
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
 
 // models/glm/tokenizer.py PRETOKENIZE_BRACKETS: GPT-2's rule with every bracket a piece of its own.
-const BRACKETS_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[()\\[\\]{}]| ?[^\\s\\p{L}\\p{N}()\\[\\]{}]+|\\s+(?!\\S)|\\s+";
+const BRACKETS_PATTERN =
+  "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[()\\[\\]{}]| ?[^\\s\\p{L}\\p{N}()\\[\\]{}]+|\\s+(?!\\S)|\\s+";
 
 const PRE_TOKENIZERS: readonly unknown[] = [
   BYTE_LEVEL,
@@ -43,13 +44,14 @@ const MODELS = ['BPE', 'WordPiece'];
 export function tokenizerShapeProblems(json: Record<string, unknown>): string[] {
   const problems: string[] = [];
   if (!PRE_TOKENIZERS.some((known) => isDeepStrictEqual(json.pre_tokenizer, known))) {
-    problems.push('its pre_tokenizer is not GPT-2\'s byte level, byte level with isolated brackets, or BERT\'s');
+    problems.push("its pre_tokenizer is not GPT-2's byte level, byte level with isolated brackets, or BERT's");
   }
-  if (!isKnownNormalizer(json.normalizer)) problems.push('its normalizer is neither none nor BERT\'s');
+  if (!isKnownNormalizer(json.normalizer)) problems.push("its normalizer is neither none nor BERT's");
   if (!DECODERS.some((known) => isDeepStrictEqual(json.decoder, known))) {
     problems.push('its decoder is neither byte level nor the WordPiece decoder of the THUDM converter');
   }
-  if ((json.post_processor ?? null) !== null) problems.push('it has a post_processor (GLM adds its special tokens itself)');
+  if ((json.post_processor ?? null) !== null)
+    problems.push('it has a post_processor (GLM adds its special tokens itself)');
   const model = json.model as { type?: unknown } | undefined;
   if (!MODELS.includes(String(model?.type))) problems.push('its model is neither BPE nor WordPiece');
   return problems;
@@ -60,5 +62,7 @@ function isKnownNormalizer(normalizer: unknown): boolean {
   if (normalizer === null || normalizer === undefined) return true;
   if (typeof normalizer !== 'object' || (normalizer as { type?: unknown }).type !== 'BertNormalizer') return false;
   const switches = ['clean_text', 'handle_chinese_chars', 'strip_accents', 'lowercase'];
-  return Object.entries(normalizer).every(([key, value]) => key === 'type' || (switches.includes(key) && (value === null || typeof value === 'boolean')));
+  return Object.entries(normalizer).every(
+    ([key, value]) => key === 'type' || (switches.includes(key) && (value === null || typeof value === 'boolean')),
+  );
 }

@@ -6,13 +6,18 @@ import type { Candidate, DecodingOptions } from './generate.js';
  * blank's text (a selection) or its marker without a word. An empty fill the model ended on purpose is a fill when
  * requireContent is off.
  */
-export function unfilledSpan(best: Pick<Candidate, 'text' | 'stopReason'>, decoding: Pick<DecodingOptions, 'requireContent'>): boolean {
+export function unfilledSpan(
+  best: Pick<Candidate, 'text' | 'stopReason'>,
+  decoding: Pick<DecodingOptions, 'requireContent'>,
+): boolean {
   if (decoding.requireContent) return best.text.trim() === '';
   return best.text === '' && best.stopReason !== 'end';
 }
 
 /** What to tell the user about the blanks (0-based, document order) that got no text, or undefined when all did. */
-export function unfilledNote(spans: readonly { index: number; unfilled: boolean; stopReason: string }[]): string | undefined {
+export function unfilledNote(
+  spans: readonly { index: number; unfilled: boolean; stopReason: string }[],
+): string | undefined {
   const left = spans.filter((s) => s.unfilled);
   if (left.length === 0) return undefined;
   const which = `${left.length === 1 ? 'Blank' : 'Blanks'} ${left.map((s) => s.index + 1).join(', ')}`;

@@ -77,7 +77,7 @@ export class Utf8Vocab {
       ids = [];
       for (let id = 0; id < this.bytes.length; id++) {
         const after = this.after(state, id);
-        if (after === undefined || BYTES_LEFT[after] as number > room) ids.push(id);
+        if (after === undefined || (BYTES_LEFT[after] as number) > room) ids.push(id);
       }
       this.blocked.set(key, ids);
     }
@@ -99,7 +99,8 @@ export function utf8Vocab(tokenizer: GlmTokenizer): Utf8Vocab {
 
 // GPT-2's byte-level alphabet: each byte is one printable character in a byte-level BPE vocabulary.
 const BYTE_OF_CHAR = ((): Map<string, number> => {
-  const printable = (b: number): boolean => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const printable = (b: number): boolean =>
+    (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
   const map = new Map<string, number>();
   let extra = 0;
   for (let b = 0; b < 256; b++) map.set(String.fromCodePoint(printable(b) ? b : 256 + extra++), b);

@@ -17,10 +17,14 @@ function keptAt(lengths: readonly number[], d: number): number[] {
 }
 
 /** Cuts segments down to at most `budget` text tokens in total, keeping the tokens nearest to a blank. */
-export function windowSegments(segments: readonly number[][], budget: number): { segments: number[][]; report: WindowReport } {
+export function windowSegments(
+  segments: readonly number[][],
+  budget: number,
+): { segments: number[][]; report: WindowReport } {
   const lengths = segments.map((s) => s.length);
   const textTokens = lengths.reduce((a, b) => a + b, 0);
-  if (textTokens <= budget) return { segments: segments.map((s) => [...s]), report: { textTokens, keptTokens: textTokens } };
+  if (textTokens <= budget)
+    return { segments: segments.map((s) => [...s]), report: { textTokens, keptTokens: textTokens } };
   const keep = allocate(lengths, Math.max(0, budget));
   const cut = segments.map((segment, k) => trimSegment(segment, keep[k] ?? 0, k, segments.length));
   return { segments: cut, report: { textTokens, keptTokens: keep.reduce((a, b) => a + b, 0) } };

@@ -19,7 +19,8 @@ export function settingSchema(key: SettingKey): SettingSchema {
  */
 export function settingValue(key: SettingKey, raw: unknown): unknown {
   const schema = settingSchema(key);
-  if (isNumeric(schema)) return isNumberOfKind(schema, raw) ? Math.min(upper(schema), Math.max(lower(schema), raw)) : schema.default;
+  if (isNumeric(schema))
+    return isNumberOfKind(schema, raw) ? Math.min(upper(schema), Math.max(lower(schema), raw)) : schema.default;
   // A copy: the schema's own default must not be changed through a snapshot.
   if (schema.type === 'object') return isRecord(raw) ? booleanEntries(raw) : { ...(schema.default as object) };
   return isAllowed(schema, raw) ? raw : schema.default;

@@ -32,7 +32,9 @@ export const BASE_SETTINGS = {
 
 /** The most recently built VSIX in the repository root (what `npm run package` just wrote). */
 export function newestVsix() {
-  const built = readdirSync(root).filter((f) => /^glm-infill-.*\.vsix$/.test(f)).map((f) => join(root, f));
+  const built = readdirSync(root)
+    .filter((f) => /^glm-infill-.*\.vsix$/.test(f))
+    .map((f) => join(root, f));
   built.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (!built[0]) throw new Error('No glm-infill-*.vsix in the repository root: run npm run package first.');
   return built[0];
@@ -45,13 +47,16 @@ export function newestVsix() {
  *   files: the workspace folder's files (name → content).
  */
 export async function startCodeServer(options = {}) {
-  if (!statSync(codeServer, { throwIfNoEntry: false })) throw new Error('code-server is not installed: run bash test/e2e/install.sh');
+  if (!statSync(codeServer, { throwIfNoEntry: false }))
+    throw new Error('code-server is not installed: run bash test/e2e/install.sh');
   const temp = mkdtempSync(join(tmpdir(), 'glm-infill-vscode-'));
   const session = new Session(temp);
   active.add(session);
   try {
     mkdirSync(session.workspace);
-    for (const [name, text] of Object.entries(options.files ?? { 'notes.md': '# Notes\n\nThe tests open their own documents.\n' })) {
+    for (const [name, text] of Object.entries(
+      options.files ?? { 'notes.md': '# Notes\n\nThe tests open their own documents.\n' },
+    )) {
       writeFileSync(join(session.workspace, name), text);
     }
     mkdirSync(dirname(session.userSettingsFile), { recursive: true });
@@ -88,12 +93,22 @@ class Session {
   }
 
   args() {
-    return ['--config', this.config, '--user-data-dir', join(this.temp, 'ud'), '--extensions-dir', join(this.temp, 'exts')];
+    return [
+      '--config',
+      this.config,
+      '--user-data-dir',
+      join(this.temp, 'ud'),
+      '--extensions-dir',
+      join(this.temp, 'exts'),
+    ];
   }
 
   env() {
     return {
-      ...process.env, XDG_CONFIG_HOME: join(this.temp, 'xdg-config'), XDG_DATA_HOME: join(this.temp, 'xdg-data'), TMPDIR: this.temp,
+      ...process.env,
+      XDG_CONFIG_HOME: join(this.temp, 'xdg-config'),
+      XDG_DATA_HOME: join(this.temp, 'xdg-data'),
+      TMPDIR: this.temp,
       GLM_INFILL_TEST_LOAD_GATE: this.loadGate(),
     };
   }
@@ -104,7 +119,11 @@ class Session {
   }
 
   installVsix(file) {
-    execFileSync(codeServer, [...this.args(), '--install-extension', file], { env: this.env(), stdio: 'inherit', timeout: 120_000 });
+    execFileSync(codeServer, [...this.args(), '--install-extension', file], {
+      env: this.env(),
+      stdio: 'inherit',
+      timeout: 120_000,
+    });
   }
 
   /** The folder the VSIX was installed to. */
@@ -116,9 +135,16 @@ class Session {
 
   start() {
     const args = [
-      ...this.args(), '--bind-addr', `127.0.0.1:${this.port}`, '--auth', 'none',
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-      '--disable-getting-started-override', '--ignore-last-opened',
+      ...this.args(),
+      '--bind-addr',
+      `127.0.0.1:${this.port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
     ];
     // detached = its own process group (setsid), so one kill reaches the extension hosts it starts.
     this.server = spawn(codeServer, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: this.env() });
@@ -133,7 +159,10 @@ class Session {
   async waitForHealth() {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (this.server.exitCode !== null) throw new Error(`code-server exited with ${this.server.exitCode} before it was ready:\n${this.log.slice(-30).join('\n')}`);
+      if (this.server.exitCode !== null)
+        throw new Error(
+          `code-server exited with ${this.server.exitCode} before it was ready:\n${this.log.slice(-30).join('\n')}`,
+        );
       try {
         const response = await fetch(`http://127.0.0.1:${this.port}/healthz`);
         if (response.ok) return;
@@ -164,8 +193,16 @@ class Session {
       executablePath: chromiumPath,
       headless: true,
       viewport,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     return this.browser;
   }

@@ -32,10 +32,15 @@ const binaries = `node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}`
 const WASM_ONLY = ['darwin-x64', 'alpine-x64', 'alpine-arm64', 'linux-armhf'];
 const native = existsSync(join(root, binaries));
 if (!native && !WASM_ONLY.includes(target)) {
-  fail(`onnxruntime-node has no native binding for ${target} (looked in ${binaries}). Targets it ships: ` +
-    `linux-x64, linux-arm64, darwin-arm64, win32-x64, win32-arm64; WebAssembly only: ${WASM_ONLY.join(', ')}.`);
+  fail(
+    `onnxruntime-node has no native binding for ${target} (looked in ${binaries}). Targets it ships: ` +
+      `linux-x64, linux-arm64, darwin-arm64, win32-x64, win32-arm64; WebAssembly only: ${WASM_ONLY.join(', ')}.`,
+  );
 }
-if (!native) console.warn(`package-vsix: onnxruntime-node ships no binary for ${target}: this VSIX runs the model on WebAssembly.`);
+if (!native)
+  console.warn(
+    `package-vsix: onnxruntime-node ships no binary for ${target}: this VSIX runs the model on WebAssembly.`,
+  );
 if (!existsSync(vsce)) fail('vsce is not installed: run bash test/e2e/install.sh first.');
 if (!existsSync(join(root, 'dist', 'extension.js'))) fail('dist/extension.js is missing: run npm run build first.');
 
@@ -53,8 +58,23 @@ const temp = mkdtempSync(join(tmpdir(), 'glm-infill-vsix-'));
 try {
   const ignoreFile = join(temp, 'vscodeignore');
   writeFileSync(ignoreFile, ignore);
-  execFileSync(vsce, ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--readme-path', LISTING,
-    '--no-update-package-json', ...relativeLinkOptions(repository)], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    vsce,
+    [
+      'package',
+      '--target',
+      target,
+      '--ignoreFile',
+      ignoreFile,
+      '--out',
+      out,
+      '--readme-path',
+      LISTING,
+      '--no-update-package-json',
+      ...relativeLinkOptions(repository),
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
@@ -72,8 +92,10 @@ console.log(`${describeVsix(vsix)}, model ${model.folder}`);
 function relativeLinkOptions(repository) {
   const url = typeof repository === 'string' ? repository : repository?.url;
   if (/^(https:\/\/|git@)(github|gitlab)\.com[/:]/.test(url ?? '')) return [];
-  console.log(`package-vsix: no GitHub or GitLab URL in package.json's repository: ${LISTING}'s relative links and ` +
-    'screenshot stay relative (vsce --no-rewrite-relative-links).');
+  console.log(
+    `package-vsix: no GitHub or GitLab URL in package.json's repository: ${LISTING}'s relative links and ` +
+      'screenshot stay relative (vsce --no-rewrite-relative-links).',
+  );
   return ['--no-rewrite-relative-links'];
 }
 
@@ -87,7 +109,9 @@ function nativeFiles(folder) {
   const loaded = linkedRuntime(readFileSync(join(folder, 'onnxruntime_binding.node')));
   if (!loaded || !names.includes(loaded)) return names;
   const library = readFileSync(join(folder, loaded));
-  const isCopy = (name) => name !== loaded && statSync(join(folder, name)).size === library.length &&
+  const isCopy = (name) =>
+    name !== loaded &&
+    statSync(join(folder, name)).size === library.length &&
     readFileSync(join(folder, name)).equals(library);
   return names.filter((name) => !isCopy(name));
 }

@@ -27,7 +27,8 @@ const UI_MS = 30_000; // any single UI reaction (a fill of the tiny model takes 
 // One document per flow, so a failed flow cannot leave another's text changed.
 const FILES = {
   'untouched.md': '# Untouched\n\nThis line stays.\nA blank would go here.\nThe end.\n',
-  'fill.md': '# Notes\n\nwent fine The and sum def for We\nfirst blank line\na sum home. today.\nsecond blank line\nThe end.\n',
+  'fill.md':
+    '# Notes\n\nwent fine The and sum def for We\nfirst blank line\na sum home. today.\nsecond blank line\nThe end.\n',
   'draft.md': '# Draft\n\nThe weather was fine today. We went out for a walk\n',
   'mode.md': 'went fine The and sum def for We\nthis line becomes a sentence\na sum home. today.\n',
   'cancel.md': '# Cancel\n\nThis line would be filled.\nThe end.\n',
@@ -52,7 +53,8 @@ const expected = expectations();
 // The shipped model, as a user gets it (no modelPath; greedy span fills, no minimum). Inline suggestions are off so
 // that no ghost text mixes into the editor text the flows read.
 const SHIPPED_FILES = {
-  'counter.py': 'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self. += 1\n',
+  'counter.py':
+    'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self. += 1\n',
   'install.md': '## Install\n\nRun `npm ci` to install the dependencies.\n',
 };
 const SHIPPED_SETTINGS = {
@@ -92,14 +94,23 @@ await inWindow('shipped model', { settings: SHIPPED_SETTINGS, files: SHIPPED_FIL
   await flow('flow6-shipped-model-python-attribute', flowShippedPython);
   await flow('flow7-shipped-model-markdown-word', flowShippedMarkdown);
 });
-await inWindow('no native binary', { settings: SHIPPED_SETTINGS, files: SHIPPED_FILES, breakNativeBinding: true }, async () => {
-  await flow('flow8-no-native-binary-wasm', flowNoNativeBinary);
-});
+await inWindow(
+  'no native binary',
+  { settings: SHIPPED_SETTINGS, files: SHIPPED_FILES, breakNativeBinding: true },
+  async () => {
+    await flow('flow8-no-native-binary-wasm', flowNoNativeBinary);
+  },
+);
 
 const seconds = (performance.now() - started) / 1000;
-for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'} ${r.name}${r.ok ? ` (${r.seconds.toFixed(1)} s)` : `: ${r.error?.stack ?? r.error}`}`);
+for (const r of results)
+  console.log(
+    `${r.ok ? 'PASS' : 'FAIL'} ${r.name}${r.ok ? ` (${r.seconds.toFixed(1)} s)` : `: ${r.error?.stack ?? r.error}`}`,
+  );
 const failed = results.filter((r) => !r.ok).length;
-console.log(`\nUI flows: ${results.length - failed} passed, ${failed} failed; run time ${seconds.toFixed(1)} s (${(seconds / 60).toFixed(1)} min)`);
+console.log(
+  `\nUI flows: ${results.length - failed} passed, ${failed} failed; run time ${seconds.toFixed(1)} s (${(seconds / 60).toFixed(1)} min)`,
+);
 console.log(`Screenshots (${outputDir}):\n${screenshots.map((s) => `  ${s}`).join('\n')}`);
 if (failed > 0 && session?.log.length) console.log(`code-server's last output:\n${session.log.slice(-20).join('\n')}`);
 process.exit(failed > 0 || results.length < EXPECTED_FLOWS ? 1 : 0);
@@ -112,8 +123,16 @@ async function inWindow(name, { settings, files, breakNativeBinding = false }, r
   try {
     session = await startCodeServer({ vsix, settings, files });
     if (breakNativeBinding) {
-      const binding = join(session.installedExtension(), 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6',
-        process.platform, process.arch, 'onnxruntime_binding.node');
+      const binding = join(
+        session.installedExtension(),
+        'node_modules',
+        'onnxruntime-node',
+        'bin',
+        'napi-v6',
+        process.platform,
+        process.arch,
+        'onnxruntime_binding.node',
+      );
       renameSync(binding, `${binding}.renamed-by-test`);
     }
     const browser = await session.launchBrowser();
@@ -190,12 +209,16 @@ async function flowFillTwoBlanks() {
   const prefix = `${lines.slice(0, 3).join('\n')}\n`;
   const middle = `\n${lines[4]}\n`;
   const suffix = `\n${lines.slice(6).join('\n')}`;
-  const between = disk.startsWith(prefix) && disk.endsWith(suffix) ? disk.slice(prefix.length, disk.length - suffix.length) : undefined;
+  const between =
+    disk.startsWith(prefix) && disk.endsWith(suffix)
+      ? disk.slice(prefix.length, disk.length - suffix.length)
+      : undefined;
   const cut = between?.indexOf(middle) ?? -1;
   if (between === undefined || cut < 0) throw new Error(`text outside the blanks changed: ${JSON.stringify(disk)}`);
   [between.slice(0, cut), between.slice(cut + middle.length)].forEach((fill, k) => {
     const line = lines[k === 0 ? 3 : 5];
-    if (fill === line || fill.trim() === '') throw new Error(`blank on line ${k === 0 ? 4 : 6} was not filled: ${JSON.stringify(fill)}`);
+    if (fill === line || fill.trim() === '')
+      throw new Error(`blank on line ${k === 0 ? 4 : 6} was not filled: ${JSON.stringify(fill)}`);
   });
   await shoot('flow1-fill-two-blanks');
 
@@ -381,7 +404,9 @@ function expectations() {
     inline: cli(`${draft.slice(0, -1)}[MASK]\n`, ['-n', '16', '--token-healing']), // inline suggestions heal
   };
   if (out.sentence === out.span) {
-    throw new Error('mode.md fills the same as a span and as a sentence with this model: flow 4 could not tell the modes apart');
+    throw new Error(
+      'mode.md fills the same as a span and as a sentence with this model: flow 4 could not tell the modes apart',
+    );
   }
   return out;
 }
@@ -392,8 +417,20 @@ function typedDraft() {
 
 function cli(text, args = []) {
   // The CLI's default threads are the extension's (half the cores, at most 4).
-  const json = execFileSync(process.execPath, [join(root, 'dist', 'cli.js'), '--model', fixture,
-    '--min-tokens', String(SETTINGS['glmInfill.minTokens']), '--json', ...args, text], { encoding: 'utf8' });
+  const json = execFileSync(
+    process.execPath,
+    [
+      join(root, 'dist', 'cli.js'),
+      '--model',
+      fixture,
+      '--min-tokens',
+      String(SETTINGS['glmInfill.minTokens']),
+      '--json',
+      ...args,
+      text,
+    ],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(json).text;
 }
 
@@ -436,7 +473,8 @@ function diagnose(name) {
   try {
     walk(join(session.temp, 'ud', 'logs'));
     console.log(`--- ${name}: user settings\n${readFileSync(session.userSettingsFile, 'utf8')}`);
-    for (const log of logs) console.log(`--- ${name}: ${log}\n${readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')}`);
+    for (const log of logs)
+      console.log(`--- ${name}: ${log}\n${readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')}`);
   } catch (error) {
     console.log(`(no diagnostics: ${error})`);
   }
@@ -462,9 +500,13 @@ async function openFile(file) {
 
 async function focusEditor(file) {
   await editor(file).locator('.view-lines').click();
-  await editor(file).locator('.monaco-editor.focused, textarea:focus').first().waitFor().catch(async () => {
-    await editor(file).and(page.locator('.focused')).waitFor();
-  });
+  await editor(file)
+    .locator('.monaco-editor.focused, textarea:focus')
+    .first()
+    .waitFor()
+    .catch(async () => {
+      await editor(file).and(page.locator('.focused')).waitFor();
+    });
 }
 
 /** Selects line n (1-based) without its line break. */
@@ -483,7 +525,8 @@ async function cursorAtEndOfLine(file, n) {
 /** Runs a command from the palette. Retried: the list can be read before the extension registered its commands. */
 async function runCommand(title) {
   const input = page.locator('.quick-input-widget .quick-input-box input:visible');
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+  const row = page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: exactly(title) }) });
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
@@ -534,7 +577,8 @@ function statusItem() {
 /** Clicks the status bar item and picks the entry whose label ends with `label` in the menu it opens. */
 async function fromStatusMenu(label, screenshot) {
   await statusItem().click();
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+  const row = page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`${label}$`) }) });
   await row.first().waitFor();
   if (screenshot) await shoot(screenshot);
@@ -550,8 +594,10 @@ function statusMessage(text) {
 async function expectStatus(text, { loading, warning } = {}) {
   const item = statusItem();
   await expectText(item, text);
-  if (loading !== undefined) await item.locator('.codicon-loading').waitFor({ state: loading ? 'attached' : 'detached' });
-  if (warning !== undefined) await item.locator('.codicon-warning').waitFor({ state: warning ? 'attached' : 'detached' });
+  if (loading !== undefined)
+    await item.locator('.codicon-loading').waitFor({ state: loading ? 'attached' : 'detached' });
+  if (warning !== undefined)
+    await item.locator('.codicon-warning').waitFor({ state: warning ? 'attached' : 'detached' });
 }
 
 /** The settings webview's page: an iframe (the webview) holding another (the page itself). */
@@ -570,28 +616,41 @@ async function settingsPanel() {
 async function expectEditorText(file, text) {
   const want = shown(text);
   const lines = editor(file).locator('.view-lines');
-  const read = (el) => [...el.querySelectorAll('.view-line')]
-    .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-    .map((line) => line.textContent.replace(/\u00a0/g, ' '))
-    .join('\n');
+  const read = (el) =>
+    [...el.querySelectorAll('.view-line')]
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((line) => line.textContent.replace(/\u00a0/g, ' '))
+      .join('\n');
   try {
-    await deadline(lines.evaluate((el, expected) => new Promise((resolveShown) => {
-      const read = (root) => [...root.querySelectorAll('.view-line')]
-        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-        .map((line) => line.textContent.replace(/\u00a0/g, ' '))
-        .join('\n');
-      const check = () => {
-        if (read(el) !== expected) return;
-        observer.disconnect();
-        resolveShown();
-      };
-      const observer = new MutationObserver(check);
-      observer.observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
-      check();
-    }), want), UI_MS, 'timed out');
+    await deadline(
+      lines.evaluate(
+        (el, expected) =>
+          new Promise((resolveShown) => {
+            const read = (root) =>
+              [...root.querySelectorAll('.view-line')]
+                .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+                .map((line) => line.textContent.replace(/\u00a0/g, ' '))
+                .join('\n');
+            const check = () => {
+              if (read(el) !== expected) return;
+              observer.disconnect();
+              resolveShown();
+            };
+            const observer = new MutationObserver(check);
+            observer.observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+            check();
+          }),
+        want,
+      ),
+      UI_MS,
+      'timed out',
+    );
   } catch (error) {
     const now = await lines.evaluate(read).catch(() => '?');
-    throw new Error(`${file} shows ${JSON.stringify(now)}, expected ${JSON.stringify(want)} (${error.message.split('\n')[0]})`, { cause: error });
+    throw new Error(
+      `${file} shows ${JSON.stringify(now)}, expected ${JSON.stringify(want)} (${error.message.split('\n')[0]})`,
+      { cause: error },
+    );
   }
 }
 
@@ -606,15 +665,22 @@ async function expectText(locator, pattern) {
   try {
     await locator.filter({ hasText: pattern }).first().waitFor();
   } catch (error) {
-    const text = await locator.first().innerText().catch(() => '(no element)');
-    throw new Error(`text ${JSON.stringify(text)} does not match ${pattern} (${error.message.split('\n')[0]})`, { cause: error });
+    const text = await locator
+      .first()
+      .innerText()
+      .catch(() => '(no element)');
+    throw new Error(`text ${JSON.stringify(text)} does not match ${pattern} (${error.message.split('\n')[0]})`, {
+      cause: error,
+    });
   }
 }
 
 /** `promise`, or an error after `ms`. */
 function deadline(promise, ms, what) {
   let timer;
-  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} (${ms / 1000} s)`)), ms)));
+  const late = new Promise(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} (${ms / 1000} s)`)), ms)),
+  );
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 

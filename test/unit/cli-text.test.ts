@@ -11,8 +11,15 @@ import { ROOT, TINY } from './helpers.js';
 const CLI = join(ROOT, 'dist', 'cli.js');
 const DEFAULT = join(ROOT, 'models', 'default');
 
-function cli(args: string[], input: string | Buffer = '', model = TINY): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, '--model', model, '--threads', '1', ...args], { input, encoding: 'utf8' });
+function cli(
+  args: string[],
+  input: string | Buffer = '',
+  model = TINY,
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, '--model', model, '--threads', '1', ...args], {
+    input,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -63,20 +70,32 @@ test('a blank that got no text keeps its marker, is named on stderr, and the exi
 
 test('14 document blanks in one long text: every blank gets text (the positions are shared out)', () => {
   const words = 'the of and to in is that for it as with was on be by this are from at or an which have not'.split(' ');
-  const paragraph = (k: number): string => Array.from({ length: 350 }, (_, i) => words[(i * 7 + k * 13) % words.length]).join(' ');
+  const paragraph = (k: number): string =>
+    Array.from({ length: 350 }, (_, i) => words[(i * 7 + k * 13) % words.length]).join(' ');
   const text = Array.from({ length: 15 }, (_, k) => paragraph(k)).join(' [gMASK] ');
   const r = cli(['--json'], text, DEFAULT);
   assert.equal(r.code, 0, r.stderr);
   const spans = JSON.parse(r.stdout).spans as { text: string; unfilled: boolean }[];
   assert.equal(spans.length, 14);
-  for (const [i, span] of spans.entries()) assert.ok(!span.unfilled && span.text.trim() !== '', `blank ${i + 1}: ${JSON.stringify(span)}`);
+  for (const [i, span] of spans.entries())
+    assert.ok(!span.unfilled && span.text.trim() !== '', `blank ${i + 1}: ${JSON.stringify(span)}`);
 });
 
 test('a fill ends on a character boundary: no U+FFFD after CJK text, even at -n 1', () => {
   for (const seed of ['1', '2']) {
-    const r = cli(['--json', '-n', '1', '-t', '1.5', '--seed', seed, '日本語のテキスト[MASK]。絵文字 [MASK] 🎉[sMASK]']);
+    const r = cli([
+      '--json',
+      '-n',
+      '1',
+      '-t',
+      '1.5',
+      '--seed',
+      seed,
+      '日本語のテキスト[MASK]。絵文字 [MASK] 🎉[sMASK]',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    for (const span of JSON.parse(r.stdout).spans as { text: string }[]) assert.doesNotMatch(span.text, /\uFFFD/u, `seed ${seed}`);
+    for (const span of JSON.parse(r.stdout).spans as { text: string }[])
+      assert.doesNotMatch(span.text, /\uFFFD/u, `seed ${seed}`);
   }
   const shipped = cli(['-n', '1', '日本語のテキスト[MASK]'], '', DEFAULT);
   assert.equal(shipped.code, 0, shipped.stderr);

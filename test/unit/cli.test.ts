@@ -7,7 +7,10 @@ import { ROOT, TINY } from './helpers.js';
 const CLI = join(ROOT, 'dist', 'cli.js');
 
 function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, '--model', TINY, '--threads', '1', ...args], { input: input ?? '', encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, '--model', TINY, '--threads', '1', ...args], {
+    input: input ?? '',
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

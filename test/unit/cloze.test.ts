@@ -18,7 +18,14 @@ after(() => model.dispose());
 
 test('options are ranked by log p(option, eop | Part A), normalised over the options', async () => {
   // The model's own scores (the context cache's share is tested in context.test.ts).
-  const result = await rankOptions(model, parseMarkers('The movie was [MASK]. I liked it.'), ['good', 'bad', 'not great'], undefined, false, { contextCache: false });
+  const result = await rankOptions(
+    model,
+    parseMarkers('The movie was [MASK]. I liked it.'),
+    ['good', 'bad', 'not great'],
+    undefined,
+    false,
+    { contextCache: false },
+  );
   assert.equal(result.options.length, 3);
   const total = result.options.reduce((sum, o) => sum + o.probability, 0);
   assert.ok(Math.abs(total - 1) < 1e-9);
@@ -40,11 +47,14 @@ test('options are ranked by log p(option, eop | Part A), normalised over the opt
 });
 
 test('ranking needs one blank and two options', async () => {
-  await assert.rejects(rankOptions(model, parseMarkers('a [MASK] b [MASK]'), ['x', 'y']), /exactly one blank in the text; it has 2/);
+  await assert.rejects(
+    rankOptions(model, parseMarkers('a [MASK] b [MASK]'), ['x', 'y']),
+    /exactly one blank in the text; it has 2/,
+  );
   await assert.rejects(rankOptions(model, parseMarkers('a [MASK]'), ['x']), /at least two options/);
 });
 
-test('options of a blank touching a word are scored with the word\'s last token, as generation would write them', async () => {
+test("options of a blank touching a word are scored with the word's last token, as generation would write them", async () => {
   const before = 'x=th';
   const healing = healingFor(model.tokenizer, before, model.tokenizer.encode(before), false);
   assert.ok(healing, 'the fixture tokenizer extends the last token of "x=th"');
@@ -57,6 +67,8 @@ test('options of a blank touching a word are scored with the word\'s last token,
 test('a cancelled ranking is a cancellation, not a bad request (the CLI exits 130, the editor stays silent)', async () => {
   const controller = new AbortController();
   controller.abort();
-  await assert.rejects(rankOptions(model, parseMarkers('The movie was [MASK].'), ['good', 'bad'], controller.signal),
-    (error: unknown) => error instanceof GlmError && error.code === 'cancelled');
+  await assert.rejects(
+    rankOptions(model, parseMarkers('The movie was [MASK].'), ['good', 'bad'], controller.signal),
+    (error: unknown) => error instanceof GlmError && error.code === 'cancelled',
+  );
 });

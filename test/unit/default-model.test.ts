@@ -16,7 +16,10 @@ before(async () => {
 after(() => model.dispose());
 
 test('default model: the extension tokenizes exactly as the training pipeline did', () => {
-  const cases = JSON.parse(readFileSync(join(DEFAULT, 'tokenization-check.json'), 'utf8')) as { text: string; ids: number[] }[];
+  const cases = JSON.parse(readFileSync(join(DEFAULT, 'tokenization-check.json'), 'utf8')) as {
+    text: string;
+    ids: number[];
+  }[];
   assert.ok(cases.length >= 20);
   for (const c of cases) assert.deepEqual(model.tokenizer.encode(c.text), c.ids, JSON.stringify(c.text.slice(0, 80)));
 });
@@ -33,20 +36,29 @@ test('default model: ranking options does the everyday jobs its model card shows
   const best = async (text: string, options: string[]): Promise<string | undefined> =>
     (await rankOptions(model, parseMarkers(text), options)).options[0]?.option;
   assert.equal(await best('import numpy as [MASK]\n\nx = np.zeros(3)\n', ['np', 'pd']), 'np');
-  assert.equal(await best('items = [3, 1, 2]\nfor i in range(len([MASK])):\n    print(items[i])\n', ['items', 'len', 'range']), 'items');
-  const config = 'def parse_config(path):\n    with open(path) as f:\n        return json.load(f)\n\nsettings = [MASK]("settings.json")\n';
+  assert.equal(
+    await best('items = [3, 1, 2]\nfor i in range(len([MASK])):\n    print(items[i])\n', ['items', 'len', 'range']),
+    'items',
+  );
+  const config =
+    'def parse_config(path):\n    with open(path) as f:\n        return json.load(f)\n\nsettings = [MASK]("settings.json")\n';
   assert.equal(await best(config, ['parse_config', 'open', 'print']), 'parse_config');
   assert.equal(await best('let name = "world";\nprintln!("Hello, {}!", [MASK]);\n', ['name', 'world']), 'name');
-  assert.equal(await best('## Install\n\nRun `npm [MASK]` to install the dependencies.\n', ['install', 'test', 'start']), 'install');
+  assert.equal(
+    await best('## Install\n\nRun `npm [MASK]` to install the dependencies.\n', ['install', 'test', 'start']),
+    'install',
+  );
 });
 
 test('default model: a greedy fill names the attribute the class defines, and stops before the text after it', async () => {
-  const text = 'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self.[MASK] += 1\n';
+  const text =
+    'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self.[MASK] += 1\n';
   assert.equal((await infill(model, parseMarkers(text), { maxTokens: 16 })).spans[0]?.text, 'count');
 });
 
 test('default model: a greedy fill calls the function defined above', async () => {
-  const text = 'def parse_config(path):\n    with open(path) as f:\n        return json.load(f)\n\nsettings = [MASK]("settings.json")\n';
+  const text =
+    'def parse_config(path):\n    with open(path) as f:\n        return json.load(f)\n\nsettings = [MASK]("settings.json")\n';
   assert.equal((await infill(model, parseMarkers(text), { maxTokens: 16 })).spans[0]?.text, ' parse_config');
 });
 
@@ -62,7 +74,11 @@ test('default model: greedy span fills end where ending was likeliest, not where
 });
 
 test('default model: a fill is generated for each blank kind', async () => {
-  for (const text of ['const total = items.reduce((sum, x) => sum + x, [MASK]);', 'Python is a language. [sMASK] It is popular.', 'def f(x):\n[gMASK]']) {
+  for (const text of [
+    'const total = items.reduce((sum, x) => sum + x, [MASK]);',
+    'Python is a language. [sMASK] It is popular.',
+    'def f(x):\n[gMASK]',
+  ]) {
     const result = await infill(model, parseMarkers(text), { maxTokens: 16 });
     assert.equal(result.spans.length, 1);
     assert.ok(result.spans[0]?.tokens.length, `no tokens for ${JSON.stringify(text)}`);

@@ -57,7 +57,9 @@ test('a drafted run gives each position the logits and K/V of one-token runs; a 
     sequential = run.state;
   }
   const start = await DecodeState.prefill(model.engine, partA);
-  const drafted = await tokens.reduce((s, id, j) => s.push(0, j, id), start).runDrafted(model.engine, tokens.length - 1);
+  const drafted = await tokens
+    .reduce((s, id, j) => s.push(0, j, id), start)
+    .runDrafted(model.engine, tokens.length - 1);
   drafted.logits.forEach((row, i) => assert.ok(maxAbsDiff(row, oneByOne[i] as Float32Array) < 1e-4, `row ${i}`));
   // Keep two tokens, then go on with another third token: as if the rest of the draft had never run.
   const kept = drafted.after(1);
@@ -95,14 +97,28 @@ const SETTINGS: InfillOptions[] = [
 /** A span as the user gets it, all but its log-probabilities. */
 function fillOf(span: FilledSpan): unknown {
   const { index, kind, start, end, text, tokens, stopReason, unfilled, candidates } = span;
-  return { index, kind, start, end, text, tokens, stopReason, unfilled, candidates: candidates.map((c) => [c.text, c.tokens, c.stopReason]) };
+  return {
+    index,
+    kind,
+    start,
+    end,
+    text,
+    tokens,
+    stopReason,
+    unfilled,
+    candidates: candidates.map((c) => [c.text, c.tokens, c.stopReason]),
+  };
 }
 
 test('greedy fills are the same with and without lookup drafting, and drafts were taken', async () => {
   const passes: DraftEvent[] = [];
   for (const text of TEXTS) {
     for (const settings of SETTINGS) {
-      const plain = await infill(model, parseMarkers(text), { ...settings, lookupDrafting: false, onDraft: () => assert.fail('drafted while off') });
+      const plain = await infill(model, parseMarkers(text), {
+        ...settings,
+        lookupDrafting: false,
+        onDraft: () => assert.fail('drafted while off'),
+      });
       const drafted = await infill(model, parseMarkers(text), { ...settings, onDraft: (e) => passes.push(e) });
       const where = `${JSON.stringify(text)} ${JSON.stringify(settings)}`;
       assert.deepEqual(drafted.spans.map(fillOf), plain.spans.map(fillOf), where);
@@ -117,7 +133,12 @@ test('greedy fills are the same with and without lookup drafting, and drafts wer
 });
 
 test('sampling never drafts, nor does an int8 graph (its tokens of one pass share a quantization scale)', async () => {
-  await infill(model, parseMarkers(TEXTS[0] as string), { temperature: 1, minTokens: 8, maxTokens: 8, onDraft: () => assert.fail('drafted while sampling') });
+  await infill(model, parseMarkers(TEXTS[0] as string), {
+    temperature: 1,
+    minTokens: 8,
+    maxTokens: 8,
+    onDraft: () => assert.fail('drafted while sampling'),
+  });
   assert.equal(draftsExactly('int8'), false);
   assert.equal(draftsExactly('fp32'), true);
   const { folder, cleanup } = await tinyCopy();
@@ -126,7 +147,11 @@ test('sampling never drafts, nor does an int8 graph (its tokens of one pass shar
     await writeFile(join(folder, 'glm.json'), JSON.stringify({ ...manifest, weights: 'int8' }));
     const int8 = await loadTiny(folder);
     try {
-      await infill(int8, parseMarkers(TEXTS[0] as string), { minTokens: 12, maxTokens: 16, onDraft: () => assert.fail('drafted on int8') });
+      await infill(int8, parseMarkers(TEXTS[0] as string), {
+        minTokens: 12,
+        maxTokens: 16,
+        onDraft: () => assert.fail('drafted on int8'),
+      });
     } finally {
       await int8.dispose();
     }

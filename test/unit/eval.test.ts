@@ -26,12 +26,18 @@ test('corpus BLEU: identical text is 100, a brevity penalty applies, no 4-gram m
 
 test('the evaluation command scores cases against their baseline and writes JSON', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'glm-eval-')), 'eval.json');
-  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'eval.js'), '--cases', join(FIXTURES, 'eval-cases.jsonl'),
-    '--model', TINY, '--json', out], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'dist', 'eval.js'), '--cases', join(FIXTURES, 'eval-cases.jsonl'), '--model', TINY, '--json', out],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\| bucket \| blank \| n \|/);
   assert.match(r.stdout, /\| 50% \| 1 \|/);
-  const result = JSON.parse(readFileSync(out, 'utf8')) as { cells: { bucket: string; kind: string; n: number; baselineExact: number; perplexity: number }[]; examples: unknown[] };
+  const result = JSON.parse(readFileSync(out, 'utf8')) as {
+    cells: { bucket: string; kind: string; n: number; baselineExact: number; perplexity: number }[];
+    examples: unknown[];
+  };
   const short = result.cells.find((c) => c.bucket === 'code-python' && c.kind === 'short');
   assert.equal(short?.n, 1);
   assert.equal(short?.baselineExact, 1); // the baseline "a" is the original span
@@ -48,12 +54,24 @@ test('two shards merged give the tables of the whole run', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'eval.js'), ...args], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   };
-  const common = ['--cases', join(FIXTURES, 'eval-cases.jsonl'), '--model', TINY, '-c', '3', '-t', '0.9', '--select', 'consensus'];
+  const common = [
+    '--cases',
+    join(FIXTURES, 'eval-cases.jsonl'),
+    '--model',
+    TINY,
+    '-c',
+    '3',
+    '-t',
+    '0.9',
+    '--select',
+    'consensus',
+  ];
   run(...common, '--json', join(dir, 'whole.json'));
   run(...common, '--shard', '0/2', '--raw', join(dir, 'a.raw'));
   run(...common, '--shard', '1/2', '--raw', join(dir, 'b.raw'));
   run('--merge', join(dir, 'a.raw'), join(dir, 'b.raw'), '--json', join(dir, 'merged.json'));
-  const read = (f: string): { cells: unknown[]; ratios: unknown[]; decoding: { select: string } } => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  const read = (f: string): { cells: unknown[]; ratios: unknown[]; decoding: { select: string } } =>
+    JSON.parse(readFileSync(join(dir, f), 'utf8'));
   const whole = read('whole.json');
   const merged = read('merged.json');
   assert.deepEqual(merged.cells, whole.cells);

@@ -5,10 +5,35 @@ import { Utf8Vocab } from '../../src/glm/utf8Guard.js';
 
 /** A byte-level vocabulary small enough to read: each id's bytes (the end tokens have none). */
 const BYTES: readonly (readonly number[] | undefined)[] = [
-  [...Buffer.from('a')], [...Buffer.from('b')], [...Buffer.from(' ')], [...Buffer.from('\n')], [...Buffer.from('.')],
-  [...Buffer.from('x')], [0xe6], [0x97], [0xa5], undefined, undefined, [...Buffer.from('。')], [...Buffer.from('ab')],
+  [...Buffer.from('a')],
+  [...Buffer.from('b')],
+  [...Buffer.from(' ')],
+  [...Buffer.from('\n')],
+  [...Buffer.from('.')],
+  [...Buffer.from('x')],
+  [0xe6],
+  [0x97],
+  [0xa5],
+  undefined,
+  undefined,
+  [...Buffer.from('。')],
+  [...Buffer.from('ab')],
 ];
-export const ID = { a: 0, b: 1, space: 2, newline: 3, dot: 4, x: 5, lead: 6, cont1: 7, cont2: 8, eop: 9, eos: 10, cjkStop: 11, ab: 12 };
+export const ID = {
+  a: 0,
+  b: 1,
+  space: 2,
+  newline: 3,
+  dot: 4,
+  x: 5,
+  lead: 6,
+  cont1: 7,
+  cont2: 8,
+  eop: 9,
+  eos: 10,
+  cjkStop: 11,
+  ab: 12,
+};
 export const END_IDS = [ID.eop, ID.eos];
 export const VOCAB_SIZE = BYTES.length;
 
@@ -33,10 +58,22 @@ export function stateOfLength(length: number): DecodeState {
 }
 
 export function fakeSpan(setup: Partial<SpanSetup> = {}, stateLength = 10): Span {
-  return new Span({
-    tokenizer, utf8, whitespace, history: [], blank: 0, startsLine: false, healedPrefix: undefined, allowedFirst: undefined,
-    maxLength: 100, maxTokens: 32, ...setup,
-  }, stateOfLength(stateLength));
+  return new Span(
+    {
+      tokenizer,
+      utf8,
+      whitespace,
+      history: [],
+      blank: 0,
+      startsLine: false,
+      healedPrefix: undefined,
+      allowedFirst: undefined,
+      maxLength: 100,
+      maxTokens: 32,
+      ...setup,
+    },
+    stateOfLength(stateLength),
+  );
 }
 
 /** Pushes tokens with log-probability -1 each. */

@@ -10,21 +10,62 @@ import { TypeThroughCache } from '../../src/fill/typeThroughCache.js';
 
 test('a blank keeps its place through edits around it, and edits inside it are flagged', () => {
   const blank = { start: 10, end: 15 };
-  assert.deepEqual(mapRange(blank, { start: 0, end: 0, length: 3 }), { start: 13, end: 18, touched: false, removed: false });
-  assert.deepEqual(mapRange(blank, { start: 20, end: 22, length: 0 }), { start: 10, end: 15, touched: false, removed: false });
-  assert.deepEqual(mapRange(blank, { start: 15, end: 15, length: 2 }), { start: 10, end: 15, touched: false, removed: false });
-  assert.deepEqual(mapRange(blank, { start: 10, end: 10, length: 2 }), { start: 12, end: 17, touched: false, removed: false });
-  assert.deepEqual(mapRange(blank, { start: 12, end: 12, length: 2 }), { start: 10, end: 17, touched: true, removed: false });
-  assert.deepEqual(mapRange(blank, { start: 8, end: 17, length: 1 }), { start: 9, end: 9, touched: true, removed: true });
+  assert.deepEqual(mapRange(blank, { start: 0, end: 0, length: 3 }), {
+    start: 13,
+    end: 18,
+    touched: false,
+    removed: false,
+  });
+  assert.deepEqual(mapRange(blank, { start: 20, end: 22, length: 0 }), {
+    start: 10,
+    end: 15,
+    touched: false,
+    removed: false,
+  });
+  assert.deepEqual(mapRange(blank, { start: 15, end: 15, length: 2 }), {
+    start: 10,
+    end: 15,
+    touched: false,
+    removed: false,
+  });
+  assert.deepEqual(mapRange(blank, { start: 10, end: 10, length: 2 }), {
+    start: 12,
+    end: 17,
+    touched: false,
+    removed: false,
+  });
+  assert.deepEqual(mapRange(blank, { start: 12, end: 12, length: 2 }), {
+    start: 10,
+    end: 17,
+    touched: true,
+    removed: false,
+  });
+  assert.deepEqual(mapRange(blank, { start: 8, end: 17, length: 1 }), {
+    start: 9,
+    end: 9,
+    touched: true,
+    removed: true,
+  });
 });
 
 test('typing at an empty blank touches it, and the blank moves after the text', () => {
-  assert.deepEqual(mapRange({ start: 5, end: 5 }, { start: 5, end: 5, length: 1 }), { start: 6, end: 6, touched: true, removed: false });
+  assert.deepEqual(mapRange({ start: 5, end: 5 }, { start: 5, end: 5, length: 1 }), {
+    start: 6,
+    end: 6,
+    touched: true,
+    removed: false,
+  });
 });
 
-test('one event\'s changes map the same whatever their order', () => {
-  const changes = [{ start: 0, end: 0, length: 2 }, { start: 20, end: 21, length: 0 }];
-  assert.deepEqual(mapThrough({ start: 10, end: 12 }, changes), mapThrough({ start: 10, end: 12 }, [...changes].reverse()));
+test("one event's changes map the same whatever their order", () => {
+  const changes = [
+    { start: 0, end: 0, length: 2 },
+    { start: 20, end: 21, length: 0 },
+  ];
+  assert.deepEqual(
+    mapThrough({ start: 10, end: 12 }, changes),
+    mapThrough({ start: 10, end: 12 }, [...changes].reverse()),
+  );
   assert.deepEqual(mapThrough({ start: 10, end: 12 }, changes), { start: 12, end: 14, touched: false, removed: false });
 });
 
@@ -55,5 +96,8 @@ test('the model folder: the shipped model when the setting is empty, else the ab
   assert.equal(modelFolder('  ', '/ext'), join('/ext', 'models', 'default'));
   assert.equal(modelFolder('/models/mine', '/ext'), '/models/mine');
   assert.equal(modelFolder('~/models/mine', '/ext'), join(homedir(), 'models/mine'));
-  assert.throws(() => modelFolder('models/mine', '/ext'), (e: unknown) => e instanceof SettingError && /not an absolute folder path/.test(e.message));
+  assert.throws(
+    () => modelFolder('models/mine', '/ext'),
+    (e: unknown) => e instanceof SettingError && /not an absolute folder path/.test(e.message),
+  );
 });

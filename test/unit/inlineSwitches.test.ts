@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InlinePause } from '../../src/fill/inlinePause.js';
-import { type InlineSwitches, inlineRefusal, inlineState, pauseText, withLanguage } from '../../src/fill/inlineSwitches.js';
+import {
+  type InlineSwitches,
+  inlineRefusal,
+  inlineState,
+  pauseText,
+  withLanguage,
+} from '../../src/fill/inlineSwitches.js';
 
 /** A pause on a clock the test moves by hand. */
 function pausedClock(): { pause: InlinePause; advance(ms: number): void } {
@@ -10,7 +16,14 @@ function pausedClock(): { pause: InlinePause; advance(ms: number): void } {
 }
 
 function switches(over: Partial<InlineSwitches> = {}): InlineSwitches {
-  return { enabled: true, trigger: 'automatic', languageOn: true, languageId: 'markdown', pause: new InlinePause(), ...over };
+  return {
+    enabled: true,
+    trigger: 'automatic',
+    languageOn: true,
+    languageId: 'markdown',
+    pause: new InlinePause(),
+    ...over,
+  };
 }
 
 test('a timed pause lasts its minutes to the millisecond, then ends by itself', () => {
@@ -47,7 +60,10 @@ test('a later pause replaces the earlier one; resume ends any pause', () => {
 test('the pause is described by its end, or as lasting until turned on', () => {
   const { pause } = pausedClock();
   pause.pauseFor(15);
-  assert.equal(pauseText(pause, (at) => at.toISOString().slice(11, 16)), 'until 12:15');
+  assert.equal(
+    pauseText(pause, (at) => at.toISOString().slice(11, 16)),
+    'until 12:15',
+  );
   pause.pauseUntilResumed();
   assert.equal(pauseText(pause), 'until turned on');
 });

@@ -18,7 +18,12 @@ function read(source: string, kindAtEnd?: 'sentence'): { segments: string[]; kin
 
 /** The source with `fills[k]` written into blank k (none where it is undefined), through inMarkedText: the CLI's output. */
 function filled(marked: MarkedText, fills: readonly (string | undefined)[]): string {
-  const spans = placeBlanks(marked).map((blank, index) => ({ index, ...filledRange(blank), text: fills[index] ?? '', unfilled: fills[index] === undefined }));
+  const spans = placeBlanks(marked).map((blank, index) => ({
+    index,
+    ...filledRange(blank),
+    text: fills[index] ?? '',
+    unfilled: fills[index] === undefined,
+  }));
   return inMarkedText(marked, { spans } as InfillResult).text;
 }
 
@@ -49,7 +54,10 @@ test('marker-like words that index something are text; other near-misses stay er
   const { segments, replaced } = read('y = x[mask] + arr[bitmask] + f(x)[Mask] + m[0][mask] + re[MASK]ing');
   assert.deepEqual(segments, ['y = x[mask] + arr[bitmask] + f(x)[Mask] + m[0][mask] + re', 'ing']);
   assert.deepEqual(replaced, ['[MASK]']);
-  assert.throws(() => parseMarkers('y = [mask]'), /Unknown mask marker \[mask\] at character 4: .*write \\\[mask\] if it is text/);
+  assert.throws(
+    () => parseMarkers('y = [mask]'),
+    /Unknown mask marker \[mask\] at character 4: .*write \\\[mask\] if it is text/,
+  );
 });
 
 test('a backslash escapes a marker; two stand for one backslash before a blank', () => {

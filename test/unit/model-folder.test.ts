@@ -41,31 +41,53 @@ async function editJson(file: string, edit: (json: Json) => void): Promise<void>
   await writeFile(file, JSON.stringify(json));
 }
 
-const manifest = (edit: (json: Json) => void) => (folder: string): Promise<void> => editJson(join(folder, 'glm.json'), edit);
+const manifest =
+  (edit: (json: Json) => void) =>
+  (folder: string): Promise<void> =>
+    editJson(join(folder, 'glm.json'), edit);
 
 test('manifest numbers are bounded before anything is sized by them (numLayers 1e9 ran out of memory after 93 s)', async () => {
-  const message = await loadError(manifest((j) => (j.architecture.numLayers = 1e9)), 'model-invalid', 3000);
+  const message = await loadError(
+    manifest((j) => (j.architecture.numLayers = 1e9)),
+    'model-invalid',
+    3000,
+  );
   assert.match(message, /"architecture\.numLayers" must be an integer from 1 to 1024, not 1000000000/);
   for (const key of ['vocabSize', 'hiddenSize', 'numHeads', 'headDim', 'maxSequenceLength']) {
-    assert.match(await loadError(manifest((j) => (j.architecture[key] = 2 ** 40)), 'model-invalid', 3000),
-      new RegExp(`"architecture\\.${key}" must be an integer from 1 to \\d+`));
+    assert.match(
+      await loadError(
+        manifest((j) => (j.architecture[key] = 2 ** 40)),
+        'model-invalid',
+        3000,
+      ),
+      new RegExp(`"architecture\\.${key}" must be an integer from 1 to \\d+`),
+    );
   }
 });
 
-test('maxSequenceLength beyond the graph\'s position tables fails at load, not on the first long text', async () => {
-  const message = await loadError(manifest((j) => (j.architecture.maxSequenceLength = 1000)), 'model-invalid');
+test("maxSequenceLength beyond the graph's position tables fails at load, not on the first long text", async () => {
+  const message = await loadError(
+    manifest((j) => (j.architecture.maxSequenceLength = 1000)),
+    'model-invalid',
+  );
   assert.match(message, /model\.onnx cannot run at position 1000, which glm\.json allows \(maxSequenceLength 1000\)/);
 });
 
 test('hiddenSize must agree with numHeads × headDim (the settings page shows it)', async () => {
-  const message = await loadError(manifest((j) => (j.architecture.hiddenSize = 999)), 'model-invalid');
+  const message = await loadError(
+    manifest((j) => (j.architecture.hiddenSize = 999)),
+    'model-invalid',
+  );
   assert.match(message, /"architecture\.hiddenSize" 999 must equal numHeads × headDim = 64/);
 });
 
 test('file names in glm.json stay inside the folder, and no error quotes what a file holds', async () => {
   for (const key of ['tokenizer', 'model', 'externalData']) {
     for (const name of ['../../../../../../etc/passwd', '/etc/passwd', '..', '.', 'sub/model.onnx']) {
-      const message = await loadError(manifest((j) => (j[key] = name)), 'model-invalid');
+      const message = await loadError(
+        manifest((j) => (j[key] = name)),
+        'model-invalid',
+      );
       assert.match(message, new RegExp(`"${key}" must be a file name inside the model folder`), `${key} = ${name}`);
       assert.doesNotMatch(message, /root:/);
     }
@@ -91,17 +113,24 @@ test('a symbolic link out of the folder is refused; one inside it is followed', 
 });
 
 test('a JSON error gives the position, not the text (V8 quotes it: "root:x:0:0")', async () => {
-  const message = await loadError((f) => writeFile(join(f, 'tokenizer.json'), 'root:x:0:0:root:/root:/bin/bash\n'), 'model-invalid');
+  const message = await loadError(
+    (f) => writeFile(join(f, 'tokenizer.json'), 'root:x:0:0:root:/root:/bin/bash\n'),
+    'model-invalid',
+  );
   assert.match(message, /tokenizer\.json is not valid JSON/);
   assert.doesNotMatch(message, /root:x/);
 });
 
 test('a named pipe for glm.json or tokenizer.json is refused at once (the load waited forever)', async () => {
   for (const file of ['glm.json', 'tokenizer.json']) {
-    const message = await loadError(async (f) => {
-      await rm(join(f, file));
-      execFileSync('mkfifo', [join(f, file)]);
-    }, 'model-invalid', 3000);
+    const message = await loadError(
+      async (f) => {
+        await rm(join(f, file));
+        execFileSync('mkfifo', [join(f, file)]);
+      },
+      'model-invalid',
+      3000,
+    );
     assert.match(message, new RegExp(`${file.replace('.', '\\.')} is not a regular file`));
   }
 });
@@ -114,14 +143,22 @@ test('an oversized tokenizer.json is refused without being read', async () => {
 
 test('a tokenizer bringing its own regular expression is refused (a catastrophic one took 55 s for 30 characters)', async () => {
   const catastrophic = { type: 'Split', pattern: { Regex: '(a+)+b' }, behavior: 'Isolated', invert: false };
-  const message = await loadError((f) => editJson(join(f, 'tokenizer.json'), (j) => (j.pre_tokenizer = catastrophic)), 'model-invalid', 3000);
+  const message = await loadError(
+    (f) => editJson(join(f, 'tokenizer.json'), (j) => (j.pre_tokenizer = catastrophic)),
+    'model-invalid',
+    3000,
+  );
   assert.match(message, /not a tokenizer GLM Infill can run safely: its pre_tokenizer is not GPT-2's byte level/);
   assert.doesNotMatch(message, /a\+/);
   const replace = { type: 'Replace', pattern: { Regex: '(a+)+b' }, content: '' };
-  assert.match(await loadError((f) => editJson(join(f, 'tokenizer.json'), (j) => (j.normalizer = replace)), 'model-invalid'),
-    /its normalizer is neither none nor BERT's/);
-  assert.match(await loadError((f) => editJson(join(f, 'tokenizer.json'), (j) => (j.decoder = replace)), 'model-invalid'),
-    /its decoder is neither byte level nor/);
+  assert.match(
+    await loadError((f) => editJson(join(f, 'tokenizer.json'), (j) => (j.normalizer = replace)), 'model-invalid'),
+    /its normalizer is neither none nor BERT's/,
+  );
+  assert.match(
+    await loadError((f) => editJson(join(f, 'tokenizer.json'), (j) => (j.decoder = replace)), 'model-invalid'),
+    /its decoder is neither byte level nor/,
+  );
 });
 
 test('the pre-tokenizers the project writes all load: byte level, isolated brackets, BERT WordPiece', async () => {

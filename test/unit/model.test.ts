@@ -17,7 +17,11 @@ function expectError(code: string, ...patterns: RegExp[]) {
 }
 
 /** Loads a broken copy of the tiny model made by `breakIt`, and checks the error. */
-async function withBrokenCopy(breakIt: (folder: string) => Promise<void>, code: string, ...patterns: RegExp[]): Promise<void> {
+async function withBrokenCopy(
+  breakIt: (folder: string) => Promise<void>,
+  code: string,
+  ...patterns: RegExp[]
+): Promise<void> {
   const { folder, cleanup } = await tinyCopy();
   try {
     await breakIt(folder);
@@ -27,7 +31,10 @@ async function withBrokenCopy(breakIt: (folder: string) => Promise<void>, code: 
   }
 }
 
-async function editManifest(folder: string, edit: (json: Record<string, unknown> & { architecture: Record<string, unknown> }) => void): Promise<void> {
+async function editManifest(
+  folder: string,
+  edit: (json: Record<string, unknown> & { architecture: Record<string, unknown> }) => void,
+): Promise<void> {
   const file = join(folder, 'glm.json');
   const json = JSON.parse(await readFile(file, 'utf8'));
   edit(json);
@@ -39,11 +46,20 @@ test('the tiny model loads, on the CPU when the CPU is asked', async () => {
   assert.deepEqual(model.device, { requested: 'cpu', used: 'cpu' });
   assert.equal(model.tokenizer.size, 384);
   await model.dispose();
-  await assert.rejects(model.engine.forward({ ids: [1], positions: [[0], [0]], mask: new Float32Array(1), logitPositions: [0] }, undefined as never), /disposed/);
+  await assert.rejects(
+    model.engine.forward(
+      { ids: [1], positions: [[0], [0]], mask: new Float32Array(1), logitPositions: [0] },
+      undefined as never,
+    ),
+    /disposed/,
+  );
 });
 
 test('missing model folder', async () => {
-  await assert.rejects(loadModel('/nonexistent/glm-model'), expectError('model-missing', /Model folder \/nonexistent\/glm-model does not exist/));
+  await assert.rejects(
+    loadModel('/nonexistent/glm-model'),
+    expectError('model-missing', /Model folder \/nonexistent\/glm-model does not exist/),
+  );
 });
 
 test('missing model file named by the manifest', async () => {
@@ -52,43 +68,73 @@ test('missing model file named by the manifest', async () => {
 
 test('corrupt ONNX file', async () => {
   await withBrokenCopy(
-    (f) => writeFile(join(f, 'model.onnx'), Buffer.from('this is not a protobuf model, just garbage bytes \x00\x01\x02')),
-    'model-invalid', /model\.onnx could not be loaded by onnxruntime/,
+    (f) =>
+      writeFile(join(f, 'model.onnx'), Buffer.from('this is not a protobuf model, just garbage bytes \x00\x01\x02')),
+    'model-invalid',
+    /model\.onnx could not be loaded by onnxruntime/,
   );
 });
 
 test('manifest that does not match the graph: layer count', async () => {
-  await withBrokenCopy((f) => editManifest(f, (j) => (j.architecture.numLayers = 3)), 'model-invalid',
-    /model\.onnx does not match its manifest \(glm\.json\)/, /missing inputs past_key_2, past_value_2/, /missing outputs present_key_2/);
+  await withBrokenCopy(
+    (f) => editManifest(f, (j) => (j.architecture.numLayers = 3)),
+    'model-invalid',
+    /model\.onnx does not match its manifest \(glm\.json\)/,
+    /missing inputs past_key_2, past_value_2/,
+    /missing outputs present_key_2/,
+  );
 });
 
 test('manifest that does not match the graph: heads', async () => {
-  await withBrokenCopy((f) => editManifest(f, (j) => Object.assign(j.architecture, { numHeads: 8, hiddenSize: 128 })), 'model-invalid',
-    /past_key_0 axis 1 is 4, the manifest implies 8/, /present_value_1 axis 1 is 4/);
+  await withBrokenCopy(
+    (f) => editManifest(f, (j) => Object.assign(j.architecture, { numHeads: 8, hiddenSize: 128 })),
+    'model-invalid',
+    /past_key_0 axis 1 is 4, the manifest implies 8/,
+    /present_value_1 axis 1 is 4/,
+  );
 });
 
 test('manifest that does not match the graph: vocabulary size', async () => {
-  await withBrokenCopy((f) => editManifest(f, (j) => (j.architecture.vocabSize = 512)), 'model-invalid',
-    /logits axis 2 is 384, the manifest implies 512/);
+  await withBrokenCopy(
+    (f) => editManifest(f, (j) => (j.architecture.vocabSize = 512)),
+    'model-invalid',
+    /logits axis 2 is 384, the manifest implies 512/,
+  );
 });
 
 test('manifest structure errors name the file and each problem', async () => {
-  await withBrokenCopy((f) => editManifest(f, (j) => {
-    j.format = 'something-else';
-    delete (j.specialTokens as Record<string, unknown>).eop;
-    j.maskKinds = ['span', 'paragraph'];
-  }), 'model-invalid', /glm\.json is not a valid GLM Infill manifest/, /"format" must be "glm-infill-model"/,
-  /"specialTokens\.eop" must be an id/, /"maskKinds"/);
-  await withBrokenCopy((f) => writeFile(join(f, 'glm.json'), '{ not json'), 'model-invalid', /glm\.json is not valid JSON/);
+  await withBrokenCopy(
+    (f) =>
+      editManifest(f, (j) => {
+        j.format = 'something-else';
+        delete (j.specialTokens as Record<string, unknown>).eop;
+        j.maskKinds = ['span', 'paragraph'];
+      }),
+    'model-invalid',
+    /glm\.json is not a valid GLM Infill manifest/,
+    /"format" must be "glm-infill-model"/,
+    /"specialTokens\.eop" must be an id/,
+    /"maskKinds"/,
+  );
+  await withBrokenCopy(
+    (f) => writeFile(join(f, 'glm.json'), '{ not json'),
+    'model-invalid',
+    /glm\.json is not valid JSON/,
+  );
 });
 
 test('tokenizer without the special tokens', async () => {
-  await withBrokenCopy(async (f) => {
-    const file = join(f, 'tokenizer.json');
-    const json = JSON.parse(await readFile(file, 'utf8'));
-    json.added_tokens = [];
-    await writeFile(file, JSON.stringify(json));
-  }, 'model-invalid', /tokenizer\.json lacks GLM's special tokens/, /<\|startofpiece\|> is missing/);
+  await withBrokenCopy(
+    async (f) => {
+      const file = join(f, 'tokenizer.json');
+      const json = JSON.parse(await readFile(file, 'utf8'));
+      json.added_tokens = [];
+      await writeFile(file, JSON.stringify(json));
+    },
+    'model-invalid',
+    /tokenizer\.json lacks GLM's special tokens/,
+    /<\|startofpiece\|> is missing/,
+  );
 });
 
 test('CUDA asked on a machine without it: CPU fallback with the reason', async () => {

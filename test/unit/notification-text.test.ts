@@ -27,6 +27,7 @@ test('Markdown link forms are broken too: autolinks and reference definitions', 
 });
 
 test('ordinary messages are unchanged', () => {
-  const message = 'GLM Infill could not load the model: /models/a [v2]/glm.json is not valid JSON (at character 12): fix or replace the manifest.';
+  const message =
+    'GLM Infill could not load the model: /models/a [v2]/glm.json is not valid JSON (at character 12): fix or replace the manifest.';
   assert.equal(inertText(message), message);
 });

@@ -20,7 +20,6 @@ before(async () => {
 });
 after(() => model.dispose());
 
-
 test('prefill logits equal PyTorch within 1e-4', () => assertPrefillMatches(model, reference));
 
 test('every cached decode step equals PyTorch within 1e-4', async () => {
@@ -35,7 +34,15 @@ test('greedy picks the argmax of the reference logits', async () => {
   const neverValid = new Set([special.cls, special.mask, special.smask, special.gmask, special.sop]);
   // A span with content, on a character boundary: only the never-valid ids and those that cannot start a character
   // within 3 more tokens are blocked.
-  const span: SpanSoFar = { partB: [], tokens: [], hasContent: true, startsLine: false, allowedFirst: undefined, utf8: BOUNDARY, room: 3 };
+  const span: SpanSoFar = {
+    partB: [],
+    tokens: [],
+    hasContent: true,
+    startsLine: false,
+    allowedFirst: undefined,
+    utf8: BOUNDARY,
+    room: 3,
+  };
   const blocked = new Set([...neverValid, ...gen.utf8.blockedIn(BOUNDARY, 3)]);
   for (const row of rows) {
     const raw = Float32Array.from(row);

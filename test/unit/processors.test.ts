@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyRules, forPartB } from '../../src/glm/logitRules.js';
 import {
-  argmax, logProbability, loopGuard, repeatedNgramBlock, repetitionPenalty, softmax, suppress, suppressFrom, temperature, topIndices, topK, topP,
+  argmax,
+  logProbability,
+  loopGuard,
+  repeatedNgramBlock,
+  repetitionPenalty,
+  softmax,
+  suppress,
+  suppressFrom,
+  temperature,
+  topIndices,
+  topK,
+  topP,
 } from '../../src/glm/processors.js';
 import { ranked } from '../../src/glm/generate.js';
 import { sampler, seededRandom } from '../../src/glm/sampler.js';
@@ -24,10 +35,16 @@ test('top-k keeps the k largest', () => {
 test('top-p keeps the smallest set reaching p', () => {
   const l = row(Math.log(0.5), Math.log(0.3), Math.log(0.2));
   topP(0.7)(l, []);
-  assert.deepEqual([...l].map((v) => v > -Infinity), [true, true, false]);
+  assert.deepEqual(
+    [...l].map((v) => v > -Infinity),
+    [true, true, false],
+  );
   const one = row(0, 10, 0);
   topP(0.01)(one, []);
-  assert.deepEqual([...one].map((v) => v > -Infinity), [false, true, false]);
+  assert.deepEqual(
+    [...one].map((v) => v > -Infinity),
+    [false, true, false],
+  );
 });
 
 test('repetition penalty lowers generated tokens whatever their sign', () => {
@@ -37,7 +54,15 @@ test('repetition penalty lowers generated tokens whatever their sign', () => {
 });
 
 test('suppression and composition', () => {
-  const span = { partB: [], tokens: [], hasContent: true, startsLine: false, allowedFirst: undefined, utf8: 0, room: 3 };
+  const span = {
+    partB: [],
+    tokens: [],
+    hasContent: true,
+    startsLine: false,
+    allowedFirst: undefined,
+    utf8: 0,
+    room: 3,
+  };
   const raw = row(9, 1, 2, 8, 7);
   const l = applyRules([forPartB(suppress([0])), forPartB(suppressFrom(4))], raw, span);
   assert.deepEqual([...raw], [9, 1, 2, 8, 7], 'the raw row stays intact');
@@ -95,14 +120,30 @@ test('the n-gram block bans the token that would repeat an n-gram of the span, n
 
 test('consensus picks the candidate most like the others; likeliest the highest log-probability; per-token the highest mean', () => {
   type C = { text: string; logProb: number; tokens: number[] };
-  const c = (text: string, logProb: number, tokens = 1): C => ({ text, logProb, tokens: Array<number>(tokens).fill(0) });
+  const c = (text: string, logProb: number, tokens = 1): C => ({
+    text,
+    logProb,
+    tokens: Array<number>(tokens).fill(0),
+  });
   const pool = (): C[] => [c(')', -1), c('items)', -3), c('items', -2.5), c('items]', -4)];
   // A two-token fragment at -3 (mean -1) against a six-token line at -4.2 (mean -0.6).
-  assert.deepEqual(ranked([c(' */', -3, 2), c(' return width * height;', -4.2, 6)], 'per-token').map((x) => x.text), [' return width * height;', ' */']);
-  assert.deepEqual(ranked([c(' */', -3, 2), c(' return width * height;', -4.2, 6)], 'likeliest').map((x) => x.text), [' */', ' return width * height;']);
-  assert.deepEqual(ranked(pool(), 'likeliest').map((x) => x.text), [')', 'items', 'items)', 'items]']);
+  assert.deepEqual(
+    ranked([c(' */', -3, 2), c(' return width * height;', -4.2, 6)], 'per-token').map((x) => x.text),
+    [' return width * height;', ' */'],
+  );
+  assert.deepEqual(
+    ranked([c(' */', -3, 2), c(' return width * height;', -4.2, 6)], 'likeliest').map((x) => x.text),
+    [' */', ' return width * height;'],
+  );
+  assert.deepEqual(
+    ranked(pool(), 'likeliest').map((x) => x.text),
+    [')', 'items', 'items)', 'items]'],
+  );
   // Agreement: "items)" 0.17 + 0.83 + 0.83; "items" and "items]" 0 + 0.83 + 0.83; ")" 0.17.
   assert.equal(ranked(pool(), 'consensus')[0]?.text, 'items)');
   assert.equal(ranked(pool(), 'consensus').at(-1)?.text, ')');
-  assert.deepEqual(ranked([c('a', -2), c('b', -1)], 'consensus').map((x) => x.text), ['b', 'a']); // two: no majority
+  assert.deepEqual(
+    ranked([c('a', -2), c('b', -1)], 'consensus').map((x) => x.text),
+    ['b', 'a'],
+  ); // two: no majority
 });

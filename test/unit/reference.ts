@@ -14,11 +14,19 @@ export interface ReferenceLogits {
 export const TOLERANCE = 1e-4;
 
 /** Part A in one bidirectional pass, with the logit rows the reference recorded. */
-export function prefillReference(model: GlmModel, reference: ReferenceLogits): Promise<{ cache: KvCache; logits: Float32Array[] }> {
+export function prefillReference(
+  model: GlmModel,
+  reference: ReferenceLogits,
+): Promise<{ cache: KvCache; logits: Float32Array[] }> {
   const { inputIds, positionIds } = reference.partA;
   const n = inputIds.length;
   return model.engine.forward(
-    { ids: inputIds, positions: positionIds, mask: new Float32Array(n * n).fill(1), logitPositions: reference.prefill.logitPositions },
+    {
+      ids: inputIds,
+      positions: positionIds,
+      mask: new Float32Array(n * n).fill(1),
+      logitPositions: reference.prefill.logitPositions,
+    },
     model.engine.emptyCache(),
   );
 }
@@ -37,7 +45,12 @@ export async function assertCachedDecodeMatches(model: GlmModel, reference: Refe
   let { cache } = await prefillReference(model, reference);
   for (const [i, step] of reference.decode.entries()) {
     const out = await model.engine.forward(
-      { ids: [step.inputId], positions: [[step.positionIds[0]], [step.positionIds[1]]], mask: partBStepMask(cache.length, 1), logitPositions: [0] },
+      {
+        ids: [step.inputId],
+        positions: [[step.positionIds[0]], [step.positionIds[1]]],
+        mask: partBStepMask(cache.length, 1),
+        logitPositions: [0],
+      },
       cache,
     );
     const diff = maxAbsDiff(out.logits[0] as Float32Array, step.logits);

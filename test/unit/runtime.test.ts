@@ -15,7 +15,8 @@ const EXTENSION = join(ROOT, 'dist', 'extension.js');
 const VSCODE_STUB = join(FIXTURES, 'vscode-stub.cjs');
 const BROKEN_BINDING = join(FIXTURES, 'broken-native-binding.cjs');
 const NO_WASM = join(FIXTURES, 'no-wasm-runtime.cjs');
-const COUNTER = 'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self.[MASK] += 1\n';
+const COUNTER =
+  'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self.[MASK] += 1\n';
 
 function node(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
@@ -42,9 +43,11 @@ test('activation loads no onnxruntime: the runtime loads with the first model', 
 test('with a native binding that cannot load, the extension still activates and registers every command', () => {
   const { commands, loaded } = activate(BROKEN_BINDING);
   assert.deepEqual(loaded, []);
-  const declared = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    contributes: { commands: { command: string }[] };
-  }).contributes.commands.map((c) => c.command);
+  const declared = (
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      contributes: { commands: { command: string }[] };
+    }
+  ).contributes.commands.map((c) => c.command);
   assert.deepEqual([...commands].sort(), [...declared].sort());
 });
 
@@ -52,14 +55,31 @@ test('CLI: with a native binding that cannot load, the fill runs on WebAssembly 
   const r = node(['--require', BROKEN_BINDING, CLI, '--model', DEFAULT, '--threads', '1', COUNTER]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /self\.count \+= 1/);
-  assert.match(r.stderr, /running on WebAssembly instead of the native runtime because the native onnxruntime binary \S+onnxruntime_binding\.node \(\w+-\w+\) failed to load: .*invalid ELF header/);
+  assert.match(
+    r.stderr,
+    /running on WebAssembly instead of the native runtime because the native onnxruntime binary \S+onnxruntime_binding\.node \(\w+-\w+\) failed to load: .*invalid ELF header/,
+  );
 });
 
 test('CLI: when neither runtime can load, the error gives both reasons and nothing is filled', () => {
-  const r = node(['--require', BROKEN_BINDING, '--require', NO_WASM, CLI, '--model', DEFAULT, '--threads', '1', COUNTER]);
+  const r = node([
+    '--require',
+    BROKEN_BINDING,
+    '--require',
+    NO_WASM,
+    CLI,
+    '--model',
+    DEFAULT,
+    '--threads',
+    '1',
+    COUNTER,
+  ]);
   assert.notEqual(r.code, 0);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /No onnxruntime could start: the native onnxruntime binary \S+onnxruntime_binding\.node \(\w+-\w+\) failed to load: .*invalid ELF header; onnxruntime-web \(the WebAssembly runtime\) could not be loaded: Cannot find module 'onnxruntime-web'/);
+  assert.match(
+    r.stderr,
+    /No onnxruntime could start: the native onnxruntime binary \S+onnxruntime_binding\.node \(\w+-\w+\) failed to load: .*invalid ELF header; onnxruntime-web \(the WebAssembly runtime\) could not be loaded: Cannot find module 'onnxruntime-web'/,
+  );
 });
 
 test('CLI: -d wasm fills on the WebAssembly runtime and reports it', () => {
@@ -71,8 +91,15 @@ test('CLI: -d wasm fills on the WebAssembly runtime and reports it', () => {
 });
 
 test('a platform without a native binary is named with the platforms onnxruntime-node ships', () => {
-  const message = describeNativeFailure(new Error("Cannot find module '../bin/napi-v6/darwin/x64/onnxruntime_binding.node'"), 'darwin', 'x64');
-  assert.match(message, /^onnxruntime-node has no native binary for darwin-x64 \(.+darwin\/x64 does not exist; .*linux-x64/);
+  const message = describeNativeFailure(
+    new Error("Cannot find module '../bin/napi-v6/darwin/x64/onnxruntime_binding.node'"),
+    'darwin',
+    'x64',
+  );
+  assert.match(
+    message,
+    /^onnxruntime-node has no native binary for darwin-x64 \(.+darwin\/x64 does not exist; .*linux-x64/,
+  );
 });
 
 /** Greedy fills of each text on the native CPU runtime and on WebAssembly: the same tokens. */
@@ -83,14 +110,15 @@ async function assertSameFills(folder: string, texts: string[]): Promise<void> {
     (await infill(model, parseMarkers(text), { maxTokens: 24 })).spans.map((s) => s.tokens);
   try {
     assert.equal(wasm.device.used, 'wasm');
-    for (const text of texts) assert.deepEqual(await fills(wasm, text), await fills(native, text), JSON.stringify(text));
+    for (const text of texts)
+      assert.deepEqual(await fills(wasm, text), await fills(native, text), JSON.stringify(text));
   } finally {
     await native.dispose();
     await wasm.dispose();
   }
 }
 
-test('greedy fills on WebAssembly equal the native runtime\'s: the fixture model', async () => {
+test("greedy fills on WebAssembly equal the native runtime's: the fixture model", async () => {
   await assertSameFills(TINY, ['Hello [MASK] world', 'A [MASK] B [sMASK] C', 'The end. [gMASK]']);
 });
 
@@ -98,7 +126,8 @@ test('a model whose weights are in an external data file loads on WebAssembly an
   const { folder, cleanup } = await tinyCopy();
   try {
     // The same graph re-saved with its weights beside it (as models/glm/export.py writes large models).
-    const script = 'import sys, onnx\nm = onnx.load(sys.argv[1])\n' +
+    const script =
+      'import sys, onnx\nm = onnx.load(sys.argv[1])\n' +
       "onnx.save_model(m, sys.argv[1], save_as_external_data=True, all_tensors_to_one_file=True, location='model.onnx.data', size_threshold=0)";
     const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
     const r = spawnSync(python, ['-c', script, join(folder, 'model.onnx')], { encoding: 'utf8' });
@@ -112,7 +141,7 @@ test('a model whose weights are in an external data file loads on WebAssembly an
   }
 });
 
-test('greedy fills on WebAssembly equal the native runtime\'s: the default model (int8 contrib ops)', async () => {
+test("greedy fills on WebAssembly equal the native runtime's: the default model (int8 contrib ops)", async () => {
   await assertSameFills(DEFAULT, [
     COUNTER,
     'import numpy as [MASK]\n\nx = np.zeros(3)\n',

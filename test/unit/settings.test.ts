@@ -22,24 +22,34 @@ interface JsonSchema {
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   contributes: { configuration: { properties: Record<string, JsonSchema> } };
 };
-const SCHEMAS = new Map(Object.entries(MANIFEST.contributes.configuration.properties)
-  .map(([name, schema]) => [name.replace(/^glmInfill\./, '') as SettingKey, schema]));
-const ofType = (...types: string[]): [SettingKey, JsonSchema][] => [...SCHEMAS].filter(([, s]) => types.includes(s.type));
+const SCHEMAS = new Map(
+  Object.entries(MANIFEST.contributes.configuration.properties).map(([name, schema]) => [
+    name.replace(/^glmInfill\./, '') as SettingKey,
+    schema,
+  ]),
+);
+const ofType = (...types: string[]): [SettingKey, JsonSchema][] =>
+  [...SCHEMAS].filter(([, s]) => types.includes(s.type));
 
 /** The snapshot for one raw value of one setting, every other setting unset. */
-const readOne = (key: SettingKey, value: unknown): unknown => settingAt(settingsFrom((k) => (k === key ? value : undefined)), key);
+const readOne = (key: SettingKey, value: unknown): unknown =>
+  settingAt(
+    settingsFrom((k) => (k === key ? value : undefined)),
+    key,
+  );
 
 test('the snapshot holds every setting of package.json, at its default, and nothing else', () => {
   // A group ('inline') holds settings; a setting's own value may be an object too ('inline.languages').
-  const flat = (o: object, prefix = ''): string[] => Object.entries(o).flatMap(([k, v]) => {
-    const key = `${prefix}${k}`;
-    return !SCHEMAS.has(key as SettingKey) && typeof v === 'object' && v !== null ? flat(v, `${key}.`) : [key];
-  });
+  const flat = (o: object, prefix = ''): string[] =>
+    Object.entries(o).flatMap(([k, v]) => {
+      const key = `${prefix}${k}`;
+      return !SCHEMAS.has(key as SettingKey) && typeof v === 'object' && v !== null ? flat(v, `${key}.`) : [key];
+    });
   assert.deepEqual(flat(DEFAULT_SETTINGS).sort(), [...SCHEMAS.keys()].sort());
   for (const [key, schema] of SCHEMAS) assert.deepEqual(settingAt(DEFAULT_SETTINGS, key), schema.default, key);
 });
 
-test('numbers are clamped into package.json\'s range; a value of the wrong kind is the default', () => {
+test("numbers are clamped into package.json's range; a value of the wrong kind is the default", () => {
   for (const [key, schema] of ofType('integer', 'number')) {
     if (schema.maximum !== undefined) assert.equal(readOne(key, schema.maximum + 1), schema.maximum, key);
     if (schema.minimum !== undefined) assert.equal(readOne(key, schema.minimum - 1), schema.minimum, key);
@@ -67,8 +77,11 @@ test('a choice outside the enum, or a value of the wrong type, is the default', 
 
 test('the core agrees with package.json where both define a setting', () => {
   // Decoding settings are named as the core's options; a new one is checked here without a change to this test.
-  const shared = Object.keys(DEFAULT_DECODING).filter((k): k is keyof typeof DEFAULT_DECODING & SettingKey => SCHEMAS.has(k as SettingKey));
-  for (const key of ['maxTokens', 'minTokens', 'temperature', 'topP']) assert.ok((shared as string[]).includes(key), key);
+  const shared = Object.keys(DEFAULT_DECODING).filter((k): k is keyof typeof DEFAULT_DECODING & SettingKey =>
+    SCHEMAS.has(k as SettingKey),
+  );
+  for (const key of ['maxTokens', 'minTokens', 'temperature', 'topP'])
+    assert.ok((shared as string[]).includes(key), key);
   for (const key of shared) assert.equal(DEFAULT_DECODING[key], SCHEMAS.get(key)?.default, key);
   // The core accepts every value the settings allow, at both ends of each range.
   const bound = (end: 'minimum' | 'maximum') => Object.fromEntries(shared.map((k) => [k, SCHEMAS.get(k)?.[end]]));
@@ -79,13 +92,19 @@ test('the core agrees with package.json where both define a setting', () => {
   assert.equal(SCHEMAS.get('threads')?.maximum, MAX_THREADS);
 });
 
-test('the CLI\'s flags default to the settings\' defaults', () => {
-  const help = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--model', TINY, '--help'], { encoding: 'utf8' }).stdout;
+test("the CLI's flags default to the settings' defaults", () => {
+  const help = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--model', TINY, '--help'], {
+    encoding: 'utf8',
+  }).stdout;
   // One entry per option, its wrapped lines joined.
   const entries = help.split(/\n(?= {2}-)/).map((e) => e.replace(/\s+/g, ' '));
   const flags: [string, SettingKey][] = [
-    ['--max-tokens', 'maxTokens'], ['--min-tokens', 'minTokens'], ['--temperature', 'temperature'], ['--top-p', 'topP'],
-    ['--threads', 'threads'], ['--device', 'device'],
+    ['--max-tokens', 'maxTokens'],
+    ['--min-tokens', 'minTokens'],
+    ['--temperature', 'temperature'],
+    ['--top-p', 'topP'],
+    ['--threads', 'threads'],
+    ['--device', 'device'],
   ];
   for (const [flag, key] of flags) {
     const entry = entries.find((e) => e.includes(` ${flag} <`));

@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Span } from '../../src/glm/span.js';
 import {
-  type Stop, type StopRule, Step, StopRules, cancellation, contextLimit, echo, endToken, likeliestEnd, sentence, tokenLimit, wholeCharacterEnd,
+  type Stop,
+  type StopRule,
+  Step,
+  StopRules,
+  cancellation,
+  contextLimit,
+  echo,
+  endToken,
+  likeliestEnd,
+  sentence,
+  tokenLimit,
+  wholeCharacterEnd,
 } from '../../src/glm/stopRules.js';
 import { END_IDS, ID, VOCAB_SIZE, fakeSpan, utf8 } from './fakeSpan.js';
 
@@ -16,9 +27,17 @@ function stepWith(id: number, p: number): Step {
 const flat = (): Step => new Step(new Float32Array(VOCAB_SIZE));
 
 /** Runs a span through `tokens` as the decode loop does; returns the first stop, settled. */
-function run(rules: StopRules, span: Span, tokens: readonly number[], step: (i: number) => Step = flat): Stop | undefined {
+function run(
+  rules: StopRules,
+  span: Span,
+  tokens: readonly number[],
+  step: (i: number) => Step = flat,
+): Stop | undefined {
   for (const [i, next] of tokens.entries()) {
-    const stop = rules.beforeChoice(span, step(i)) ?? rules.beforeToken(span, next, step(i)) ?? (span.push(next, -1), rules.afterToken(span));
+    const stop =
+      rules.beforeChoice(span, step(i)) ??
+      rules.beforeToken(span, next, step(i)) ??
+      (span.push(next, -1), rules.afterToken(span));
     if (stop) return rules.settle(span, stop);
   }
   return undefined;
@@ -57,10 +76,21 @@ test('likeliest end: a span that ran on is cut back to the prefix where ending s
   assert.equal(stop?.at.tokens, 2);
   assert.ok(Math.abs((stop?.at.logProb as number) - (-2 + Math.log(0.9))) < 1e-5);
   // A sentence stop is the span's own end: nothing to cut back.
-  const whole = new StopRules([likeliestEnd(ID.eop, 0), { afterToken: (span) => (span.tokens.length === 4 ? { reason: 'sentence', at: span.point() } : undefined) }]);
-  assert.equal(run(whole, fakeSpan(), [ID.space, ID.a, ID.b, ID.x], (i) => stepWith(ID.eop, ends[i] as number))?.at.tokens, 4);
+  const whole = new StopRules([
+    likeliestEnd(ID.eop, 0),
+    { afterToken: (span) => (span.tokens.length === 4 ? { reason: 'sentence', at: span.point() } : undefined) },
+  ]);
+  assert.equal(
+    run(whole, fakeSpan(), [ID.space, ID.a, ID.b, ID.x], (i) => stepWith(ID.eop, ends[i] as number))?.at.tokens,
+    4,
+  );
   // minTokens: the prefixes shorter than it cannot be the end.
-  const long = run(new StopRules([likeliestEnd(ID.eop, 3), tokenLimit(4)]), fakeSpan(), [ID.space, ID.a, ID.b, ID.x], (i) => stepWith(ID.eop, ends[i] as number));
+  const long = run(
+    new StopRules([likeliestEnd(ID.eop, 3), tokenLimit(4)]),
+    fakeSpan(),
+    [ID.space, ID.a, ID.b, ID.x],
+    (i) => stepWith(ID.eop, ends[i] as number),
+  );
   assert.equal(long?.at.tokens, 3);
 });
 
@@ -70,7 +100,11 @@ test('echo: the span stops where it starts repeating the text after the blank, a
   assert.equal(stop?.reason, 'echo');
   assert.equal(stop?.at.tokens, 1);
   assert.equal(span.until(stop.at).text, 'a');
-  assert.equal(run(new StopRules([echo('b.xa')]), fakeSpan(), [ID.b, ID.dot, ID.x]), undefined, 'no fill before the repeat: no echo');
+  assert.equal(
+    run(new StopRules([echo('b.xa')]), fakeSpan(), [ID.b, ID.dot, ID.x]),
+    undefined,
+    'no fill before the repeat: no echo',
+  );
 });
 
 test('sentence: stops before a token that starts the next sentence, or after the token that ends it', () => {
@@ -95,7 +129,10 @@ test('whole characters: a token that breaks a character ends the span, cut back 
 
 test('token limit: maxTokens, and up to 3 more to finish a character', () => {
   assert.equal(run(new StopRules([tokenLimit(2)]), fakeSpan(), [ID.a, ID.b, ID.x])?.at.tokens, 2);
-  assert.equal(run(new StopRules([tokenLimit(2)]), fakeSpan(), [ID.a, ID.lead, ID.cont1, ID.cont2, ID.x])?.at.tokens, 4);
+  assert.equal(
+    run(new StopRules([tokenLimit(2)]), fakeSpan(), [ID.a, ID.lead, ID.cont1, ID.cont2, ID.x])?.at.tokens,
+    4,
+  );
   // Tokens without bytes keep the character open: the grace runs out.
   assert.equal(run(new StopRules([tokenLimit(1)]), fakeSpan(), [ID.lead, ID.eos, ID.eos, ID.eos, ID.x])?.at.tokens, 4);
 });

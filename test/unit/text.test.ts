@@ -8,7 +8,11 @@ test('window keeps the tokens nearest the blanks and never drops more than neede
   const middle = Array.from({ length: 10 }, (_, i) => 200 + i);
   const after = Array.from({ length: 10 }, (_, i) => 300 + i);
   const { segments, report } = windowSegments([before, middle, after], 12);
-  assert.deepEqual(segments, [[107, 108, 109], [200, 201, 202, 207, 208, 209], [300, 301, 302]]);
+  assert.deepEqual(segments, [
+    [107, 108, 109],
+    [200, 201, 202, 207, 208, 209],
+    [300, 301, 302],
+  ]);
   assert.deepEqual(report, { textTokens: 30, keptTokens: 12 });
   assert.deepEqual(windowSegments([before, after], 40).segments, [before, after]);
   assert.equal(windowSegments([before, after], 0).report.keptTokens, 0);
@@ -16,7 +20,10 @@ test('window keeps the tokens nearest the blanks and never drops more than neede
 
 test('window gives unused budget of a short side to the long side', () => {
   const { segments } = windowSegments([[1, 2], Array.from({ length: 20 }, (_, i) => i + 10)], 8);
-  assert.deepEqual(segments, [[1, 2], [10, 11, 12, 13, 14, 15]]);
+  assert.deepEqual(segments, [
+    [1, 2],
+    [10, 11, 12, 13, 14, 15],
+  ]);
 });
 
 test('precut keeps the characters next to the blanks', () => {
@@ -56,4 +63,3 @@ test('echo: where a fill starts to repeat the text after its blank, at a token b
   assert.equal(echoStart('a\n}\n}', [1, 3, 5], '\n}\n}\n'), -1); // whitespace and one bracket: too short to be sure
   assert.equal(echoStart('x) {\n  y', [1, 4, 9], ') {\n  y;\n}'), 1);
 });
-

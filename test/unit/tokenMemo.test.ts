@@ -6,7 +6,9 @@ import { TokenMemo } from '../../src/glm/tokenMemo.js';
 /** A tokenizer that counts its calls: one id per character. */
 function countingTokenizer(): { tokenizer: GlmTokenizer; calls: () => number } {
   let calls = 0;
-  const tokenizer = { encode: (text: string) => (calls++, [...text].map((c) => c.charCodeAt(0))) } as unknown as GlmTokenizer;
+  const tokenizer = {
+    encode: (text: string) => (calls++, [...text].map((c) => c.charCodeAt(0))),
+  } as unknown as GlmTokenizer;
   return { tokenizer, calls: () => calls };
 }
 
@@ -14,7 +16,10 @@ test('the memo answers again without tokenizing while requests keep asking for a
   const { tokenizer, calls } = countingTokenizer();
   const memo = new TokenMemo(tokenizer, 1000);
   for (let request = 0; request < 5; request++) {
-    assert.deepEqual([...memo.encode('kept paragraph')], [...'kept paragraph'].map((c) => c.charCodeAt(0)));
+    assert.deepEqual(
+      [...memo.encode('kept paragraph')],
+      [...'kept paragraph'].map((c) => c.charCodeAt(0)),
+    );
     memo.encode(`edited paragraph, version ${request}`);
     memo.endRequest();
   }

@@ -28,7 +28,10 @@ test('the bracket-isolating tokenizer encodes as the Python fixtures, every brac
     assert.equal(tokenizer.decode(c.ids), c.text);
     for (const id of c.ids) {
       const piece = tokenizer.decode([id]).trim();
-      assert.ok(piece.length === 1 || !/[()[\]{}]/.test(piece), `${JSON.stringify(piece)} in ${JSON.stringify(c.text)}`);
+      assert.ok(
+        piece.length === 1 || !/[()[\]{}]/.test(piece),
+        `${JSON.stringify(piece)} in ${JSON.stringify(c.text)}`,
+      );
     }
   }
 });
@@ -52,7 +55,10 @@ test('a tokenizer without the special tokens is refused, naming the file and the
     await assert.rejects(GlmTokenizer.load(file, special), (error: unknown) => {
       assert.ok(error instanceof GlmError);
       assert.equal(error.code, 'model-invalid');
-      assert.match(error.message, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} lacks GLM's special tokens`));
+      assert.match(
+        error.message,
+        new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} lacks GLM's special tokens`),
+      );
       assert.match(error.message, /\[gMASK\] is missing/);
       return true;
     });
@@ -62,5 +68,8 @@ test('a tokenizer without the special tokens is refused, naming the file and the
 });
 
 test('a special token with another id than glm.json says is refused', async () => {
-  await assert.rejects(GlmTokenizer.load(join(TINY, 'tokenizer.json'), { ...special, eop: special.sop }), /<\|endofpiece\|> has id \d+ but glm.json says eop = \d+/);
+  await assert.rejects(
+    GlmTokenizer.load(join(TINY, 'tokenizer.json'), { ...special, eop: special.sop }),
+    /<\|endofpiece\|> has id \d+ but glm.json says eop = \d+/,
+  );
 });

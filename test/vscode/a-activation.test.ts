@@ -5,7 +5,9 @@ import { BASE_SETTINGS, api, closeAll, configure, loadCounter, metrics, openDocu
 
 /** The onnxruntime packages this extension host has loaded (the native binding and the WebAssembly build). */
 function loadedRuntimes(): string[] {
-  const names = Object.keys(require.cache).map((file) => /[\\/]node_modules[\\/](onnxruntime-(?:node|web))[\\/]/.exec(file)?.[1]);
+  const names = Object.keys(require.cache).map(
+    (file) => /[\\/]node_modules[\\/](onnxruntime-(?:node|web))[\\/]/.exec(file)?.[1],
+  );
   return [...new Set(names.filter((name) => name !== undefined))].sort();
 }
 

@@ -2,7 +2,18 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { type ClozeResult, type PlacedBlank, fillEdit, infill, placeBlanks, rankOptions } from '../../src/glm/index.js';
 import type { SpanCandidate } from '../../src/editor/fillRun.js';
-import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, openDocument, readSettings, select } from './helpers.js';
+import {
+  BASE_SETTINGS,
+  api,
+  blanksOf,
+  closeAll,
+  configure,
+  coreModel,
+  decoding,
+  openDocument,
+  readSettings,
+  select,
+} from './helpers.js';
 
 const TEXT = 'She opened the window and the room filled with cold air. Then she made some tea.';
 
@@ -16,13 +27,22 @@ describe('alternatives and option ranking', () => {
     const blanks = blanksOf(TEXT, ['cold']);
     const offered: string[][] = [];
     const previewed: string[] = [];
-    const outcome = await glm.filler.alternatives(editor, { source: 'selections', blanks, markedIds: [] }, readSettings(), async (_blank, _n, candidates, preview) => {
-      offered.push(candidates.map((c: SpanCandidate) => c.text));
-      candidates.forEach((c) => preview(c));
-      previewed.push(...candidates.map((c) => c.text));
-      return 1;
-    });
-    const core = await infill(await coreModel(), { text: TEXT, blanks }, { ...decoding(), candidates: BASE_SETTINGS.alternatives as number });
+    const outcome = await glm.filler.alternatives(
+      editor,
+      { source: 'selections', blanks, markedIds: [] },
+      readSettings(),
+      async (_blank, _n, candidates, preview) => {
+        offered.push(candidates.map((c: SpanCandidate) => c.text));
+        candidates.forEach((c) => preview(c));
+        previewed.push(...candidates.map((c) => c.text));
+        return 1;
+      },
+    );
+    const core = await infill(
+      await coreModel(),
+      { text: TEXT, blanks },
+      { ...decoding(), candidates: BASE_SETTINGS.alternatives as number },
+    );
     const coreCandidates = core.spans[0]?.candidates.map((c) => c.text) ?? [];
     assert.equal(coreCandidates.length, 3);
     assert.deepEqual(offered, [coreCandidates]);
@@ -35,7 +55,12 @@ describe('alternatives and option ranking', () => {
   it('cancelling the pick leaves the document unchanged', async () => {
     const glm = await api();
     const editor = await openDocument(TEXT);
-    const outcome = await glm.filler.alternatives(editor, { source: 'selections', blanks: blanksOf(TEXT, ['window']), markedIds: [] }, readSettings(), async () => undefined);
+    const outcome = await glm.filler.alternatives(
+      editor,
+      { source: 'selections', blanks: blanksOf(TEXT, ['window']), markedIds: [] },
+      readSettings(),
+      async () => undefined,
+    );
     assert.equal(outcome.status, 'cancelled');
     assert.equal(editor.document.getText(), TEXT);
   });
@@ -44,8 +69,15 @@ describe('alternatives and option ranking', () => {
     const editor = await openDocument(TEXT);
     select(editor, 'cold');
     const ranked = await vscode.commands.executeCommand<ClozeResult>('glmInfill.rankOptions', 'warm | cold | fresh');
-    const core = await rankOptions(await coreModel(), { text: TEXT, blanks: blanksOf(TEXT, ['cold']) }, ['warm', 'cold', 'fresh']);
-    assert.deepEqual(ranked.options.map((o) => o.option), core.options.map((o) => o.option));
+    const core = await rankOptions(await coreModel(), { text: TEXT, blanks: blanksOf(TEXT, ['cold']) }, [
+      'warm',
+      'cold',
+      'fresh',
+    ]);
+    assert.deepEqual(
+      ranked.options.map((o) => o.option),
+      core.options.map((o) => o.option),
+    );
     ranked.options.forEach((o, i) => assert.ok(Math.abs(o.logProb - (core.options[i]?.logProb ?? NaN)) < 1e-6));
     assert.equal(editor.document.getText(), TEXT);
   });

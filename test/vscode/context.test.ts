@@ -39,16 +39,25 @@ const radius = boundingRadius(square);
 console.log(\`square: \${radius}\`);
 `;
 
-const workspaceFile = (name: string): string => join((vscode.workspace.workspaceFolders?.[0] as vscode.WorkspaceFolder).uri.fsPath, name);
+const workspaceFile = (name: string): string =>
+  join((vscode.workspace.workspaceFolders?.[0] as vscode.WorkspaceFolder).uri.fsPath, name);
 
 async function fillSelectedName(files: 'sameLanguage' | 'documentOnly'): Promise<string> {
   await configure({ 'context.files': files });
   for (const other of ['geometry.ts', 'report.ts']) {
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(workspaceFile(other)), { preview: false });
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(workspaceFile(other)), {
+      preview: false,
+    });
   }
-  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(workspaceFile('main.ts')), { preview: false });
+  const editor = await vscode.window.showTextDocument(
+    await vscode.workspace.openTextDocument(workspaceFile('main.ts')),
+    { preview: false },
+  );
   const at = MAIN.indexOf('boundingRadius');
-  editor.selection = new vscode.Selection(editor.document.positionAt(at), editor.document.positionAt(at + 'boundingRadius'.length));
+  editor.selection = new vscode.Selection(
+    editor.document.positionAt(at),
+    editor.document.positionAt(at + 'boundingRadius'.length),
+  );
   const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
   assert.equal(outcome.status, 'applied', outcome.error);
   const text = editor.document.getText();

@@ -3,7 +3,19 @@ import * as vscode from 'vscode';
 import { infill } from '../../src/glm/index.js';
 import { ContextSources } from '../../src/editor/contextSources.js';
 import { type FillObserver, type FillOutcome, Filler } from '../../src/editor/filler.js';
-import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, nextEvent, openDocument, readSettings, select } from './helpers.js';
+import {
+  BASE_SETTINGS,
+  api,
+  blanksOf,
+  closeAll,
+  configure,
+  coreModel,
+  decoding,
+  nextEvent,
+  openDocument,
+  readSettings,
+  select,
+} from './helpers.js';
 
 const TEXT = 'Rivers carry water to the sea. The valley was green and the hills were quiet all summer.';
 
@@ -15,7 +27,10 @@ async function expected(text: string, words: string[]): Promise<string> {
 async function observedFiller(observer: FillObserver): Promise<{ filler: Filler; dispose: () => void }> {
   const glm = await api();
   const sources = new ContextSources(() => undefined);
-  return { filler: new Filler(glm.models, glm.blanks, glm.notifier, glm.status, sources, observer), dispose: () => sources.dispose() };
+  return {
+    filler: new Filler(glm.models, glm.blanks, glm.notifier, glm.status, sources, observer),
+    dispose: () => sources.dispose(),
+  };
 }
 
 describe('Fill blank', () => {
@@ -39,10 +54,17 @@ describe('Fill blank', () => {
       const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
       assert.equal(outcome.status, 'applied');
       assert.equal(outcome.result?.spans[0]?.candidates.length, 6);
-      const core = await infill(await coreModel(), { text: TEXT, blanks: blanksOf(TEXT, ['quiet']) },
-        { ...decoding(), candidates: 6, select: 'consensus' });
+      const core = await infill(
+        await coreModel(),
+        { text: TEXT, blanks: blanksOf(TEXT, ['quiet']) },
+        { ...decoding(), candidates: 6, select: 'consensus' },
+      );
       assert.equal(editor.document.getText(), core.text);
-      const likeliest = await infill(await coreModel(), { text: TEXT, blanks: blanksOf(TEXT, ['quiet']) }, { ...decoding(), candidates: 6 });
+      const likeliest = await infill(
+        await coreModel(),
+        { text: TEXT, blanks: blanksOf(TEXT, ['quiet']) },
+        { ...decoding(), candidates: 6 },
+      );
       assert.notEqual(core.text, likeliest.text, 'the fixture should make consensus and likeliest differ here');
     } finally {
       await configure({ consensus: BASE_SETTINGS.consensus });
@@ -64,7 +86,11 @@ describe('Fill blank', () => {
     editor.selection = new vscode.Selection(editor.document.positionAt(at), editor.document.positionAt(at));
     const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
     assert.equal(outcome.status, 'applied');
-    const core = await infill(await coreModel(), { text: TEXT, blanks: [{ start: at, end: at, kind: 'span' }] }, decoding());
+    const core = await infill(
+      await coreModel(),
+      { text: TEXT, blanks: [{ start: at, end: at, kind: 'span' }] },
+      decoding(),
+    );
     assert.equal(editor.document.getText(), core.text);
   });
 
@@ -85,7 +111,11 @@ describe('Fill blank', () => {
     // The first streamed token proves generation is under way; cancelAll is what the cancel command runs.
     const observed = await observedFiller({ onToken: () => void (cancelled++ === 0 && observed.filler.cancelAll()) });
     try {
-      const outcome = await observed.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['water', 'green']), markedIds: [] }, readSettings());
+      const outcome = await observed.filler.fill(
+        editor,
+        { source: 'selections', blanks: blanksOf(TEXT, ['water', 'green']), markedIds: [] },
+        readSettings(),
+      );
       assert.equal(outcome.status, 'cancelled');
       assert.equal(editor.document.getText(), TEXT);
       assert.equal(editor.document.version, 1);
@@ -106,7 +136,9 @@ describe('Fill blank', () => {
         await editor.edit((b) => b.insert(start.translate(0, 2), 'XYZ')); // "waXYZter": inside blank 1
       },
     });
-    const outcome = await observed.filler.fill(editor, { source: 'selections', blanks, markedIds: [] }, readSettings()).finally(observed.dispose);
+    const outcome = await observed.filler
+      .fill(editor, { source: 'selections', blanks, markedIds: [] }, readSettings())
+      .finally(observed.dispose);
     assert.equal(outcome.status, 'applied');
     assert.deepEqual(outcome.skipped, [0]);
     const text = editor.document.getText();
@@ -122,7 +154,8 @@ describe('Fill blank', () => {
         await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'Note. '));
       },
     });
-    const outcome = await observed.filler.fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['green']), markedIds: [] }, readSettings())
+    const outcome = await observed.filler
+      .fill(editor, { source: 'selections', blanks: blanksOf(TEXT, ['green']), markedIds: [] }, readSettings())
       .finally(observed.dispose);
     assert.equal(outcome.status, 'applied');
     assert.deepEqual(outcome.skipped, []);

@@ -27,7 +27,12 @@ export function loadCounter(models: ModelManager): { readonly count: number; dis
   const subscription = models.onDidChange((event) => {
     if (event.kind === 'loaded') count++;
   });
-  return { get count() { return count; }, dispose: () => subscription.dispose() };
+  return {
+    get count() {
+      return count;
+    },
+    dispose: () => subscription.dispose(),
+  };
 }
 
 export function extensionPath(): string {
@@ -68,7 +73,11 @@ export const BASE_SETTINGS: Partial<Record<SettingKey, unknown>> = {
 export async function configure(values: Partial<Record<SettingKey, unknown>>): Promise<void> {
   const config = vscode.workspace.getConfiguration('glmInfill');
   for (const [key, value] of Object.entries(values)) {
-    await config.update(key, key === 'modelPath' && value === '' ? fixtureModel() : value, vscode.ConfigurationTarget.Global);
+    await config.update(
+      key,
+      key === 'modelPath' && value === '' ? fixtureModel() : value,
+      vscode.ConfigurationTarget.Global,
+    );
   }
 }
 
@@ -130,5 +139,10 @@ export function nextEvent<T>(event: vscode.Event<T>, accept: (e: T) => boolean, 
 export const metrics: Record<string, number | string> = {};
 
 export function decoding() {
-  return { maxTokens: BASE_SETTINGS.maxTokens as number, minTokens: BASE_SETTINGS.minTokens as number, temperature: 0, topP: 1 };
+  return {
+    maxTokens: BASE_SETTINGS.maxTokens as number,
+    minTokens: BASE_SETTINGS.minTokens as number,
+    temperature: 0,
+    topP: 1,
+  };
 }

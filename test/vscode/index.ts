@@ -10,7 +10,10 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec' });
   const grep = process.env.GLM_INFILL_TEST_GREP;
   if (grep) mocha.grep(grep);
-  readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort().forEach((f) => mocha.addFile(join(__dirname, f)));
+  readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort()
+    .forEach((f) => mocha.addFile(join(__dirname, f)));
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension-host test(s) failed.`);
 }

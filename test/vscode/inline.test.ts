@@ -41,10 +41,20 @@ describe('inline suggestions', () => {
     const sorted = [...latencies].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
     metrics.inlineLatencyMedianMs = Number(median.toFixed(1));
-    console.log(`[metrics] inline latency (warm, ${latencies.length} runs, ${BASE_SETTINGS['inline.maxTokens']} tokens max): median ${median.toFixed(1)} ms, ` +
-      `min ${sorted[0]?.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms`);
-    const core = await infill(await coreModel(), { text: TEXT, blanks: [{ start: TEXT.length, end: TEXT.length, kind: 'span' }] },
-      { maxTokens: BASE_SETTINGS['inline.maxTokens'] as number, minTokens: BASE_SETTINGS.minTokens as number, temperature: 0, tokenHealing: true });
+    console.log(
+      `[metrics] inline latency (warm, ${latencies.length} runs, ${BASE_SETTINGS['inline.maxTokens']} tokens max): median ${median.toFixed(1)} ms, ` +
+        `min ${sorted[0]?.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms`,
+    );
+    const core = await infill(
+      await coreModel(),
+      { text: TEXT, blanks: [{ start: TEXT.length, end: TEXT.length, kind: 'span' }] },
+      {
+        maxTokens: BASE_SETTINGS['inline.maxTokens'] as number,
+        minTokens: BASE_SETTINGS.minTokens as number,
+        temperature: 0,
+        tokenHealing: true,
+      },
+    );
     const fill = core.spans[0]?.text ?? '';
     assert.ok(fill.trim() !== '', 'the fixture should produce a non-empty fill here');
     assert.equal(insertText(items), fill); // no space before the cursor for the blank to take: the fill goes in whole
@@ -54,10 +64,24 @@ describe('inline suggestions', () => {
   it('serves typing through a suggestion from the cache', async () => {
     const glm = await api();
     const editor = await openDocument(TEXT);
-    const first = insertText(await glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(TEXT.length), context(), new vscode.CancellationTokenSource().token));
+    const first = insertText(
+      await glm.inline.provideInlineCompletionItems(
+        editor.document,
+        editor.document.positionAt(TEXT.length),
+        context(),
+        new vscode.CancellationTokenSource().token,
+      ),
+    );
     assert.ok(first.length >= 2, first);
     await editor.edit((b) => b.insert(editor.document.positionAt(TEXT.length), first.slice(0, 1)));
-    const rest = insertText(await glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(TEXT.length + 1), context(), new vscode.CancellationTokenSource().token));
+    const rest = insertText(
+      await glm.inline.provideInlineCompletionItems(
+        editor.document,
+        editor.document.positionAt(TEXT.length + 1),
+        context(),
+        new vscode.CancellationTokenSource().token,
+      ),
+    );
     assert.equal(rest, first.slice(1));
     assert.match(glm.journal.lastOutcome?.reason ?? '', /cache/);
   });
@@ -68,7 +92,12 @@ describe('inline suggestions', () => {
     try {
       const editor = await openDocument(`${TEXT} and`);
       const source = new vscode.CancellationTokenSource();
-      const pending = glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(TEXT.length + 4), context(vscode.InlineCompletionTriggerKind.Automatic), source.token);
+      const pending = glm.inline.provideInlineCompletionItems(
+        editor.document,
+        editor.document.positionAt(TEXT.length + 4),
+        context(vscode.InlineCompletionTriggerKind.Automatic),
+        source.token,
+      );
       setTimeout(() => source.cancel(), 20);
       assert.equal(await pending, undefined);
       const why = await vscode.commands.executeCommand<string>('glmInfill.whyNoSuggestion');
@@ -84,9 +113,19 @@ describe('inline suggestions', () => {
     try {
       const editor = await openDocument(`${TEXT} then`);
       const at = editor.document.positionAt(TEXT.length + 5);
-      const older = glm.inline.provideInlineCompletionItems(editor.document, at, context(), new vscode.CancellationTokenSource().token);
+      const older = glm.inline.provideInlineCompletionItems(
+        editor.document,
+        at,
+        context(),
+        new vscode.CancellationTokenSource().token,
+      );
       // No await in between: the older request is past its start when the newer one arrives.
-      const newer = glm.inline.provideInlineCompletionItems(editor.document, at, context(), new vscode.CancellationTokenSource().token);
+      const newer = glm.inline.provideInlineCompletionItems(
+        editor.document,
+        at,
+        context(),
+        new vscode.CancellationTokenSource().token,
+      );
       assert.equal(await older, undefined);
       assert.ok(insertText(await newer).length > 0);
     } finally {
@@ -99,7 +138,12 @@ describe('inline suggestions', () => {
     await configure({ 'inline.languages': { '*': true, markdown: false } });
     try {
       const editor = await openDocument('# Title\n\nSome text', 'markdown');
-      const items = await glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(18), context(), new vscode.CancellationTokenSource().token);
+      const items = await glm.inline.provideInlineCompletionItems(
+        editor.document,
+        editor.document.positionAt(18),
+        context(),
+        new vscode.CancellationTokenSource().token,
+      );
       assert.equal(items, undefined);
       const why = await vscode.commands.executeCommand<string>('glmInfill.whyNoSuggestion');
       assert.match(why, /off for markdown/);

@@ -7,13 +7,19 @@ describe('keybindings', () => {
 
   it('take no key that VS Code itself binds', async () => {
     // VS Code renders its default keybindings (for this platform) as a read-only JSON document.
-    const defaults = await vscode.workspace.openTextDocument(vscode.Uri.parse('vscode://defaultsettings/keybindings.json'));
+    const defaults = await vscode.workspace.openTextDocument(
+      vscode.Uri.parse('vscode://defaultsettings/keybindings.json'),
+    );
     // It lists extensions' keybindings too: ours are not collisions.
     const entries = [...defaults.getText().matchAll(/"key":\s*"([^"]+)",\s*"command":\s*"([^"]+)"/g)];
     const taken = new Map(entries.filter((m) => !m[2]?.startsWith('glmInfill.')).map((m) => [m[1], m[2]]));
     assert.ok(taken.size > 300, `only ${taken.size} default keybindings read`);
-    const ours = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { keybindings: { key: string }[] } })
-      .contributes.keybindings.map((k) => k.key);
-    assert.deepEqual(ours.filter((k) => taken.has(k)).map((k) => `${k} → ${taken.get(k)}`), []);
+    const ours = (
+      vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { keybindings: { key: string }[] } }
+    ).contributes.keybindings.map((k) => k.key);
+    assert.deepEqual(
+      ours.filter((k) => taken.has(k)).map((k) => `${k} → ${taken.get(k)}`),
+      [],
+    );
   });
 });

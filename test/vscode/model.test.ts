@@ -4,7 +4,20 @@ import { ContextSources } from '../../src/editor/contextSources.js';
 import { Filler } from '../../src/editor/filler.js';
 import { ModelManager } from '../../src/editor/modelManager.js';
 import type { FillOutcome } from '../../src/editor/filler.js';
-import { BASE_SETTINGS, api, closeAll, configure, extensionPath, fixtureModel, loadCounter, nextEvent, openDocument, readSettings, select, tempModelCopy } from './helpers.js';
+import {
+  BASE_SETTINGS,
+  api,
+  closeAll,
+  configure,
+  extensionPath,
+  fixtureModel,
+  loadCounter,
+  nextEvent,
+  openDocument,
+  readSettings,
+  select,
+  tempModelCopy,
+} from './helpers.js';
 
 describe('model lifecycle', () => {
   before(async () => {
@@ -78,7 +91,11 @@ describe('model lifecycle', () => {
       const text = 'Small boats rest in the harbour.';
       const editor = await openDocument(text);
       const filler = new Filler(fresh, glm.blanks, glm.notifier, glm.status, sources);
-      const outcome = await filler.fill(editor, { source: 'selections', blanks: [{ start: 6, end: 11, kind: 'span' }], markedIds: [] }, readSettings());
+      const outcome = await filler.fill(
+        editor,
+        { source: 'selections', blanks: [{ start: 6, end: 11, kind: 'span' }], markedIds: [] },
+        readSettings(),
+      );
       assert.equal(outcome.status, 'failed');
       assert.match(outcome.error ?? '', /does not exist/);
       assert.equal((await failed).kind, 'failed');
@@ -97,7 +114,10 @@ describe('model lifecycle', () => {
     const fresh = new ModelManager(extensionPath(), log, readSettings);
     await configure({ modelPath: 'models/mine' });
     try {
-      await assert.rejects(fresh.use(async () => undefined), /not an absolute folder path/);
+      await assert.rejects(
+        fresh.use(async () => undefined),
+        /not an absolute folder path/,
+      );
     } finally {
       fresh.dispose();
       log.dispose();

@@ -57,7 +57,14 @@ class ScriptedPage implements SettingsPage {
 async function openPanel(): Promise<{ page: ScriptedPage; panel: SettingsPanel }> {
   const glm = await api();
   const page = new ScriptedPage();
-  const panel = new SettingsPanel(vscode.Uri.file(extensionPath()), glm.models, glm.notifier, glm.status, readSettings, () => page);
+  const panel = new SettingsPanel(
+    vscode.Uri.file(extensionPath()),
+    glm.models,
+    glm.notifier,
+    glm.status,
+    readSettings,
+    () => page,
+  );
   panel.show();
   await page.send({ type: 'ready' });
   return { page, panel };
@@ -97,14 +104,16 @@ describe('settings panel, status bar', () => {
       assert.deepEqual(state.model?.maskKinds, ['span', 'sentence', 'document']);
       assert.ok((state.speed?.tokensPerSecond ?? 0) > 0);
       metrics.measuredTokensPerSecond = Math.round(state.speed?.tokensPerSecond ?? 0);
-      console.log(`[metrics] "measure speed" on the fixture model: ${state.speed?.tokensPerSecond.toFixed(0)} tokens/s`);
+      console.log(
+        `[metrics] "measure speed" on the fixture model: ${state.speed?.tokensPerSecond.toFixed(0)} tokens/s`,
+      );
       assert.match(glm.status.text, new RegExp(`${Math.round(state.speed?.tokensPerSecond ?? 0)} tok/s`));
     } finally {
       panel.dispose();
     }
   });
 
-  it('gives the page package.json\'s types, ranges and choices, and takes only values they allow', async () => {
+  it("gives the page package.json's types, ranges and choices, and takes only values they allow", async () => {
     const { page, panel } = await openPanel();
     try {
       const manifest = vscode.extensions.getExtension('glm-infill.glm-infill')?.packageJSON as {
@@ -114,7 +123,8 @@ describe('settings panel, status bar', () => {
       assert.deepEqual(Object.keys(sent), [...PANEL_KEYS]);
       for (const key of PANEL_KEYS) {
         const declared = manifest.contributes.configuration.properties[`glmInfill.${key}`] ?? {};
-        for (const field of ['type', 'default', 'minimum', 'maximum', 'enum'] as const) assert.deepEqual(sent[key]?.[field], declared[field], `${key}.${field}`);
+        for (const field of ['type', 'default', 'minimum', 'maximum', 'enum'] as const)
+          assert.deepEqual(sent[key]?.[field], declared[field], `${key}.${field}`);
       }
       // A value outside the range never reaches settings.json (the old check let top-p 0 through, to be clamped).
       await page.send({ type: 'set', key: 'topP', value: 0 });

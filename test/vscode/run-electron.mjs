@@ -18,7 +18,15 @@ try {
     version: process.env.VSCODE_VERSION ?? '1.100.3',
     extensionDevelopmentPath: root,
     extensionTestsPath: join(root, 'out', 'test', 'vscode', 'index.js'),
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(temp, 'ud'), '--extensions-dir', join(temp, 'exts')],
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      join(temp, 'ud'),
+      '--extensions-dir',
+      join(temp, 'exts'),
+    ],
   });
 } catch (error) {
   console.error(`run-electron: ${error instanceof Error ? error.message : error}`);

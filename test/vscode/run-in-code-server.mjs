@@ -32,7 +32,10 @@ process.exit(exitCode);
 async function runSuite() {
   // The host runs a suite only for a development extension: for a VSIX that is the folder it was installed to.
   const extension = vsix ? session.installedExtension() : root;
-  const payload = [['extensionDevelopmentPath', session.remote(extension)], ['extensionTestsPath', session.remote(testsIndex)]];
+  const payload = [
+    ['extensionDevelopmentPath', session.remote(extension)],
+    ['extensionTestsPath', session.remote(testsIndex)],
+  ];
   const browser = await session.launchBrowser();
   const page = browser.pages()[0] ?? (await browser.newPage());
   let settle;

@@ -2,7 +2,18 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FillOutcome } from '../../src/editor/filler.js';
 import { infill } from '../../src/glm/index.js';
-import { BASE_SETTINGS, api, blanksOf, closeAll, configure, coreModel, decoding, nextEvent, openDocument, select } from './helpers.js';
+import {
+  BASE_SETTINGS,
+  api,
+  blanksOf,
+  closeAll,
+  configure,
+  coreModel,
+  decoding,
+  nextEvent,
+  openDocument,
+  select,
+} from './helpers.js';
 
 const TEXT = 'Rivers carry water to the sea. The valley was green and the hills were quiet all summer.';
 
@@ -26,7 +37,11 @@ describe('the WebAssembly runtime (glmInfill.device: wasm)', () => {
     const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
     assert.equal(outcome.status, 'applied');
     // The reference is the core on onnxruntime-node's CPU runtime.
-    const native = await infill(await coreModel(), { text: TEXT, blanks: blanksOf(TEXT, ['water', 'green']) }, decoding());
+    const native = await infill(
+      await coreModel(),
+      { text: TEXT, blanks: blanksOf(TEXT, ['water', 'green']) },
+      decoding(),
+    );
     assert.equal((await coreModel()).device.used, 'cpu');
     assert.equal(editor.document.getText(), native.text);
     assert.match(glm.status.text, /^\$\(sparkle\) GLM span · wasm · \d+ tok\/s$/);

@@ -23,7 +23,8 @@ describe('fills of the shipped model', () => {
   afterEach(closeAll);
 
   it('Python: Fill Blank at the cursor after "self." names the attribute the class sets', async () => {
-    const text = 'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self. += 1\n';
+    const text =
+      'class Counter:\n    def __init__(self):\n        self.count = 0\n\n    def increment(self):\n        self. += 1\n';
     const editor = await openDocument(text, 'python');
     const at = editor.document.positionAt(text.indexOf('self. +=') + 'self.'.length);
     editor.selection = new vscode.Selection(at, at);

@@ -4,9 +4,18 @@ import { BASE_SETTINGS, api, closeAll, configure, openDocument } from './helpers
 
 const TEXT = 'The morning train was late again, so the';
 
-function ask(editor: vscode.TextEditor, kind: vscode.InlineCompletionTriggerKind): Promise<vscode.InlineCompletionItem[] | undefined> {
-  return api().then((glm) => glm.inline.provideInlineCompletionItems(editor.document, editor.document.positionAt(editor.document.getText().length),
-    { triggerKind: kind, selectedCompletionInfo: undefined }, new vscode.CancellationTokenSource().token));
+function ask(
+  editor: vscode.TextEditor,
+  kind: vscode.InlineCompletionTriggerKind,
+): Promise<vscode.InlineCompletionItem[] | undefined> {
+  return api().then((glm) =>
+    glm.inline.provideInlineCompletionItems(
+      editor.document,
+      editor.document.positionAt(editor.document.getText().length),
+      { triggerKind: kind, selectedCompletionInfo: undefined },
+      new vscode.CancellationTokenSource().token,
+    ),
+  );
 }
 
 const typing = vscode.InlineCompletionTriggerKind.Automatic;
@@ -29,7 +38,11 @@ describe('status menu: pause, per-language switch, trigger', () => {
   });
   afterEach(async () => {
     await vscode.commands.executeCommand('glmInfill.resumeInline');
-    await configure({ 'inline.enabled': true, 'inline.trigger': 'automatic', 'inline.languages': BASE_SETTINGS['inline.languages'] });
+    await configure({
+      'inline.enabled': true,
+      'inline.trigger': 'automatic',
+      'inline.languages': BASE_SETTINGS['inline.languages'],
+    });
     await closeAll();
   });
 
@@ -76,11 +89,14 @@ describe('status menu: pause, per-language switch, trigger', () => {
     assert.ok((await ask(editor, altBackslash))?.length);
   });
 
-  it('switches ghost text off and on for the active editor\'s language only', async () => {
+  it("switches ghost text off and on for the active editor's language only", async () => {
     const markdown = await document('markdown');
     assert.equal(await vscode.commands.executeCommand('glmInfill.toggleInlineForLanguage'), false);
     // The user's value only (a read merges in the defaults' entries).
-    assert.deepEqual(vscode.workspace.getConfiguration('glmInfill').inspect('inline.languages')?.globalValue, { '*': true, markdown: false });
+    assert.deepEqual(vscode.workspace.getConfiguration('glmInfill').inspect('inline.languages')?.globalValue, {
+      '*': true,
+      markdown: false,
+    });
     assert.equal(await ask(markdown, altBackslash), undefined);
     assert.match(await why(), /off for markdown files/);
     assert.match((await api()).status.text, /· off for markdown$/);

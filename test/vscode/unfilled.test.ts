@@ -17,11 +17,17 @@ describe('A blank that got no text', () => {
 
   it('keeps its selected text in the document; the others are filled', async () => {
     const blanks = [...TEXT.matchAll(/x/g)].map((m) => ({ start: m.index, end: m.index + 1, kind: 'span' as const }));
-    const core = await infill(await coreModel(), { text: TEXT, blanks }, { ...decoding(), temperature: 1, minTokens: 0 });
+    const core = await infill(
+      await coreModel(),
+      { text: TEXT, blanks },
+      { ...decoding(), temperature: 1, minTokens: 0 },
+    );
     const empty = core.spans.filter((s) => s.unfilled).map((s) => s.index);
     assert.ok(empty.length > 0, 'the fixture leaves some of these blanks without text (precondition)');
     const editor = await openDocument(TEXT);
-    editor.selections = blanks.map((b) => new vscode.Selection(editor.document.positionAt(b.start), editor.document.positionAt(b.end)));
+    editor.selections = blanks.map(
+      (b) => new vscode.Selection(editor.document.positionAt(b.start), editor.document.positionAt(b.end)),
+    );
     const outcome = await vscode.commands.executeCommand<FillOutcome>('glmInfill.fillBlank');
     assert.equal(outcome.status, 'applied');
     for (const k of empty) assert.equal(outcome.fills[k], undefined, `blank ${k + 1} is not written`);
