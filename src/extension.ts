@@ -35,6 +35,34 @@ export interface ExtensionParts {
   status: StatusBar;
 }
 
+/** Load failures and the runtime fallback reported; the status and the model follow the settings and the trust. */
+function watchModelAndSettings(
+  models: ModelManager,
+  notifier: Notifier,
+  status: StatusBar,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable[] {
+  let toldRuntimeFallback = false;
+  return [
+    models.onDidChange((event) => {
+      if (event.kind === 'failed') reportLoadFailure(notifier, event.error, event.keptModel?.manifest.name);
+      // Once per window: a reload (another thread count, say) fails the same way and would only repeat it.
+      if (event.kind === 'loaded' && event.model.device.runtimeFailure && !toldRuntimeFallback) {
+        toldRuntimeFallback = true;
+        reportRuntimeFallback(notifier, event.model.device.runtimeFailure);
+      }
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(SECTION)) status.render();
+      if (MODEL_KEYS.some((k) => event.affectsConfiguration(k))) {
+        log.info('Model settings changed.');
+        models.settingsChanged().catch(() => undefined); // the failure is reported through onDidChange
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => models.settingsChanged().catch(() => undefined)),
+  ];
+}
+
 // Settings whose change means a new onnxruntime session.
 const MODEL_KEYS = ['modelPath', 'device', 'threads'].map((k) => `${SECTION}.${k}`);
 
@@ -58,7 +86,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
   const panel = new SettingsPanel(context.extensionUri, models, notifier, status, readSettings, () =>
     openWebviewPage(context.extensionUri),
   );
-  let toldRuntimeFallback = false;
   context.subscriptions.push(
     log,
     notifier,
@@ -84,22 +111,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
     }),
     ...registerInlineSwitches({ pause, status, settings: readSettings }),
     registerStatusMenu({ pause, models, settings: readSettings }),
-    models.onDidChange((event) => {
-      if (event.kind === 'failed') reportLoadFailure(notifier, event.error, event.keptModel?.manifest.name);
-      // Once per window: a reload (another thread count, say) fails the same way and would only repeat it.
-      if (event.kind === 'loaded' && event.model.device.runtimeFailure && !toldRuntimeFallback) {
-        toldRuntimeFallback = true;
-        reportRuntimeFallback(notifier, event.model.device.runtimeFailure);
-      }
-    }),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(SECTION)) status.render();
-      if (MODEL_KEYS.some((k) => event.affectsConfiguration(k))) {
-        log.info('Model settings changed.');
-        models.settingsChanged().catch(() => undefined); // the failure is reported through onDidChange
-      }
-    }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => models.settingsChanged().catch(() => undefined)),
+    ...watchModelAndSettings(models, notifier, status, log),
   );
   const activationMs = performance.now() - start;
   log.info(`Activated in ${activationMs.toFixed(1)} ms (the model loads on first use).`);

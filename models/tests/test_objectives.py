@@ -14,7 +14,6 @@ from models.glm.objectives import (
     document_objective,
     line_break_table,
     sentence_end_table,
-    sentence_objective,
     token_objective,
     word_edge_table,
 )

@@ -11,6 +11,25 @@ import type { StatusBar } from './statusBar.js';
 import { textKindOf } from './textKind.js';
 import { TypeThroughCache } from '../fill/typeThroughCache.js';
 
+/** The document's text, the cursor's offset in it, and the text on each side. */
+interface CursorText {
+  text: string;
+  offset: number;
+  before: string;
+  after: string;
+}
+
+/** One suggestion being made: where, with which settings, and how it may end early. */
+interface InlineJob {
+  document: vscode.TextDocument;
+  position: vscode.Position;
+  settings: Settings;
+  at: CursorText;
+  token: vscode.CancellationToken;
+  signal: AbortSignal;
+  timedOut: () => boolean;
+}
+
 /**
  * Ghost text at the cursor: a zero-width blank of the current mode, filled by the same core as "Fill blank".
  * Requests wait out a debounce, a newer request aborts the older one, generation stops at a time budget (showing
@@ -64,7 +83,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     document: vscode.TextDocument,
     position: vscode.Position,
     settings: Settings,
-    at: { text: string; offset: number; before: string; after: string },
+    at: CursorText,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
     this.latest?.abort();
@@ -76,48 +95,17 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       timedOut = true;
       controller.abort();
     }, settings.inline.timeBudgetMs);
-    let partial = '';
-    const blank = {
-      start: at.offset,
-      end: at.offset,
-      kind: blankKindFor(settings.mode, at.text, at.offset, at.offset, textKindOf(document)),
-    };
-    const request = { text: at.text, blanks: [blank] };
     const busy = this.models.state === 'ready' ? this.status.generating() : undefined;
     try {
-      const result = await this.models.useIfReady((model) =>
-        infill(model, request, {
-          maxTokens: settings.inline.maxTokens,
-          minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
-          tokenHealing: true, // the cursor is often inside a word being typed (see DecodingOptions.tokenHealing)
-          contextCache: settings.context.enabled,
-          contextTexts: this.context.textsFor(document, settings.context),
-          temperature: settings.temperature,
-          topP: settings.topP,
-          signal: controller.signal,
-          onToken: (event) => (partial += event.text),
-        }),
-      );
-      if (result === undefined)
-        return this.silent(
-          `the model is ${this.models.state === 'failed' ? 'not loadable' : 'still loading'}`,
-          this.models.state === 'failed'
-            ? 'Run "GLM Infill: Open Settings" to fix the model folder.'
-            : 'It loads on first use; the next keystroke after that gets a suggestion.',
-        );
-      if (token.isCancellationRequested)
-        return this.silent('the document or cursor changed before the suggestion was ready');
-      if (controller.signal.aborted && !timedOut) return this.silent('a newer request replaced this one');
-      if (result.timings.tokensPerSecond > 0) this.status.setSpeed(result.timings.tokensPerSecond);
-      const fill = result.spans[0]?.text ?? (timedOut ? partial : '');
-      return this.item(
+      return await this.suggest({
         document,
         position,
+        settings,
         at,
-        placeBlanks(request)[0] as PlacedBlank,
-        fill,
-        timedOut ? settings.inline.timeBudgetMs : undefined,
-      );
+        token,
+        signal: controller.signal,
+        timedOut: () => timedOut,
+      });
     } catch (error) {
       return this.silent(`the model failed: ${errorText(error)}`, 'See the GLM Infill log.');
     } finally {
@@ -126,6 +114,48 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       onCancel.dispose();
       if (this.latest === controller) this.latest = undefined;
     }
+  }
+
+  /** One model run for a suggestion at the cursor, and what it shows (or why it shows nothing). */
+  private async suggest(job: InlineJob): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const { document, settings, at } = job;
+    let partial = '';
+    const blank = {
+      start: at.offset,
+      end: at.offset,
+      kind: blankKindFor(settings.mode, at.text, at.offset, at.offset, textKindOf(document)),
+    };
+    const request = { text: at.text, blanks: [blank] };
+    const result = await this.models.useIfReady((model) =>
+      infill(model, request, {
+        maxTokens: settings.inline.maxTokens,
+        minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
+        tokenHealing: true, // the cursor is often inside a word being typed (see DecodingOptions.tokenHealing)
+        contextCache: settings.context.enabled,
+        contextTexts: this.context.textsFor(document, settings.context),
+        temperature: settings.temperature,
+        topP: settings.topP,
+        signal: job.signal,
+        onToken: (event) => (partial += event.text),
+      }),
+    );
+    if (result === undefined) return this.notReady();
+    if (job.token.isCancellationRequested)
+      return this.silent('the document or cursor changed before the suggestion was ready');
+    if (job.signal.aborted && !job.timedOut()) return this.silent('a newer request replaced this one');
+    if (result.timings.tokensPerSecond > 0) this.status.setSpeed(result.timings.tokensPerSecond);
+    const fill = result.spans[0]?.text ?? (job.timedOut() ? partial : '');
+    const budget = job.timedOut() ? settings.inline.timeBudgetMs : undefined;
+    return this.item(document, job.position, at, placeBlanks(request)[0] as PlacedBlank, fill, budget);
+  }
+
+  private notReady(): undefined {
+    return this.silent(
+      `the model is ${this.models.state === 'failed' ? 'not loadable' : 'still loading'}`,
+      this.models.state === 'failed'
+        ? 'Run "GLM Infill: Open Settings" to fix the model folder.'
+        : 'It loads on first use; the next keystroke after that gets a suggestion.',
+    );
   }
 
   private item(
