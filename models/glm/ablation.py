@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from .checkpoint import load_model
+from .model import blank_infilling_loss
 from .data import TokenDocuments, collate
 from .eval_cases import blank_cases
 from .layout import Blank, Layout, SpecialTokens, build_layout
@@ -83,13 +84,7 @@ def part_b_loss(model, layouts: Sequence[Layout], pad: int, batch_size: int = 8)
     for i in range(0, len(layouts), batch_size):
         batch = collate(layouts[i : i + batch_size], pad)
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            per_sample = model(
-                batch["input_ids"],
-                batch["position_ids"],
-                batch["attention_mask"],
-                targets=batch["targets"],
-                loss_mask=batch["loss_mask"],
-            )
+            _, per_sample = blank_infilling_loss(model, batch)
         total += float(per_sample.float().sum())
         count += int(batch["loss_mask"].sum())
     return total, count
