@@ -72,6 +72,7 @@ interface SoakOptions {
   warmUp: number;
   threads: number;
   contextCache: boolean;
+  memoryArena: boolean;
 }
 
 interface Tally {
@@ -105,6 +106,7 @@ function parseOptions(): SoakOptions {
     )
     .option('--threads <n>', 'intra-op threads', atLeast(1), 1)
     .option('--no-context-cache', 'fill without the context cache (to tell its memory from the rest)')
+    .option('--no-memory-arena', "with onnxruntime's CPU memory arena off (it is on in the extension)")
     .parse()
     .opts<SoakOptions>();
 }
@@ -174,7 +176,7 @@ function memorySummary(r: Readings): Record<string, unknown> {
 async function main(): Promise<void> {
   const opts = parseOptions();
   const documents = SOURCES.map((f) => readFileSync(join(process.cwd(), f), 'utf8'));
-  const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads });
+  const model = await loadModel(opts.model, { device: 'cpu', threads: opts.threads, memoryArena: opts.memoryArena });
   const tally: Tally = {
     crashes: 0,
     requestErrors: 0,
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
   const summary = {
     model: model.manifest.name,
     contextCache: opts.contextCache,
+    memoryArena: opts.memoryArena,
     warmUpFills: opts.warmUp,
     fills: opts.fills,
     ...tally,

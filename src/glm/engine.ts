@@ -12,6 +12,12 @@ export interface EngineOptions {
   device?: Device;
   /** Intra-op threads, 0–MAX_THREADS; 0 = automatic. Under contention one thread beats two (toolchain.md), so automatic stays small. */
   threads?: number;
+  /**
+   * onnxruntime's CPU memory arena (default on). On, it keeps every chunk it grew to for the session's life, so RSS
+   * follows the largest text seen; off, every tensor is a fresh malloc (a step outputs the whole K/V cache), which measured
+   * 1.45x slower per fill (`node dist/bench.js --memory-arena`).
+   */
+  memoryArena?: boolean;
 }
 
 /** One forward pass: T new tokens after the cache, and which of them need logits. */
@@ -73,7 +79,8 @@ export class GlmEngine {
   static async create(file: string, manifest: Manifest, options: EngineOptions = {}): Promise<GlmEngine> {
     const requested = options.device ?? 'auto';
     const threads = resolveThreads(options.threads);
-    const { session, device, ort } = await openSession(file, requested, threads, manifest.externalData);
+    const settings = { threads, memoryArena: options.memoryArena ?? true };
+    const { session, device, ort } = await openSession(file, requested, settings, manifest.externalData);
     try {
       checkGraph(manifest, graphValues(session, 'input'), graphValues(session, 'output'), file);
     } catch (error) {
@@ -150,20 +157,26 @@ interface OpenedSession {
   ort: Ort;
 }
 
+/** What every session of this engine is created with. */
+interface SessionSettings {
+  threads: number;
+  memoryArena: boolean;
+}
+
 async function openSession(
   file: string,
   requested: Device,
-  threads: number,
+  settings: SessionSettings,
   externalData: string | null,
 ): Promise<OpenedSession> {
   skipCommandLineTelemetry();
-  if (requested === 'wasm') return openWasm(file, threads, externalData, { requested });
+  if (requested === 'wasm') return openWasm(file, settings, externalData, { requested });
   let ort: Ort;
   try {
     ort = await loadRuntime('native');
   } catch (error) {
     if (!(error instanceof RuntimeUnavailable)) throw error;
-    return openWasm(file, threads, externalData, { requested, runtimeFailure: error.message });
+    return openWasm(file, settings, externalData, { requested, runtimeFailure: error.message });
   }
   // onnxruntime prints a failed provider load to stderr itself; the reason is reported through DeviceReport instead.
   ort.env.logLevel = 'fatal';
@@ -171,7 +184,7 @@ async function openSession(
   const accelerators = requested === 'auto' ? autoCandidates() : requested === 'cpu' ? [] : [requested];
   for (const device of accelerators) {
     try {
-      const session = await ort.InferenceSession.create(file, sessionOptions([device], threads));
+      const session = await ort.InferenceSession.create(file, sessionOptions([device], settings));
       return { session, ort, device: { requested, used: device } };
     } catch (error) {
       reasons.push(`${device} could not start: ${errorText(error).split('\n')[0]}`);
@@ -180,7 +193,7 @@ async function openSession(
   if (requested === 'auto' && accelerators.length === 0)
     reasons.push('no accelerator available to onnxruntime-node on this machine');
   try {
-    const session = await ort.InferenceSession.create(file, sessionOptions(['cpu'], threads));
+    const session = await ort.InferenceSession.create(file, sessionOptions(['cpu'], settings));
     const fallbackReason = requested === 'cpu' ? undefined : reasons.join('; ');
     return { session, ort, device: { requested, used: 'cpu', ...(fallbackReason ? { fallbackReason } : {}) } };
   } catch (error) {
@@ -195,7 +208,7 @@ async function openSession(
  */
 async function openWasm(
   file: string,
-  threads: number,
+  settings: SessionSettings,
   externalData: string | null,
   why: { requested: Device; runtimeFailure?: string },
 ): Promise<OpenedSession> {
@@ -208,13 +221,13 @@ async function openWasm(
   }
   ort.env.logLevel = 'fatal';
   // Read once per process, when the WebAssembly module starts (the first session); later values are ignored.
-  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.numThreads = settings.threads;
   const bytes = await readFile(file);
   const external =
     externalData === null ? [] : [{ path: externalData, data: await readFile(join(dirname(file), externalData)) }];
   try {
     const session = await ort.InferenceSession.create(bytes, {
-      ...sessionOptions(['wasm'], threads),
+      ...sessionOptions(['wasm'], settings),
       intraOpNumThreads: undefined,
       externalData: external,
     });
@@ -243,10 +256,11 @@ function unloadable(file: string, error: unknown): GlmError {
   );
 }
 
-function sessionOptions(providers: string[], threads: number): InferenceSession.SessionOptions {
+function sessionOptions(providers: string[], settings: SessionSettings): InferenceSession.SessionOptions {
   return {
     executionProviders: providers,
-    intraOpNumThreads: threads,
+    intraOpNumThreads: settings.threads,
+    enableCpuMemArena: settings.memoryArena,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',

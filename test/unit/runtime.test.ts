@@ -152,3 +152,17 @@ test("greedy fills on WebAssembly equal the native runtime's: the default model 
     'A [MASK] B [sMASK] C and [MASK] then.',
   ]);
 });
+
+test("greedy fills with onnxruntime's memory arena off equal those with it on (the default)", async () => {
+  const texts = [COUNTER, 'The valley was [MASK] and the hills were green.', 'A [MASK] B [sMASK] C and [MASK] then.'];
+  const arena = await loadModel(DEFAULT, { device: 'cpu', threads: 1 });
+  const plain = await loadModel(DEFAULT, { device: 'cpu', threads: 1, memoryArena: false });
+  const fills = async (model: GlmModel, text: string): Promise<number[][]> =>
+    (await infill(model, parseMarkers(text), { maxTokens: 24 })).spans.map((s) => s.tokens);
+  try {
+    for (const text of texts) assert.deepEqual(await fills(plain, text), await fills(arena, text), text);
+  } finally {
+    await arena.dispose();
+    await plain.dispose();
+  }
+});
