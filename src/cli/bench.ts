@@ -8,6 +8,7 @@ import { uncachedNextLogits } from '../glm/reference.js';
 import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
+import { compareModels, modelsReport } from './benchModels.js';
 import { packageRoot } from './defaults.js';
 
 interface BenchOptions {
@@ -17,6 +18,7 @@ interface BenchOptions {
   repeat: number;
   decodeTokens: number;
   drafting: boolean;
+  versus?: string[];
 }
 
 const PREFILL_SIZES = [128, 256, 512];
@@ -282,8 +284,17 @@ async function main(): Promise<void> {
       'only this: greedy fills of a code and a prose text with lookup drafting off and on, alternating (ms/token)',
       false,
     )
+    .option(
+      '--versus <folders...>',
+      'only this: prefill 512 and cached decode of -m and these model folders (same architecture), taking turns; ' +
+        'ratios against -m',
+    )
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
+  if (opts.versus !== undefined) {
+    process.stdout.write(modelsReport(await compareModels([opts.model, ...opts.versus], opts)));
+    return;
+  }
   if (opts.drafting) {
     process.stdout.write(await withModel(opts, (model) => draftingReport(model, DRAFTING_SOURCES, opts.repeat)));
     return;
