@@ -1,25 +1,29 @@
-"""int8 weights for an exported GLM: a graph rewrite to one of two ONNX Runtime contrib ops, with the `onnx` package
-alone (no quantizer package is installable here: no PyPI).
+"""Quantized weights for an exported GLM: a graph rewrite to ONNX Runtime contrib ops, with the `onnx` package alone
+(no quantizer package is installable here: no PyPI). Three schemes:
 
-Scheme `nbits8` (weight-only; `com.microsoft.MatMulNBits`, bits = 8): every weight is stored as uint8 codes
-(q + 128, q symmetric in [-127, 127]) with one fp32 scale per block of `block_size` inputs of each output feature.
-With accuracy_level 4 ONNX Runtime quantizes each row of the activations block by block on its own, so a token's
-logits do not depend on the other tokens of its pass (lookup drafting stays exact, drafting.ts):
-- every MatMul on a transposed weight `<name>.T` [K, N] → MatMulNBits on `<name>_q8` [N, K / block, block] and
-  `<name>_q8_scale` [N, K / block] (the torch layout [out, in], blocked);
-- the tied embedding `word_embeddings.weight` [V, h] is stored once the same way: the output layer is a MatMulNBits
-  on it, and the input Gather picks rows of codes and scales and dequantizes them.
-
-Scheme `dynamic` (the default; `com.microsoft.DynamicQuantizeMatMul`, which quantizes a whole pass's activations
-with one scale, so tokens of one pass change each other's logits):
+`dynamic` (the default; `com.microsoft.DynamicQuantizeMatMul`): int8 weights, and each matmul's input quantized
+with one scale for the whole pass, so tokens of one pass change each other's logits (no lookup drafting):
 - every MatMul on a transposed weight `<name>.T` [K, N] → DynamicQuantizeMatMul with int8 symmetric
   per-column weights `<name>.T_int8` and scales `<name>.T_scale` [N];
 - the tied embedding `word_embeddings.weight` [V, h] is stored once, int8 per row (`_int8`, `_scale` [V]):
   the input Gather dequantizes the rows it picks, and the output layer multiplies by its transpose (ONNX
   Runtime folds that constant Transpose once at session creation).
+
+`nbits8` / `nbits4` (`com.microsoft.MatMulNBits`, bits = 8 or 4): each weight as codes q + 2^(bits-1), q
+symmetric, with one fp32 scale per block of `block_size` inputs of each output feature:
+- every MatMul on `<name>.T` [K, N] → MatMulNBits on `<name>_q8` (or `_q4`) [N, K / block, block × bits / 8] and
+  `<name>_q8_scale` [N, K / block] (the torch layout [out, in], blocked);
+- the output layer is a MatMulNBits on the tied embedding's blocks; the input Gather reads rows of its 8-bit blocks
+  and dequantizes them (nbits4 stores the embedding twice: 8-bit rows in, 4-bit blocks out).
+nbits8 computes int8 products (accuracy_level 4; ONNX Runtime has no fast fp32 kernel for 8-bit weights): each row
+of the activations is quantized on its own, but a last-bit difference between a row computed in a wider pass and
+alone (attention sums in another order) still flips a rounding now and then, so drafting would not be exact.
+nbits4 computes fp32 products (accuracy_level 0): rows are independent up to fp32 rounding, and lookup drafting
+applies (src/glm/drafting.ts decides from these operators).
 Biases, LayerNorms and position tables stay fp32 (they are small).
 
-    /usr/bin/python3 -m models.glm.quantize in.onnx out.onnx [--scheme dynamic|nbits8] [--block-size 128]
+    /usr/bin/python3 -m models.glm.quantize in.onnx out.onnx [--scheme dynamic|nbits8|nbits4] [--block-size 128]
+    /usr/bin/python3 -m models.glm.quantize --folder FP32_FOLDER OUT_FOLDER --scheme nbits4 --block-size 32
 """
 from __future__ import annotations
 
@@ -195,7 +199,9 @@ def quantize_model_nbits(model: onnx.ModelProto, bits: int = 8, block_size: int 
             w = numpy_helper.to_array(inits[weight]).T  # [N, K]
             added += blocked_initializers(name, w, bits, block_size)
             drop.add(weight)
-            new_nodes.append(nbits_node(node.input[0], name, node.output[0], w.shape, bits, block_size, node.name + "_q"))
+            new_nodes.append(
+                nbits_node(node.input[0], name, node.output[0], w.shape, bits, block_size, node.name + "_q")
+            )
         elif node.op_type == "Gather" and node.input[0] == EMBEDDING:
             new_nodes += dequantized_block_gather(node, tuple(inits[EMBEDDING].dims)[1])
         elif node.op_type == "Gemm" and weight == EMBEDDING:
