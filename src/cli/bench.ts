@@ -266,8 +266,8 @@ async function withModel<T>(opts: BenchOptions, work: (model: GlmModel) => Promi
   }
 }
 
-async function main(): Promise<void> {
-  const opts = new Command('glm-infill-bench')
+function parseOptions(): BenchOptions & { compare: boolean } {
+  return new Command('glm-infill-bench')
     .description(
       'Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
         'With --device wasm it then measures prefill and decode on WebAssembly and on the native CPU runtime, ' +
@@ -291,6 +291,10 @@ async function main(): Promise<void> {
     )
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions();
   if (opts.versus !== undefined) {
     process.stdout.write(modelsReport(await compareModels([opts.model, ...opts.versus], opts)));
     return;

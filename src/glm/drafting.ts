@@ -43,10 +43,13 @@ const INT8_COMPUTE_LEVEL = 4;
  * drafting would change fills. A graph whose operators are unknown (undefined) does not draft.
  */
 export function draftsExactly(nodes: readonly GraphNode[] | undefined): boolean {
-  return nodes !== undefined && !nodes.some(
-    (node) =>
-      INT8_ACTIVATIONS.has(node.opType) ||
-      (node.opType === 'MatMulNBits' && (node.ints.accuracy_level ?? 0) >= INT8_COMPUTE_LEVEL),
+  return (
+    nodes !== undefined &&
+    !nodes.some(
+      (node) =>
+        INT8_ACTIVATIONS.has(node.opType) ||
+        (node.opType === 'MatMulNBits' && (node.ints.accuracy_level ?? 0) >= INT8_COMPUTE_LEVEL),
+    )
   );
 }
 

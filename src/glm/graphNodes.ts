@@ -110,7 +110,7 @@ function nodeOf(bytes: Uint8Array): GraphNode {
 }
 
 function* fields(bytes: Uint8Array): Generator<Field> {
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const field = fieldAt(bytes, at);
     if (field.end > bytes.length) throw malformed('a field runs past the end of its message');
     yield field;

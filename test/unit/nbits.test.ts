@@ -24,8 +24,9 @@ after(() => model.dispose());
 
 /** The reference's prefill rows, then each cached decode step's row, from `m`. */
 async function referenceRows(m: GlmModel): Promise<Float32Array[]> {
-  let { cache, logits } = await prefillReference(m, reference);
-  const rows = [...logits];
+  const prefill = await prefillReference(m, reference);
+  let cache = prefill.cache;
+  const rows = [...prefill.logits];
   for (const step of reference.decode) {
     const out = await m.engine.forward(
       {
