@@ -38,7 +38,7 @@ def config_from_manifest(data: dict) -> GLMConfig:
 
 
 def state_from_onnx(onnx_path: str, expected: dict) -> dict:
-    """Weights of an exported graph by their THUDM names (export.name_initializers), int8 dequantized."""
+    """Weights of an exported graph by their THUDM names (export.name_initializers), int8 and int4 dequantized."""
     import onnx
     from onnx import numpy_helper
 
@@ -53,6 +53,11 @@ def state_from_onnx(onnx_path: str, expected: dict) -> dict:
             array = (arrays[key + ".T_int8"].astype("float32") * arrays[key + ".T_scale"]).T
         elif key + "_int8" in arrays:  # row-quantized (the tied embedding)
             array = arrays[key + "_int8"].astype("float32") * arrays[key + "_scale"][:, None]
+        elif key + "_q4" in arrays or key + "_q8" in arrays:  # MatMulNBits blocks (quantize.py --scheme nbits*)
+            from .quantize import dequantize_blocks
+
+            bits = 8 if key + "_q8" in arrays else 4  # the tied embedding of nbits4 has both: 8 bits is the finer
+            array = dequantize_blocks(arrays[f"{key}_q{bits}"], arrays[f"{key}_q{bits}_scale"], bits)
         else:
             raise ValueError(f"{onnx_path}: no initializer for weight {key!r}; was it exported by models.glm.export?")
         if tuple(array.shape) != tuple(ref.shape):

@@ -1,6 +1,7 @@
 """ONNX export (opset 17) per docs/model-contract.md: one graph for prefill and decode, and the glm.json manifest.
 
-    /usr/bin/python3 -m models.glm.export --checkpoint runs/x/ckpt.pt --tokenizer tok.json --out models/default [--int8]
+    /usr/bin/python3 -m models.glm.export --checkpoint runs/x/ckpt.pt --tokenizer tok.json --out models/default \
+        [--int8 [--scheme dynamic|nbits8|nbits4]]
 """
 from __future__ import annotations
 
@@ -204,16 +205,20 @@ def write_model_folder(
     int8: bool = False,
     mask_kinds=("span", "sentence", "document"),
     provenance: Optional[dict] = None,
+    scheme: str = "dynamic",
 ) -> dict:
+    """`int8`: quantize the weights by `scheme` (quantize.py: dynamic = DynamicQuantizeMatMul, nbits8 / nbits4 =
+    MatMulNBits blocks of 128 inputs)."""
+    from .quantize import WEIGHTS_LABEL, quantize_file
+
     os.makedirs(out_dir, exist_ok=True)
     onnx_path = os.path.join(out_dir, "model.onnx")
     export_onnx(model, onnx_path)
     if int8:
-        from .quantize import quantize_file
-
-        quantize_file(onnx_path, onnx_path)
+        quantize_file(onnx_path, onnx_path, scheme)
     tokenizer.save(os.path.join(out_dir, "tokenizer.json"))
-    data = manifest(model.config, tokenizer.special(), name, "int8" if int8 else "fp32", mask_kinds, provenance)
+    weights = WEIGHTS_LABEL[scheme] if int8 else "fp32"
+    data = manifest(model.config, tokenizer.special(), name, weights, mask_kinds, provenance)
     write_manifest(out_dir, data)
     return data
 
@@ -234,10 +239,18 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", default="glm-infill")
     ap.add_argument("--int8", action="store_true", help="int8 weights (ONNX Runtime DynamicQuantizeMatMul)")
+    ap.add_argument(
+        "--scheme",
+        choices=("dynamic", "nbits8", "nbits4"),
+        default="dynamic",
+        help="with --int8: dynamic (DynamicQuantizeMatMul), nbits8 or nbits4 (MatMulNBits; see quantize.py)",
+    )
     args = ap.parse_args()
     model, extra = load_model(args.checkpoint)
+    tokenizer = BPETokenizer.load(args.tokenizer)
+    provenance = extra.get("provenance")
     data = write_model_folder(
-        model, BPETokenizer.load(args.tokenizer), args.out, args.name, args.int8, provenance=extra.get("provenance")
+        model, tokenizer, args.out, args.name, args.int8, provenance=provenance, scheme=args.scheme
     )
     size = os.path.getsize(os.path.join(args.out, "model.onnx"))
     print(f"wrote {args.out}: {data['weights']} model.onnx {size / 1e6:.2f} MB")

@@ -8,6 +8,7 @@ import { uncachedNextLogits } from '../glm/reference.js';
 import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
+import { compareModels, modelsReport } from './benchModels.js';
 import { packageRoot } from './defaults.js';
 
 interface BenchOptions {
@@ -17,6 +18,7 @@ interface BenchOptions {
   repeat: number;
   decodeTokens: number;
   drafting: boolean;
+  versus?: string[];
 }
 
 const PREFILL_SIZES = [128, 256, 512];
@@ -264,8 +266,8 @@ async function withModel<T>(opts: BenchOptions, work: (model: GlmModel) => Promi
   }
 }
 
-async function main(): Promise<void> {
-  const opts = new Command('glm-infill-bench')
+function parseOptions(): BenchOptions & { compare: boolean } {
+  return new Command('glm-infill-bench')
     .description(
       'Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
         'With --device wasm it then measures prefill and decode on WebAssembly and on the native CPU runtime, ' +
@@ -282,8 +284,21 @@ async function main(): Promise<void> {
       'only this: greedy fills of a code and a prose text with lookup drafting off and on, alternating (ms/token)',
       false,
     )
+    .option(
+      '--versus <folders...>',
+      'only this: prefill 512 and cached decode of -m and these model folders (same architecture), taking turns; ' +
+        'ratios against -m',
+    )
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions();
+  if (opts.versus !== undefined) {
+    process.stdout.write(modelsReport(await compareModels([opts.model, ...opts.versus], opts)));
+    return;
+  }
   if (opts.drafting) {
     process.stdout.write(await withModel(opts, (model) => draftingReport(model, DRAFTING_SOURCES, opts.repeat)));
     return;

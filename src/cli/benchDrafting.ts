@@ -85,10 +85,10 @@ export async function draftingReport(
   sources: { code: string; prose: string },
   repeat: number,
 ): Promise<string> {
-  if (!draftsExactly(model.manifest.weights)) {
+  if (!draftsExactly(model.engine.graphNodes)) {
     return (
-      `lookup drafting: does not apply to ${model.manifest.name} (${model.manifest.weights}: the tokens of one pass share ` +
-      'a quantization scale, so a drafted pass would change fills); give an fp32 or fp16 model\n'
+      `lookup drafting: does not apply to ${model.manifest.name} (${model.manifest.weights}: its graph quantizes ` +
+      'activations to int8, so a drafted pass would change fills); give an fp32, fp16 or nbits4 model\n'
     );
   }
   const lines: string[] = [];

@@ -1,4 +1,5 @@
 import type { CachePredictor } from './contextCache.js';
+import type { GraphNode } from './graphNodes.js';
 
 /**
  * Lookup drafting (prompt-lookup decoding; Saxena 2023): the tokens a span is about to write are often already in the
@@ -16,13 +17,40 @@ const SHORTEST_MATCH = 2;
 const CACHE_MIN_ORDER = 2;
 
 /**
- * Whether a drafted pass gives each token the logits a one-token run would. The int8 graphs (quantize.py) quantize
- * each matmul's input with one scale for the whole pass (DynamicQuantizeMatMul), so a token's logits move with the
- * other tokens of its pass (by 0.1–0.3 on the default model) and drafting would change fills; fp32 and fp16 graphs
- * compute each row on its own, equal up to rounding.
+ * Operators that quantize activations to int8 (contrib and standard), with a scale of the whole pass
+ * (DynamicQuantizeMatMul: a token's logits move with the other tokens of its pass, by 0.1–0.4 on the default model)
+ * or of each row: there the rounding of one value still flips where a row computed in a wider pass differs from a
+ * one-token run in its last bit (attention sums in another order), and one flip moves the logits by up to ~0.1.
  */
-export function draftsExactly(weights: string): boolean {
-  return !/int8/iu.test(weights);
+const INT8_ACTIVATIONS = new Set([
+  'DynamicQuantizeMatMul',
+  'DynamicQuantizeLinear',
+  'QuantizeLinear',
+  'MatMulInteger',
+  'MatMulIntegerToFloat',
+  'QGemm',
+  'QLinearMatMul',
+  'QAttention',
+  'DynamicQuantizeLSTM',
+]);
+/** MatMulNBits' accuracy_level 4: int8 products, the activations quantized per row and block. */
+const INT8_COMPUTE_LEVEL = 4;
+
+/**
+ * Whether a drafted pass gives each token the logits a one-token run would, decided from the graph's operators: an
+ * fp32 or fp16 graph computes each row on its own, equal up to rounding, and so does MatMulNBits with fp32 products
+ * (int4 weights, models/glm/quantize.py `--scheme nbits4`); a graph that quantizes activations does not (above), so
+ * drafting would change fills. A graph whose operators are unknown (undefined) does not draft.
+ */
+export function draftsExactly(nodes: readonly GraphNode[] | undefined): boolean {
+  return (
+    nodes !== undefined &&
+    !nodes.some(
+      (node) =>
+        INT8_ACTIVATIONS.has(node.opType) ||
+        (node.opType === 'MatMulNBits' && (node.ints.accuracy_level ?? 0) >= INT8_COMPUTE_LEVEL),
+    )
+  );
 }
 
 /** Proposes the next tokens after `history` (the tokens before the blank, then the span's), at most `max`. */

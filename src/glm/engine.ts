@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { type Device, type DeviceReport, autoCandidates } from './device.js';
 import { GlmError, errorText } from './errors.js';
+import { type GraphNode, readGraphNodes } from './graphNodes.js';
 import { KvCache } from './kvcache.js';
 import { type Architecture, type GraphValue, type Manifest, checkGraph } from './manifest.js';
 import { type Ort, RuntimeUnavailable, loadRuntime } from './runtime.js';
@@ -70,6 +71,8 @@ export class GlmEngine {
     private readonly ort: Ort,
     readonly arch: Architecture,
     readonly device: DeviceReport,
+    /** The graph's operators, read from the file at load (graphNodes.ts); undefined where they could not be read. */
+    readonly graphNodes: readonly GraphNode[] | undefined,
   ) {}
 
   /**
@@ -87,7 +90,9 @@ export class GlmEngine {
       await session.release();
       throw error;
     }
-    return new GlmEngine(session, ort, manifest.architecture, device);
+    // onnxruntime took the file, so a graph this reader cannot follow only turns off what depends on its operators.
+    const nodes = await readGraphNodes(file).catch(() => undefined);
+    return new GlmEngine(session, ort, manifest.architecture, device, nodes);
   }
 
   /** The zero-length cache of a prefill, in this runtime's tensors. */

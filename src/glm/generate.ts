@@ -54,7 +54,7 @@ export interface DecodingOptions {
   candidates: number;
   /**
    * Greedy spans draft their next tokens from the document and the context cache and check the draft in one pass
-   * (drafting.ts); the fills are the same as without it. No effect when sampling, nor on int8 graphs (draftsExactly).
+   * (drafting.ts); the fills are the same as without it. No effect when sampling, nor on graphs with int8 activations (draftsExactly).
    */
   lookupDrafting: boolean;
   signal?: AbortSignal;
@@ -271,10 +271,10 @@ async function continueSpan(
 
 /**
  * What a greedy span drafts from: the model's window and the context cache. Nothing where a draft could change the
- * fill: when sampling, or on a graph whose tokens of one pass affect each other's logits (int8; drafting.ts).
+ * fill: when sampling, or on a graph whose tokens of one pass affect each other's logits (int8 activations; drafting.ts).
  */
 function drafterOf(gen: Generator, afterSop: DecodeState): Drafter {
-  if (!gen.options.lookupDrafting || gen.sampling || !draftsExactly(gen.model.manifest.weights)) return () => [];
+  if (!gen.options.lookupDrafting || gen.sampling || !draftsExactly(gen.model.engine.graphNodes)) return () => [];
   const special = gen.model.manifest.specialTokens;
   const never = new Set([
     special.mask,

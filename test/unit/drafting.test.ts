@@ -10,7 +10,8 @@ import { type FilledSpan, infill, type InfillOptions, type InfillResult } from '
 import { buildPartA } from '../../src/glm/layout.js';
 import { parseMarkers } from '../../src/glm/markers.js';
 import type { GlmModel } from '../../src/glm/model.js';
-import { loadTiny, maxAbsDiff, tinyCopy } from './helpers.js';
+import type { GraphNode } from '../../src/glm/graphNodes.js';
+import { FIXTURES, TINY, loadTiny, maxAbsDiff, tinyCopy } from './helpers.js';
 
 const NEVER = new Set([99]);
 
@@ -132,30 +133,70 @@ test('greedy fills are the same with and without lookup drafting, and drafts wer
   assert.ok(accepted >= 10, `only ${accepted} drafted tokens were taken in ${passes.length} passes`);
 });
 
-test('sampling never drafts, nor does an int8 graph (its tokens of one pass share a quantization scale)', async () => {
+test('sampling never drafts', async () => {
   await infill(model, parseMarkers(TEXTS[0] as string), {
     temperature: 1,
     minTokens: 8,
     maxTokens: 8,
     onDraft: () => assert.fail('drafted while sampling'),
   });
-  assert.equal(draftsExactly('int8'), false);
-  assert.equal(draftsExactly('fp32'), true);
-  const { folder, cleanup } = await tinyCopy();
+});
+
+const node = (opType: string, ints: Record<string, number> = {}): GraphNode => ({ opType, domain: '', ints });
+
+test('the graph decides: int8 activations never draft, fp32 products do', () => {
+  const fp32 = [node('MatMul'), node('LayerNormalization'), node('Softmax')];
+  assert.equal(draftsExactly(fp32), true);
+  assert.equal(draftsExactly([...fp32, node('DynamicQuantizeMatMul')]), false);
+  assert.equal(draftsExactly([...fp32, node('MatMulInteger')]), false);
+  assert.equal(draftsExactly([node('MatMulNBits', { bits: 4, accuracy_level: 0 })]), true);
+  assert.equal(draftsExactly([node('MatMulNBits', { bits: 4 })]), true, 'accuracy_level defaults to 0');
+  assert.equal(draftsExactly([node('MatMulNBits', { bits: 8, accuracy_level: 4 })]), false);
+  assert.equal(draftsExactly(undefined), false, 'a graph that could not be read');
+});
+
+/** Greedy fills of `folder`'s model, counting drafted passes; the manifest's "weights" label is not consulted. */
+async function draftedPasses(folder: string, weights?: string): Promise<number> {
+  const { folder: copy, cleanup } = await tinyCopy(folder);
   try {
-    const manifest = JSON.parse(await readFile(join(folder, 'glm.json'), 'utf8')) as { weights: string };
-    await writeFile(join(folder, 'glm.json'), JSON.stringify({ ...manifest, weights: 'int8' }));
-    const int8 = await loadTiny(folder);
-    try {
-      await infill(int8, parseMarkers(TEXTS[0] as string), {
-        minTokens: 12,
-        maxTokens: 16,
-        onDraft: () => assert.fail('drafted on int8'),
-      });
-    } finally {
-      await int8.dispose();
+    if (weights !== undefined) {
+      const manifest = JSON.parse(await readFile(join(copy, 'glm.json'), 'utf8')) as { weights: string };
+      await writeFile(join(copy, 'glm.json'), JSON.stringify({ ...manifest, weights }));
     }
+    const loaded = await loadTiny(copy);
+    let passes = 0;
+    try {
+      for (const text of TEXTS) await infill(loaded, parseMarkers(text), { ...SETTINGS[0], onDraft: () => passes++ });
+    } finally {
+      await loaded.dispose();
+    }
+    return passes;
   } finally {
     await cleanup();
+  }
+}
+
+test('an int8 graph with DynamicQuantizeMatMul never drafts; an fp32 graph labelled "int8" does', async () => {
+  assert.equal(await draftedPasses(join(FIXTURES, 'tiny-int8')), 0);
+  assert.ok((await draftedPasses(TINY, 'int8')) > 0);
+});
+
+test('an nbits4 graph (int4 weights, fp32 products) drafts, and its greedy fills are the same without drafting', async () => {
+  const nbits = await loadTiny(join(FIXTURES, 'tiny-nbits4'));
+  try {
+    let accepted = 0;
+    for (const text of TEXTS) {
+      for (const settings of SETTINGS.slice(0, 2)) {
+        const plain = await infill(nbits, parseMarkers(text), { ...settings, lookupDrafting: false });
+        const drafted = await infill(nbits, parseMarkers(text), {
+          ...settings,
+          onDraft: (e) => void (accepted += e.accepted),
+        });
+        assert.deepEqual(drafted.spans.map(fillOf), plain.spans.map(fillOf), JSON.stringify(text));
+      }
+    }
+    assert.ok(accepted > 0, 'no drafted token was taken');
+  } finally {
+    await nbits.dispose();
   }
 });

@@ -18,10 +18,10 @@ export function loadTiny(folder = TINY): Promise<GlmModel> {
   return loadModel(folder, { device: 'cpu', threads: 1 });
 }
 
-/** A scratch copy of the tiny model folder to break on purpose; removed by the returned cleanup. */
-export async function tinyCopy(): Promise<{ folder: string; cleanup: () => Promise<void> }> {
+/** A scratch copy of the tiny model folder (or another) to break on purpose; removed by the returned cleanup. */
+export async function tinyCopy(source = TINY): Promise<{ folder: string; cleanup: () => Promise<void> }> {
   const folder = await mkdtemp(join(tmpdir(), 'glm-tiny-'));
-  await cp(TINY, folder, { recursive: true });
+  await cp(source, folder, { recursive: true });
   return { folder, cleanup: () => rm(folder, { recursive: true, force: true }) };
 }
 
