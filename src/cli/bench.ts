@@ -8,6 +8,7 @@ import { uncachedNextLogits } from '../glm/reference.js';
 import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
+import { arenaReport } from './benchArena.js';
 import { compareModels, modelsReport } from './benchModels.js';
 import { packageRoot } from './defaults.js';
 
@@ -18,6 +19,7 @@ interface BenchOptions {
   repeat: number;
   decodeTokens: number;
   drafting: boolean;
+  memoryArena: boolean;
   versus?: string[];
 }
 
@@ -289,18 +291,29 @@ function parseOptions(): BenchOptions & { compare: boolean } {
       'only this: prefill 512 and cached decode of -m and these model folders (same architecture), taking turns; ' +
         'ratios against -m',
     )
+    .option(
+      '--memory-arena',
+      "only this: greedy fills on two sessions, onnxruntime's CPU memory arena on and off, alternating (ms/fill)",
+      false,
+    )
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
 }
 
+/** The report of a mode that measures only one thing, or undefined for the whole bench. */
+async function singleModeReport(opts: BenchOptions): Promise<string | undefined> {
+  if (opts.versus !== undefined) return modelsReport(await compareModels([opts.model, ...opts.versus], opts));
+  if (opts.drafting) return withModel(opts, (model) => draftingReport(model, DRAFTING_SOURCES, opts.repeat));
+  if (opts.memoryArena)
+    return arenaReport(opts.model, opts, [DRAFTING_SOURCES.code, DRAFTING_SOURCES.prose], opts.repeat);
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions();
-  if (opts.versus !== undefined) {
-    process.stdout.write(modelsReport(await compareModels([opts.model, ...opts.versus], opts)));
-    return;
-  }
-  if (opts.drafting) {
-    process.stdout.write(await withModel(opts, (model) => draftingReport(model, DRAFTING_SOURCES, opts.repeat)));
+  const single = await singleModeReport(opts);
+  if (single !== undefined) {
+    process.stdout.write(single);
     return;
   }
   const result = await measure(opts, opts.device);
