@@ -10,6 +10,7 @@ import { BLANK_KINDS, type GlmModel, type InfillOptions, MARKER_OF_KIND, loadMod
 import { seededRandom } from '../glm/sampler.js';
 import type { FuzzCase } from './cases.js';
 import { checkCase } from './check.js';
+import { trendPercent } from './trend.js';
 
 // Real prose and code: the project's own documents.
 const SOURCES = [
@@ -158,6 +159,8 @@ function memorySummary(r: Readings): Record<string, unknown> {
   return {
     // The leak figure: RSS after a full collection, last tenth of the run over its first tenth.
     rssGrowthPercent: growthPercent(r.collectedRss),
+    // The same readings' trend: the fitted line's rise over the run (a leak shows as a rise many errors wide).
+    rssTrendPercent: trendPercent(r.collectedRss),
     // Raw readings between collections, which include garbage not yet freed (the earlier soaks' figure).
     rawRssGrowthPercent: growthPercent(r.rss),
     rssPeakMiB: mib(Math.max(...r.rss)),
