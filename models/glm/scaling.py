@@ -62,7 +62,15 @@ def read_runs(folder: str) -> List[Run]:
         a = summary["args"]
         non_embedding, parameters = parameter_counts(a["hidden"], a["layers"], seq_len=a["seq_len"])
         runs.append(
-            Run(name, a["hidden"], a["layers"], non_embedding, parameters, summary["tokens"], summary["val_loss"]["mean"])
+            Run(
+                name,
+                a["hidden"],
+                a["layers"],
+                non_embedding,
+                parameters,
+                summary["tokens"],
+                summary["val_loss"]["mean"],
+            )
         )
     return runs
 
@@ -176,7 +184,9 @@ def decode_speeds(bench: dict, model_dir: str, shapes: Sequence[Tuple[int, int]]
     with open(os.path.join(model_dir, "glm.json")) as f:
         manifest = json.load(f)
     arch = manifest["architecture"]
-    _, parameters = parameter_counts(arch["hiddenSize"], arch["numLayers"], arch["vocabSize"], arch["maxSequenceLength"])
+    _, parameters = parameter_counts(
+        arch["hiddenSize"], arch["numLayers"], arch["vocabSize"], arch["maxSequenceLength"]
+    )
     per_parameter = os.path.getsize(os.path.join(model_dir, manifest["model"])) / parameters
     context = arch["maxSequenceLength"] // 2 + bench["decode"]["tokens"] // 2  # the bench's Part A + half the fill
     base = decode_bytes(arch["hiddenSize"], arch["numLayers"], per_parameter, context, arch["maxSequenceLength"])
@@ -257,8 +267,7 @@ def main() -> None:
         "minutes": args.minutes,
         "peak_tflops": args.peak_tflops,
         "by_mfu": {
-            str(m): lease_prediction(fits[best_form], args.minutes, args.peak_tflops, m, args.seq_len)
-            for m in args.mfu
+            str(m): lease_prediction(fits[best_form], args.minutes, args.peak_tflops, m, args.seq_len) for m in args.mfu
         },
     }
     decode = None

@@ -40,7 +40,9 @@ def test_fit_with_noise_stays_near_the_truth_and_predicts_held_out_points():
     n, d, loss = synthetic(noise=0.01, seed=3)
     f = scaling.fit(n, d, loss, "floor")
     assert abs(f.a - 0.34) < 0.1 and abs(f.b - 0.28) < 0.1
-    runs = [scaling.Run(f"r{i}", 0, 0, int(x), int(x) * 2, int(y), float(z)) for i, (x, y, z) in enumerate(zip(n, d, loss))]
+    runs = [
+        scaling.Run(f"r{i}", 0, 0, int(x), int(x) * 2, int(y), float(z)) for i, (x, y, z) in enumerate(zip(n, d, loss))
+    ]
     errors = scaling.leave_one_out(runs, "floor")
     assert len(errors) == len(runs)
     assert np.mean(np.abs(errors)) < 0.05
@@ -85,7 +87,11 @@ def test_read_runs_and_report_from_train_outputs(tmp_path):
         hidden, layers = shapes[x]
         run = tmp_path / f"run{i:02d}"
         run.mkdir()
-        done = {"tokens": int(y), "val_loss": {"mean": float(z)}, "args": {"hidden": hidden, "layers": layers, "seq_len": 256}}
+        done = {
+            "tokens": int(y),
+            "val_loss": {"mean": float(z)},
+            "args": {"hidden": hidden, "layers": layers, "seq_len": 256},
+        }
         (run / "train.out").write_text('{"step": 1}\n' + json.dumps({"done": done}) + "\n")
     (tmp_path / "unfinished").mkdir()
     (tmp_path / "unfinished" / "train.out").write_text('{"step": 1}\n')
@@ -94,7 +100,11 @@ def test_read_runs_and_report_from_train_outputs(tmp_path):
     assert runs[0].non_embedding == scaling.parameter_counts(64, 4, seq_len=256)[0]
     fits = {"floor": scaling.fit([r.non_embedding for r in runs], [r.tokens for r in runs], [r.loss for r in runs])}
     errors = {"floor": scaling.leave_one_out(runs, "floor")}
-    lease = {"minutes": 20, "peak_tflops": 989, "by_mfu": {"0.4": scaling.lease_prediction(fits["floor"], 20, 989, 0.4, 512)}}
+    lease = {
+        "minutes": 20,
+        "peak_tflops": 989,
+        "by_mfu": {"0.4": scaling.lease_prediction(fits["floor"], 20, 989, 0.4, 512)},
+    }
     text = scaling.report(runs, fits, errors, lease, None)
     assert "| run00 | 64 × 4 |" in text
     assert "20 minutes at 40% MFU of 989 TFLOPS" in text and "←" in text
