@@ -35,6 +35,7 @@ WORKERS=${WORKERS:-14} THREADS=${THREADS:-2} CKPT=${CKPT:-200} EVAL_BATCHES=${EV
 PEAK_TFLOPS=${PEAK_TFLOPS:-0}        # 0: by device name (models.glm.train.PEAK_TFLOPS)
 PART_MIB=${PART_MIB:-60}
 EVAL=${EVAL:-1}                      # 0: skip the node evaluation (a machine without the TypeScript build)
+EVAL_ARGS=${EVAL_ARGS:-}             # more dist/eval.js options (e.g. --limit 1: one case per bucket and kind)
 EXTRA=${EXTRA:-}                     # more models.glm.train options, word-split
 
 stage() { [[ $STAGE == all || $STAGE == "$1" ]]; }
@@ -69,5 +70,5 @@ if stage export; then
 fi
 if stage eval && [[ $EVAL == 1 ]]; then
   [[ -f dist/eval.js ]] || npm run build --silent
-  node dist/eval.js --cases "$CASES" --model "$MODEL" --json "$RUN/dev.json" | tee "$RUN/dev.md"
+  node dist/eval.js --cases "$CASES" --model "$MODEL" --json "$RUN/dev.json" $EVAL_ARGS | tee "$RUN/dev.md"
 fi

@@ -21,6 +21,8 @@ EVAL_BATCHES=${EVAL_BATCHES:-12}  # validation batches per objective, the same w
 EVERY=${EVERY:-8}                 # every N-th training document goes into the token files
 NICE=${NICE:-10}
 MINUTES=${MINUTES:-20} PEAK_TFLOPS=${PEAK_TFLOPS:-989}   # the prediction: a run of MINUTES on a GPU of this bf16 peak
+LEASE_SEQ=${LEASE_SEQ:-512}       # and that run's context
+CHECK=${CHECK:-384x6@789.6e6=2.66}  # a model trained elsewhere to predict: the shipped one (MODEL_CARD.md, Training)
 BENCH=${BENCH:-}                  # `node dist/bench.js -m models/default` output (ms/token), for decode speeds
 
 stage() { [[ $STAGE == all || $STAGE == "$1" ]]; }
@@ -48,5 +50,5 @@ if stage train; then
 fi
 if stage fit; then
   $PY -m models.glm.scaling --runs "$OUT" --out "$OUT/fit.md" --json "$OUT/fit.json" --minutes "$MINUTES" \
-    --peak-tflops "$PEAK_TFLOPS" --seq-len "$SEQ" ${BENCH:+--bench "$BENCH"}
+    --peak-tflops "$PEAK_TFLOPS" --seq-len "$LEASE_SEQ" ${BENCH:+--bench "$BENCH"} ${CHECK:+--check "$CHECK"}
 fi

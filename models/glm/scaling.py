@@ -26,6 +26,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 EXPONENTS = np.round(np.arange(0.02, 1.51, 0.02), 2)
+FORMS = {"floor": 5, "no-floor": 4}  # free parameters of each form
 VOCAB = 8192
 
 
@@ -203,7 +204,34 @@ def millions(x: float) -> str:
     return f"{x / 1e6:.2f} M" if x < 1e9 else f"{x / 1e9:.2f} B"
 
 
-def report(runs: List[Run], fits: Dict[str, Fit], errors: Dict[str, List[float]], lease: dict, decode) -> str:
+def parse_check(spec: str) -> dict:
+    """HIDDENxLAYERS@TOKENS=LOSS: a model trained elsewhere, predicted by the fit as an out-of-range check."""
+    try:
+        shape, rest = spec.split("@")
+        tokens, loss = rest.split("=")
+        hidden, layers = map(int, shape.split("x"))
+        return {"hidden": hidden, "layers": layers, "tokens": float(tokens), "loss": float(loss)}
+    except ValueError:
+        raise SystemExit(f"--check {spec!r}: write HIDDENxLAYERS@TOKENS=LOSS, e.g. 384x6@789.6e6=2.66")
+
+
+def check_lines(f: Fit, checks: List[dict]) -> List[str]:
+    lines = []
+    for c in checks:
+        non_embedding, _ = parameter_counts(c["hidden"], c["layers"])
+        predicted = float(f.predict(non_embedding, c["tokens"]))
+        c["predicted"] = predicted
+        lines.append(
+            f"- out-of-range check, d{c['hidden']} L{c['layers']} ({millions(non_embedding)} non-embedding) after "
+            f"{millions(c['tokens'])} tokens: measured {c['loss']:.2f}, predicted {predicted:.2f} "
+            f"({predicted - c['loss']:+.2f} nats)"
+        )
+    return lines
+
+
+def report(
+    runs: List[Run], fits: Dict[str, Fit], errors: Dict[str, List[float]], lease: dict, decode, checks=()
+) -> str:
     lines = ["| run | hidden × layers | N (non-embedding) | all parameters | tokens D | dev loss | fit | LOO |"]
     lines.append("|---|---|---|---|---|---|---|---|")
     best_form = min(errors, key=lambda k: np.mean(np.abs(errors[k])))
@@ -221,13 +249,17 @@ def report(runs: List[Run], fits: Dict[str, Fit], errors: Dict[str, List[float]]
             f"leave-one-out mean |error| {np.mean(np.abs(errors[form])):.3f}, "
             f"max {np.max(np.abs(errors[form])):.3f} nats" + (" (used below)" if form == best_form else "")
         )
+    lines += check_lines(f, list(checks))
     lines.append("")
     for mfu, rows in lease["by_mfu"].items():
         best = min(rows, key=lambda row: row["loss"])
+        edge = (
+            " — at the edge of the candidates: the fit wants a size outside them" if best in (rows[0], rows[-1]) else ""
+        )
         lines.append(
             f"**{lease['minutes']:g} minutes at {float(mfu):.0%} MFU of {lease['peak_tflops']:g} TFLOPS**: best "
             f"d{best['hidden']} L{best['layers']} ({millions(best['parameters'])} parameters, "
-            f"{millions(best['tokens'])} tokens, predicted dev loss {best['loss']:.2f})"
+            f"{millions(best['tokens'])} tokens, predicted dev loss {best['loss']:.2f}){edge}"
         )
         lines.append("")
         lines.append("| hidden × layers | all parameters | tokens/s | tokens | predicted loss | decode ms/token |")
@@ -255,12 +287,20 @@ def main() -> None:
     ap.add_argument("--seq-len", type=int, default=512, help="the lease run's context (position tables)")
     ap.add_argument("--bench", help="a file holding `node dist/bench.js --model MODEL_DIR` output")
     ap.add_argument("--bench-model", default="models/default", help="the model folder the bench measured")
+    ap.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        help="HIDDENxLAYERS@TOKENS=LOSS of a model trained elsewhere, to predict (e.g. the shipped 384x6@789.6e6=2.66)",
+    )
     args = ap.parse_args()
     runs = read_runs(args.runs)
-    if len(runs) < 5:
+    # A form is fitted when leaving one run out still leaves as many runs as it has parameters.
+    forms = [form for form, free in FORMS.items() if len(runs) - 1 >= free]
+    if not forms:
         raise SystemExit(f"{args.runs}: {len(runs)} finished runs; the fit needs at least 5 (models/scaling.sh)")
     n, d, y = [r.non_embedding for r in runs], [r.tokens for r in runs], [r.loss for r in runs]
-    fits = {form: fit(n, d, y, form) for form in ("floor", "no-floor")}
+    fits = {form: fit(n, d, y, form) for form in forms}
     errors = {form: leave_one_out(runs, form) for form in fits}
     best_form = min(errors, key=lambda k: np.mean(np.abs(errors[k])))
     lease = {
@@ -273,7 +313,8 @@ def main() -> None:
     decode = None
     if args.bench:
         decode = decode_speeds(read_bench(args.bench), args.bench_model, candidate_shapes(), args.seq_len)
-    text = report(runs, fits, errors, lease, decode)
+    checks = [parse_check(c) for c in args.check]
+    text = report(runs, fits, errors, lease, decode, checks)
     print(text)
     if args.out:
         with open(args.out, "w") as f:
@@ -288,6 +329,7 @@ def main() -> None:
                     "used": best_form,
                     "lease": lease,
                     "decode": decode,
+                    "checks": checks,
                 },
                 f,
                 indent=2,
