@@ -25,7 +25,7 @@ TOKENS=${TOKENS:-$DATA/tokens}       # token files (train/val .bin/.idx, tokeniz
 PARTS=${PARTS:-$DATA/lease-parts}    # the same, packed for transfer
 RUN=${RUN:-runs/lease}
 MODEL=${MODEL:-$RUN/model}           # the exported int8 model folder (models/default only after it beats it)
-CASES=${CASES:-$DATA/user/dev/cases.jsonl}
+CASES=${CASES:-data/user/dev/cases.jsonl}  # the development split (data/user, not rebuilt by this script)
 STAGE=${STAGE:-all}                  # all | tokens | pack | unpack | train | export | eval
 VOCAB=${VOCAB:-8192} PREPARE=${PREPARE:-}   # more models.glm.prepare options (e.g. --isolate-brackets)
 HIDDEN=${HIDDEN:-768} LAYERS=${LAYERS:-12} HEADS=${HEADS:-12} SEQ=${SEQ:-512} MIX=${MIX:-infill-lines}

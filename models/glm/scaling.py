@@ -26,7 +26,8 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 EXPONENTS = np.round(np.arange(0.02, 1.51, 0.02), 2)
-FORMS = {"floor": 5, "no-floor": 4}  # free parameters of each form
+FORMS = {"floor": 5, "no-floor": 4, "fixed": 3}  # free parameters of each form
+CHINCHILLA = (0.34, 0.28)  # Hoffmann et al. 2022, approach 3: L = E + A/N^0.34 + B/D^0.28
 VOCAB = 8192
 
 
@@ -101,7 +102,7 @@ def nonnegative_least_squares(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray,
 
 @dataclass
 class Fit:
-    form: str  # "floor" (E + A/N^a + B/D^b) or "no-floor" (A/N^a + B/D^b)
+    form: str  # "floor" (E + A/N^a + B/D^b), "no-floor" (A/N^a + B/D^b), "fixed" (floor form, a and b given)
     E: float
     A: float
     a: float
@@ -115,28 +116,32 @@ class Fit:
         return f"L = {self.E:.3f} + {self.A:.4g} / N^{self.a:.2f} + {self.B:.4g} / D^{self.b:.2f}"
 
 
-def fit(n: Sequence[float], d: Sequence[float], loss: Sequence[float], form: str = "floor") -> Fit:
-    """Least-squares fit of one form over the exponent grid; N and D in millions inside, so columns are O(1)."""
+def fit(
+    n: Sequence[float], d: Sequence[float], loss: Sequence[float], form: str = "floor", exponents=CHINCHILLA
+) -> Fit:
+    """Least-squares fit of one form over the exponent grid (or, form "fixed", at the given exponents only);
+    N and D in millions inside, so the columns are O(1)."""
     n_m, d_m, y = np.asarray(n, float) / 1e6, np.asarray(d, float) / 1e6, np.asarray(loss, float)
-    a_grid, b_grid = np.meshgrid(EXPONENTS, EXPONENTS, indexing="ij")
+    grid_a, grid_b = ([exponents[0]], [exponents[1]]) if form == "fixed" else (EXPONENTS, EXPONENTS)
+    a_grid, b_grid = np.meshgrid(np.asarray(grid_a, float), np.asarray(grid_b, float), indexing="ij")
     a_grid, b_grid = a_grid.ravel(), b_grid.ravel()
     columns = [n_m[None, :] ** -a_grid[:, None], d_m[None, :] ** -b_grid[:, None]]
-    if form == "floor":
+    if form in ("floor", "fixed"):
         columns.append(np.ones((len(a_grid), len(y))))
     c, sse = nonnegative_least_squares(np.stack(columns, axis=2), y)
     i = int(np.argmin(sse))
     a, b = float(a_grid[i]), float(b_grid[i])
-    e = float(c[i, 2]) if form == "floor" else 0.0
+    e = float(c[i, 2]) if form in ("floor", "fixed") else 0.0
     # Back to raw N and D: A / (N/1e6)^a = (A·1e6^a) / N^a.
     return Fit(form, e, float(c[i, 0]) * 1e6**a, a, float(c[i, 1]) * 1e6**b, b)
 
 
-def leave_one_out(runs: Sequence[Run], form: str) -> List[float]:
+def leave_one_out(runs: Sequence[Run], form: str, exponents=CHINCHILLA) -> List[float]:
     """Each run predicted by the fit to all the others (predicted − measured, nats)."""
     errors = []
     for i, held in enumerate(runs):
         rest = [r for j, r in enumerate(runs) if j != i]
-        f = fit([r.non_embedding for r in rest], [r.tokens for r in rest], [r.loss for r in rest], form)
+        f = fit([r.non_embedding for r in rest], [r.tokens for r in rest], [r.loss for r in rest], form, exponents)
         errors.append(float(f.predict(held.non_embedding, held.tokens) - held.loss))
     return errors
 
@@ -164,6 +169,13 @@ def lease_prediction(f: Fit, minutes: float, peak_tflops: float, mfu: float, seq
             }
         )
     return rows
+
+
+def compute_optimal(minutes: float, peak_tflops: float, mfu: float, tokens_per_parameter: float = 20) -> dict:
+    """Chinchilla's rule of thumb instead of the fit: C = 6·N·D with D = 20·N, so N = sqrt(C / 120)."""
+    compute = mfu * peak_tflops * 1e12 * minutes * 60
+    parameters = (compute / (6 * tokens_per_parameter)) ** 0.5
+    return {"compute": compute, "parameters": parameters, "tokens": tokens_per_parameter * parameters}
 
 
 def read_bench(path: str) -> dict:
@@ -215,6 +227,23 @@ def parse_check(spec: str) -> dict:
         raise SystemExit(f"--check {spec!r}: write HIDDENxLAYERS@TOKENS=LOSS, e.g. 384x6@789.6e6=2.66")
 
 
+def check_run(c: dict) -> Run:
+    non_embedding, parameters = parameter_counts(c["hidden"], c["layers"])
+    return Run(
+        f"check d{c['hidden']} L{c['layers']}",
+        c["hidden"],
+        c["layers"],
+        non_embedding,
+        parameters,
+        int(c["tokens"]),
+        c["loss"],
+    )
+
+
+def predict_check(f: Fit, c: dict) -> float:
+    return float(f.predict(parameter_counts(c["hidden"], c["layers"])[0], c["tokens"]))
+
+
 def check_lines(f: Fit, checks: List[dict]) -> List[str]:
     lines = []
     for c in checks:
@@ -247,7 +276,9 @@ def report(
         lines.append(
             f"- `{form}`: {g.formula()}; residual RMS {np.sqrt(np.mean(np.square(residuals))):.3f}, "
             f"leave-one-out mean |error| {np.mean(np.abs(errors[form])):.3f}, "
-            f"max {np.max(np.abs(errors[form])):.3f} nats" + (" (used below)" if form == best_form else "")
+            f"max {np.max(np.abs(errors[form])):.3f} nats"
+            + "".join(f"; predicts {c['loss']:.2f} as {predict_check(g, c):.2f}" for c in checks)
+            + (" (used below)" if form == best_form else "")
         )
     lines += check_lines(f, list(checks))
     lines.append("")
@@ -260,6 +291,11 @@ def report(
             f"**{lease['minutes']:g} minutes at {float(mfu):.0%} MFU of {lease['peak_tflops']:g} TFLOPS**: best "
             f"d{best['hidden']} L{best['layers']} ({millions(best['parameters'])} parameters, "
             f"{millions(best['tokens'])} tokens, predicted dev loss {best['loss']:.2f}){edge}"
+        )
+        rule = compute_optimal(lease["minutes"], lease["peak_tflops"], float(mfu))
+        lines.append(
+            f"Chinchilla's rule instead (20 tokens a parameter, not this fit): {rule['compute']:.2e} FLOPs → "
+            f"{millions(rule['parameters'])} parameters, {millions(rule['tokens'])} tokens"
         )
         lines.append("")
         lines.append("| hidden × layers | all parameters | tokens/s | tokens | predicted loss | decode ms/token |")
@@ -287,6 +323,12 @@ def main() -> None:
     ap.add_argument("--seq-len", type=int, default=512, help="the lease run's context (position tables)")
     ap.add_argument("--bench", help="a file holding `node dist/bench.js --model MODEL_DIR` output")
     ap.add_argument("--bench-model", default="models/default", help="the model folder the bench measured")
+    ap.add_argument("--exponents", type=float, nargs=2, default=CHINCHILLA, help="a and b of the form 'fixed'")
+    ap.add_argument(
+        "--anchor",
+        action="store_true",
+        help="fit the --check models too (then their leave-one-out error is the extrapolation error)",
+    )
     ap.add_argument(
         "--check",
         action="append",
@@ -295,13 +337,17 @@ def main() -> None:
     )
     args = ap.parse_args()
     runs = read_runs(args.runs)
+    checks = [parse_check(c) for c in args.check]
+    if args.anchor:
+        runs += [check_run(c) for c in checks]
+        checks = []
     # A form is fitted when leaving one run out still leaves as many runs as it has parameters.
     forms = [form for form, free in FORMS.items() if len(runs) - 1 >= free]
     if not forms:
         raise SystemExit(f"{args.runs}: {len(runs)} finished runs; the fit needs at least 5 (models/scaling.sh)")
     n, d, y = [r.non_embedding for r in runs], [r.tokens for r in runs], [r.loss for r in runs]
-    fits = {form: fit(n, d, y, form) for form in forms}
-    errors = {form: leave_one_out(runs, form) for form in fits}
+    fits = {form: fit(n, d, y, form, args.exponents) for form in forms}
+    errors = {form: leave_one_out(runs, form, args.exponents) for form in fits}
     best_form = min(errors, key=lambda k: np.mean(np.abs(errors[k])))
     lease = {
         "minutes": args.minutes,
@@ -313,7 +359,6 @@ def main() -> None:
     decode = None
     if args.bench:
         decode = decode_speeds(read_bench(args.bench), args.bench_model, candidate_shapes(), args.seq_len)
-    checks = [parse_check(c) for c in args.check]
     text = report(runs, fits, errors, lease, decode, checks)
     print(text)
     if args.out:

@@ -108,3 +108,10 @@ def test_read_runs_and_report_from_train_outputs(tmp_path):
     text = scaling.report(runs, fits, errors, lease, None)
     assert "| run00 | 64 × 4 |" in text
     assert "20 minutes at 40% MFU of 989 TFLOPS" in text and "←" in text
+
+
+def test_compute_optimal_follows_twenty_tokens_a_parameter():
+    rule = scaling.compute_optimal(minutes=20, peak_tflops=989, mfu=0.4)
+    assert rule["compute"] == pytest.approx(0.4 * 989e12 * 1200)
+    assert rule["tokens"] == pytest.approx(20 * rule["parameters"])
+    assert 6 * rule["parameters"] * rule["tokens"] == pytest.approx(rule["compute"])
