@@ -15,7 +15,7 @@ PY=${PY:-/usr/bin/python3}
 DATA=${DATA:-data}
 OUT=${OUT:-runs/scaling}
 STAGE=${STAGE:-all}               # all | tokens | train | fit
-RUNS=${RUNS:-128x2@1.5 192x3@1.5 256x4@1.5 320x5@1.5 192x3@0.75 128x2@0.75 192x3@3}
+RUNS=${RUNS:-64x1@0.75 96x2@0.75 128x2@0.75 192x3@0.75 256x4@0.75 64x1@1.5 96x2@1.5 128x2@1.5}
 SEQ=${SEQ:-256} BATCH=${BATCH:-16} LR=${LR:-2e-3} WARMUP=${WARMUP:-30} CKPT=${CKPT:-25} MIX=${MIX:-infill-lines}
 EVAL_BATCHES=${EVAL_BATCHES:-12}  # validation batches per objective, the same windows for every run
 EVERY=${EVERY:-8}                 # every N-th training document goes into the token files
