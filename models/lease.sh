@@ -13,10 +13,11 @@
 # TFLOPS) or given as PEAK_TFLOPS, the model FLOPs utilisation (MFU); the final summary has the part's average.
 # The checkpoint comes back in parts too: python3 -m models.glm.pack pack --src $RUN --out $OUT/run-parts.
 #
-# The recipe (every setting an environment variable): hidden 768, 12 layers (85 M parameters), context 512, 256
+# The recipe (every setting an environment variable): hidden 768, 12 layers (92 M parameters), context 512, 256
 # samples a step, peak LR 1e-3, warmup 300, cosine over MINUTES of wall time, batches built ahead by WORKERS
-# processes, bf16 autocast, fused attention where torch has it (torch >= 2.0). The size comes from the scaling
-# sweep (MODEL_CARD.md, "Scaling sweep"); its MFU on an H200 is not measured yet.
+# processes, bf16 autocast, fused attention where torch has it (torch >= 2.0). The size follows from the last lease's
+# batch rate and Chinchilla's fit (MODEL_CARD.md, "The lease command"; the CPU sweep could not choose it); its MFU on
+# an H200 is not measured yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-/usr/bin/python3}
