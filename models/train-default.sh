@@ -21,6 +21,7 @@
 #   $PY -m models.glm.prepare --corpus data/corpus --out data/tokens-b --tokenizer data/tokens/tokenizer.json --isolate-brackets
 #   STAGE=train TOKENS=tokens-b RUN=runs/cpu-b RESUME=<part D ckpt.pt> HIDDEN=384 LAYERS=6 HEADS=6 MIX=infill-lines \
 #     BATCH=16 THREADS=2 STEPS=1000000 LR=1.5e-4 WARMUP=50 SCHEDULE_START=-1 SCHEDULE_MINUTES=110 bash models/train-default.sh
+# The next lease (one part, resumable, MFU in the log, token files in parts of <= 60 MiB): models/lease.sh.
 # Export with Debian's PyTorch (PY=/usr/bin/python3 STAGE=export): the ONNX graph is checked against that exporter.
 set -euo pipefail
 cd "$(dirname "$0")/.."

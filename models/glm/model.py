@@ -68,12 +68,28 @@ class SelfAttention(nn.Module):
         if past is not None:
             k = torch.cat([past[0], k], dim=2)
             v = torch.cat([past[1], v], dim=2)
+        if fused_attention_available():
+            return self.fused_attention(q, k, v, mask, x.shape), (k, v)
         # THUDM scales K before the product (attention_scale = 1): same value as scaling the scores.
         scores = torch.matmul(q, k.transpose(-1, -2) / math.sqrt(self.head_dim))
         scores = scores.masked_fill(mask, MASKED_SCORE)
         probs = self.attention_dropout(torch.softmax(scores.float(), dim=-1).to(v.dtype))
         out = torch.matmul(probs, v).transpose(1, 2).reshape(x.shape[0], x.shape[1], -1)
         return self.output_dropout(self.dense(out)), (k, v)
+
+    def fused_attention(self, q, k, v, mask, shape) -> torch.Tensor:
+        """torch's fused kernel (torch >= 2.0). Masked scores get -65504 added instead of set: every row with
+        something to attend to gives the same probabilities; only all-masked rows (padding, never in a loss or a
+        later position's context) differ."""
+        bias = torch.zeros(mask.shape, dtype=q.dtype, device=q.device).masked_fill(mask, MASKED_SCORE)
+        dropout = self.attention_dropout.p if self.training else 0.0
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=dropout)
+        return self.output_dropout(self.dense(out.transpose(1, 2).reshape(shape[0], shape[1], -1)))
+
+
+def fused_attention_available() -> bool:
+    """torch >= 2.0 has scaled_dot_product_attention (Debian's 1.13 does not); ONNX export keeps the plain ops."""
+    return hasattr(F, "scaled_dot_product_attention") and not torch.onnx.is_in_onnx_export()
 
 
 class MLP(nn.Module):

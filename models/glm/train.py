@@ -40,7 +40,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="prefix folder holding train.bin/.idx, val.bin/.idx, tokenizer.json")
     ap.add_argument("--out", required=True, help="run folder: ckpt.pt and log.jsonl")
-    ap.add_argument("--resume", help="checkpoint (.pt: weights, optimizer, step) or exported model folder (weights)")
+    ap.add_argument(
+        "--resume",
+        help="checkpoint (.pt: weights, optimizer, step) or exported model folder (weights); "
+        "auto = OUT/ckpt.pt when it exists (a run cut short continues), else a fresh start",
+    )
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
@@ -88,7 +92,49 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     ap.add_argument("--eval-interval", type=int, default=500)
     ap.add_argument("--eval-batches", type=int, default=4, help="validation batches per objective")
     ap.add_argument("--ckpt-interval", type=int, default=250)
+    ap.add_argument(
+        "--peak-tflops",
+        type=float,
+        default=0,
+        help="the accelerator's dense bf16 peak for the MFU in the logs (0 = by device name: PEAK_TFLOPS)",
+    )
     return ap.parse_args(argv)
+
+
+# Dense bf16 peaks (TFLOPS, without sparsity) by a piece of torch.cuda.get_device_name, first match wins.
+PEAK_TFLOPS = (("H200", 989.0), ("H100 PCIe", 756.0), ("H100", 989.0), ("A100", 312.0))
+
+
+def peak_tflops(args, device_name: str) -> float:
+    """The peak that model FLOPs utilisation is measured against; 0 where unknown (a CPU: FLOPs/s only)."""
+    if args.peak_tflops:
+        return args.peak_tflops
+    return next((peak for key, peak in PEAK_TFLOPS if key in device_name), 0.0)
+
+
+def throughput(tokens_per_s: float, parameters: int, peak: float) -> dict:
+    """Model FLOPs a second by the usual 6 × parameters per token (forward + backward), and their share of peak."""
+    tflops = tokens_per_s * 6 * parameters / 1e12
+    return {"model_tflops": round(tflops, 3), **({"mfu": round(tflops / peak, 4)} if peak else {})}
+
+
+def resolve_resume(args) -> Optional[str]:
+    """--resume auto: the run folder's own checkpoint when a earlier process left one, else nothing."""
+    if args.resume != "auto":
+        return args.resume
+    path = os.path.join(args.out, "ckpt.pt")
+    return path if os.path.exists(path) else None
+
+
+def continued_schedule(extra: dict, args) -> Optional[dict]:
+    """The checkpoint's --schedule-minutes part when this process continues it: same minutes, cut short before its
+    end (the lease ended), and the same start (or -1). Its cosine then goes on where it stopped, not from the top."""
+    saved = extra.get("schedule") or {}
+    if not args.schedule_minutes or saved.get("minutes") != args.schedule_minutes:
+        return None
+    if saved.get("elapsed", 0.0) >= args.schedule_minutes * 60 or args.schedule_start not in (-1, saved.get("start")):
+        return None
+    return saved
 
 
 def lr_at(step: int, args, elapsed: float = 0.0) -> float:
@@ -264,21 +310,25 @@ def train(args) -> dict:
     val_docs = TokenDocuments(os.path.join(args.data, "val"))
 
     torch.manual_seed(args.seed)
+    args.resume = resolve_resume(args)
     model, extra = build_model(args, args.resume)
     model.to(device).train()
     optimizer = make_optimizer(model, args)
     if extra.get("optimizer"):
         optimizer.load_state_dict(extra["optimizer"])
     start_step = int(extra.get("step", 0))
+    continued = continued_schedule(extra, args)
     if args.schedule_start < 0:
-        args.schedule_start = start_step
+        args.schedule_start = int(continued["start"]) if continued else start_step
     totals = {
         "tokens": int(extra.get("tokens", 0)),
         "cpu_seconds": float(extra.get("cpu_seconds", 0.0)),
         "wall_seconds": float(extra.get("wall_seconds", 0.0)),
         "parts": earlier_parts(extra, start_step),
         "device": torch.cuda.get_device_name(device) if device.startswith("cuda") else "cpu",
+        "schedule_elapsed": float(continued["elapsed"]) if continued else 0.0,
     }
+    peak = peak_tflops(args, totals["device"])
     ddp_model = model
     if dist.world > 1:
         ddp_model = torch.nn.parallel.DistributedDataParallel(model)
@@ -288,10 +338,12 @@ def train(args) -> dict:
     if dist.rank == 0:
         print(
             f"model {model.num_parameters() / 1e6:.2f} M parameters, train {train_docs.num_tokens / 1e6:.1f} M "
-            f"tokens, steps {start_step}..{args.max_steps}, device {device}, world {dist.world}",
+            f"tokens, steps {start_step}..{args.max_steps}, device {totals['device']}, world {dist.world}, "
+            f"peak {peak or 'unknown'} TFLOPS" + (f", resumed from {args.resume}" if args.resume else ""),
             flush=True,
         )
     started, cpu_started = time.time(), time.process_time()
+    part_tokens = 0
     window = {"loss": {}, "tokens": 0, "time": time.time()}
     last_val: dict = {}
     step = start_step
@@ -300,8 +352,8 @@ def train(args) -> dict:
     )
     evaluated_at = -1
     while step < args.max_steps:
-        elapsed = time.time() - started
-        if (args.stop_after and elapsed > args.stop_after * 60) or (
+        elapsed = time.time() - started + totals["schedule_elapsed"]
+        if (args.stop_after and time.time() - started > args.stop_after * 60) or (
             args.schedule_minutes and elapsed > args.schedule_minutes * 60
         ):
             break
@@ -329,9 +381,11 @@ def train(args) -> dict:
                 "loss": loss_sum / max(count, 1),
                 "grad_norm": float(grad_norm),
                 "tokens_per_s": window["tokens"] / max(elapsed, 1e-9),
+                **throughput(window["tokens"] / max(elapsed, 1e-9), model.num_parameters(), peak),
                 "loss_by_objective": {k: sum(v) / len(v) for k, v in window["loss"].items()},
             }
             totals["tokens"] += window["tokens"]
+            part_tokens += window["tokens"]
             window = {"loss": {}, "tokens": 0, "time": time.time()}
             print(json.dumps(record), flush=True)
             log.write(json.dumps(record) + "\n")
@@ -343,6 +397,8 @@ def train(args) -> dict:
     if evaluated_at != step and step > start_step:  # a part stopped by time still reports its final loss
         last_val = validate(model, val_docs, sampler, special, args, dist, device, step, log)
     totals["tokens"] += window["tokens"]
+    part_tokens += window["tokens"]
+    totals["part_throughput"] = throughput(part_tokens / max(time.time() - started, 1e-9), model.num_parameters(), peak)
     if dist.rank == 0:
         summary = save_run(args, model, optimizer, step, totals, started, cpu_started, last_val)
         print(json.dumps({"done": summary}), flush=True)
@@ -390,6 +446,8 @@ def part_record(args, start_step: int, step: int, device: str, wall_seconds: flo
 def save_run(args, model, optimizer, step, totals, started, cpu_started, val) -> dict:
     first = totals["parts"][-1]["steps"][1] if totals["parts"] else 0
     part = part_record(args, first, step, totals["device"], time.time() - started)
+    if "part_throughput" in totals:
+        part.update(totals["part_throughput"])
     summary = {
         "step": step,
         "tokens": totals["tokens"],
@@ -399,6 +457,11 @@ def save_run(args, model, optimizer, step, totals, started, cpu_started, val) ->
         "val_loss": val,
         "mix": args.mix,
         "args": vars(args),
+        "schedule": {
+            "start": args.schedule_start,
+            "minutes": args.schedule_minutes,
+            "elapsed": totals["schedule_elapsed"] + time.time() - started,
+        },
     }
     save_checkpoint(os.path.join(args.out, "ckpt.pt"), model, optimizer, step, summary)
     return summary
