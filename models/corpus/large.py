@@ -23,7 +23,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .build import collect, fetch_all
+from .build import fetch_all, package_docs
 from .dedup import Deduplicator
 from .discover import Pin, read_list
 from .documents import Doc, Stats
@@ -31,7 +31,7 @@ from .fetch import fetch_pinned_debs
 from .neardup import NearDuplicates
 from .packages import FAMILY_SOURCE, PackageJob, PackageResult, read_package
 from .sources import Source, _npm, resolved_sources
-from .split import project_split
+from .split import DEFAULT_TREE_FRACTION, project_of, project_split, unit_is_heldout
 
 MB = 1_000_000
 SHARDS = 64
@@ -157,6 +157,38 @@ def _join_shards(shard_dir: Path, target: Path) -> dict:
     return {"sha256": digest.hexdigest(), "documents": count, "bytes": size}
 
 
+def _catalogue_package(job: tuple[Source, object]) -> tuple[str, list[Doc], Stats]:
+    source, artifact = job
+    stats = Stats()
+    return source.name, package_docs(source, artifact, stats, DEFAULT_TREE_FRACTION, {}), stats
+
+
+def collect_catalogue(sources: Sequence[Source], artifacts: dict, tally: Tally, workers: int) -> list[Doc]:
+    """`build.collect` with the packages read by `workers` processes: the same documents in the
+    same order (catalogue order, then package order within a source)."""
+    users: dict[str, list[Source]] = defaultdict(list)
+    for source in sources:
+        for package in source.packages:
+            users[package].append(source)
+    jobs = [(source, artifacts[package]) for package, package_users in users.items() for source in package_users]
+    by_source: dict[str, list[Doc]] = defaultdict(list)
+    results = map(_catalogue_package, jobs)
+    pool = get_context("fork").Pool(workers) if workers > 1 else None
+    if pool:
+        results = pool.imap(_catalogue_package, jobs, chunksize=1)
+    try:
+        for name, docs, stats in results:
+            by_source[name].extend(docs)
+            for source_name, counts in stats.counts.items():
+                for reason, n in counts.items():
+                    tally.stats.add(source_name, reason, n)
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+    return [typescript_bucket(doc) for source in sources for doc in by_source[source.name]]
+
+
 def package_jobs(pins: Sequence[Pin], artifacts: dict, catalogue: Sequence[Source], tally: Tally) -> list[PackageJob]:
     """Jobs in a fixed order: held-out packages first, each group sorted by package name."""
     jobs = []
@@ -205,6 +237,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes reading packages (default 2)")
     parser.add_argument("--families", default="go,rust,python,node,doc", help="Debian families to read")
     parser.add_argument("--limit", type=int, default=0, help="read only the first N pinned packages of each family")
+    parser.add_argument(
+        "--fraction",
+        type=float,
+        default=1.0,
+        help="read only this fraction of the pinned projects, chosen by a hash of the project (default all)",
+    )
     parser.add_argument("--no-catalogue", action="store_true", help="leave out the default catalogue's sources")
     parser.add_argument("--tokenizer", type=Path, default=DEFAULT_TOKENIZER, help="for the bytes/token estimate")
     parser.add_argument("--packages", type=Path, help="pinned list (default models/corpus/large_packages.txt)")
@@ -216,9 +254,14 @@ def chosen_pins(args: argparse.Namespace) -> list[Pin]:
     pins = read_list(args.packages) if args.packages else read_list()
     chosen = []
     for family in families:
-        of_family = [p for p in pins if p.family == family]
+        of_family = [p for p in pins if p.family == family and in_fraction(p, args.fraction)]
         chosen.extend(of_family[: args.limit] if args.limit else of_family)
     return chosen
+
+
+def in_fraction(pin: Pin, fraction: float) -> bool:
+    """A stable subset of whole projects (all versions and packagings of a project together)."""
+    return fraction >= 1.0 or unit_is_heldout("subset:" + project_of(pin.source), fraction)
 
 
 def build_large(args: argparse.Namespace, command: str) -> dict:
@@ -237,7 +280,7 @@ def build_large(args: argparse.Namespace, command: str) -> dict:
     print(f"Fetched in {fetched:.0f} s. Reading the catalogue ...", flush=True)
 
     tally = Tally()
-    catalogue_docs = [typescript_bucket(d) for d in collect(catalogue, artifacts, tally.stats, 0.05, {})]
+    catalogue_docs = collect_catalogue(catalogue, artifacts, tally, args.jobs)
     writer = Writer(out, tally)
     jobs = package_jobs(pins, deb_artifacts, resolved_sources(), tally)
     heldout_jobs = [j for j in jobs if j.split == "heldout"]
@@ -261,6 +304,7 @@ def build_large(args: argparse.Namespace, command: str) -> dict:
         "preset": "large",
         "families": args.families,
         "limit": args.limit,
+        "fraction": args.fraction,
         "packages": packages,
         "heldout_packages": dict(sorted(tally.heldout_packages.items())),
         "outputs": outputs,

@@ -661,3 +661,21 @@ def test_large_build_keeps_heldout_projects_out_of_train_and_is_byte_identical(t
     manifest = json.loads(runs[0]["manifest.json"])
     assert manifest["heldout_packages"] == {"python3-django": "django"}
     assert all(p["command"].startswith("apt-get download ") for p in manifest["packages"])
+
+
+def test_sample_merge_interleaves_train_and_gives_typescript_its_bucket(tmp_path):
+    from models.corpus.sample import merge
+
+    def write(folder: Path, train: list, heldout: list) -> Path:
+        folder.mkdir()
+        for name, docs in (("train.jsonl", train), ("heldout.jsonl", heldout)):
+            (folder / name).write_text("".join(json.dumps(d) + "\n" for d in docs))
+        return folder
+
+    a = write(tmp_path / "a", [{"text": "a1", "lang": "typescript", "bucket": "code-js"}, {"text": "a2"}], [])
+    b = write(tmp_path / "b", [{"text": "b1"}], [{"text": "h", "lang": "python", "bucket": "code-python"}])
+    merge([a, b], tmp_path / "out")
+    train = [json.loads(line) for line in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
+    assert [d["text"] for d in train] == ["a1", "b1", "a2"]
+    assert train[0]["bucket"] == "code-ts"
+    assert (tmp_path / "out" / "heldout.jsonl").read_text() == (b / "heldout.jsonl").read_text()
