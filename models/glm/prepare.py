@@ -86,7 +86,10 @@ def vocab_study(args) -> None:
     rows = []
     for vocab in args.study:
         t0 = time.time()
-        tok = train_bpe(sample, vocab, isolate_brackets=args.isolate_brackets)
+        if vocab == 0:  # the tokenizer given with --tokenizer, as the baseline
+            tok = BPETokenizer.load(args.tokenizer)
+        else:
+            tok = train_bpe(sample, vocab, isolate_brackets=args.isolate_brackets)
         trained = time.time() - t0
         t0 = time.time()
         per_bucket, total_bytes, total_tokens = {}, 0, 0
@@ -96,8 +99,9 @@ def vocab_study(args) -> None:
             per_bucket[bucket] = round(nbytes / max(ntokens, 1), 3)
             total_bytes, total_tokens = total_bytes + nbytes, total_tokens + ntokens
         row = {
-            "vocab": vocab,
-            "isolate_brackets": args.isolate_brackets,
+            "vocab": tok.size if vocab == 0 else vocab,
+            "tokenizer": args.tokenizer if vocab == 0 else "trained",
+            "isolate_brackets": tok.isolate_brackets if vocab == 0 else args.isolate_brackets,
             "sample_mb": round(sum(len(t.encode("utf-8")) for t in sample) / 1e6, 1),
             "heldout_bytes_per_token": round(total_bytes / max(total_tokens, 1), 3),
             "per_bucket": per_bucket,
@@ -124,7 +128,12 @@ def main() -> None:
         action="store_true",
         help="every bracket a token of its own (with --tokenizer: re-tokenize with its merges)",
     )
-    ap.add_argument("--study", type=int, nargs="+", help="only compare these vocabulary sizes, write nothing")
+    ap.add_argument(
+        "--study",
+        type=int,
+        nargs="+",
+        help="only compare these vocabulary sizes, write nothing (0: the --tokenizer file, as a baseline)",
+    )
     ap.add_argument("--study-heldout-mb", type=float, default=0.5, help="held-out text per bucket for --study")
     ap.add_argument("--study-out", help="with --study: also write the rows as JSON here")
     args = ap.parse_args()

@@ -679,3 +679,33 @@ def test_sample_merge_interleaves_train_and_gives_typescript_its_bucket(tmp_path
     assert [d["text"] for d in train] == ["a1", "b1", "a2"]
     assert train[0]["bucket"] == "code-ts"
     assert (tmp_path / "out" / "heldout.jsonl").read_text() == (b / "heldout.jsonl").read_text()
+
+
+def test_vocab_study_reports_compression_per_bucket_with_a_baseline(tmp_path):
+    import argparse
+
+    from models.glm.prepare import vocab_study
+
+    prose = "The quick brown fox jumps over the lazy dog while the cat sleeps in the warm sun. "
+    docs = [{"text": CODE.replace("add", f"add{i}"), "bucket": "code-python", "path": f"p{i}"} for i in range(20)]
+    docs += [{"text": prose * 5, "bucket": "prose", "path": f"t{i}"} for i in range(20)]
+    for name in ("train.jsonl", "heldout.jsonl"):
+        (tmp_path / name).write_text("".join(json.dumps(d) + "\n" for d in docs))
+    out = tmp_path / "study.json"
+    tokenizer = str(Path(__file__).resolve().parents[1] / "default" / "tokenizer.json")
+    args = argparse.Namespace(
+        corpus=str(tmp_path),
+        sample_mb=1,
+        sample_every=1,
+        study=[0, 300, 600],
+        study_heldout_mb=0.01,
+        study_out=str(out),
+        isolate_brackets=True,
+        tokenizer=tokenizer,
+    )
+    vocab_study(args)
+    rows = json.loads(out.read_text())
+    assert [r["vocab"] for r in rows] == [8192, 300, 600]
+    assert rows[0]["tokenizer"] == tokenizer and rows[1]["isolate_brackets"] is True
+    assert all(set(r["per_bucket"]) == {"code-python", "prose"} for r in rows)
+    assert rows[2]["heldout_bytes_per_token"] > rows[1]["heldout_bytes_per_token"] > 1.0
