@@ -145,7 +145,9 @@ def read_list(path: Path = PINNED_LIST) -> list[Pin]:
             package, version = spec.split("=", 1)
             pins.append(Pin(package, version, family, source, int(size), sha256, arch))
         except ValueError:
-            raise SystemExit(f"{path}:{number}: expected 'package=version family source bytes sha256 arch', got {line!r}")
+            raise SystemExit(
+                f"{path}:{number}: expected 'package=version family source bytes sha256 arch', got {line!r}"
+            )
     return pins
 
 

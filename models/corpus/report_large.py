@@ -95,8 +95,18 @@ def _bucket_section(kept, ratios) -> list[str]:
         )
     train_bytes = sum(v[1] for (s, _b), v in totals.items() if s == "train")
     held_bytes = sum(v[1] for (s, _b), v in totals.items() if s == "heldout")
-    rows.append(["**total**", "", f"{train_bytes / MB:.1f}", "", f"**{all_tokens / 1e6:.1f}**", "", f"{held_bytes / MB:.1f}"])
-    header = ["bucket", "train docs", "train MB", "bytes/token", "train M tokens (est.)", "held-out docs", "held-out MB"]
+    rows.append(
+        ["**total**", "", f"{train_bytes / MB:.1f}", "", f"**{all_tokens / 1e6:.1f}**", "", f"{held_bytes / MB:.1f}"]
+    )
+    header = [
+        "bucket",
+        "train docs",
+        "train MB",
+        "bytes/token",
+        "train M tokens (est.)",
+        "held-out docs",
+        "held-out MB",
+    ]
     return ["## Unique text per bucket", "", *_table(header, rows), ""]
 
 
