@@ -68,6 +68,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1234, help="seed of the train shuffle")
     parser.add_argument("--drop", default="", help="comma-separated source names to leave out")
     parser.add_argument("--only", default="", help="comma-separated source names to use (for quick runs)")
+    parser.add_argument(
+        "--preset",
+        choices=["default", "large"],
+        default="default",
+        help="'large': every unique permissive text of the pinned Debian families (see large.py; own options)",
+    )
     return parser.parse_args(argv)
 
 
@@ -227,8 +233,16 @@ def build(args: argparse.Namespace, command: str) -> dict[str, list[Doc]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
     command = "/usr/bin/python3 -m models.corpus.build " + " ".join(shlex.quote(a) for a in argv)
+    if "--preset=large" in argv or any(a == "--preset" and b == "large" for a, b in zip(argv, argv[1:])):
+        from . import large  # the large preset has options of its own (see large.py)
+
+        try:
+            return large.main(argv, command)
+        except FetchError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    args = parse_args(argv)
     try:
         build(args, command)
     except FetchError as error:

@@ -11,9 +11,10 @@ import base64
 import hashlib
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 from urllib.parse import unquote
 
 NPM_BATCH = 50  # specs per `npm pack` call: one process per package would take minutes longer
@@ -188,3 +189,46 @@ def fetch_npm(specs: Iterable[str], cache: Path) -> dict[str, Artifact]:
 def _npm_pack(specs: list[str], cache: Path) -> None:
     command = ["npm", "pack", "--pack-destination", str(cache), *specs]
     _run(command, cache, f"npm pack of {', '.join(specs)}")
+
+
+# -- Debian, pinned versions in parallel batches (the large preset) ------------------------------
+DEB_BATCH = 200  # packages per `apt-get download` call
+
+
+def fetch_pinned_debs(pins: Sequence, cache: Path, jobs: int = 4) -> dict[str, Artifact]:
+    """Pinned packages (`discover.Pin`: name, version, file name, SHA-256 from the apt index) ->
+    artifacts keyed by name. Only missing files or files whose SHA-256 differs are downloaded,
+    `jobs` batches at a time; the pinned checksum, not apt's current one, is the reference."""
+    cache = cache.resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    pins = sorted(pins, key=lambda p: p.package)
+    stale = [p.spec for p in pins if not _valid(cache / p.filename, p.sha256)]
+    batches = [stale[i : i + DEB_BATCH] for i in range(0, len(stale), DEB_BATCH)]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(lambda batch: _run(APT + ["download", *batch], cache, "Downloading a batch"), batches))
+    artifacts = {}
+    for pin in pins:
+        path = cache / pin.filename
+        if not _valid(path, pin.sha256):
+            raise FetchError(
+                f"{pin.filename}: missing or its SHA-256 differs from the pinned {pin.sha256}. If a point "
+                "release replaced it, regenerate the list: /usr/bin/python3 -m models.corpus.discover"
+            )
+        artifacts[pin.package] = Artifact(
+            "deb", pin.package, pin.version, path, pin.sha256, f"apt-get download {pin.spec}"
+        )
+    return artifacts
+
+
+def _fetch_main() -> None:
+    """`python3 -m models.corpus.fetch CACHE`: download the pinned large list in the background."""
+    import sys
+
+    from .discover import read_list
+
+    fetch_pinned_debs(read_list(), Path(sys.argv[1]))
+    print("fetched", flush=True)
+
+
+if __name__ == "__main__":
+    _fetch_main()

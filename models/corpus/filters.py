@@ -35,9 +35,16 @@ def looks_generated(text: str) -> bool:
     return GENERATED_MARKER.search(text[:GENERATED_WINDOW]) is not None
 
 
+_ASCII_ALNUM = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
 def alnum_fraction(text: str) -> float:
     if not text:
         return 0.0
+    if text.isascii():
+        # Same count as str.isalnum per character (for ASCII, exactly [0-9A-Za-z]), in C.
+        data = text.encode("ascii")
+        return (len(data) - len(data.translate(None, _ASCII_ALNUM))) / len(text)
     return sum(ch.isalnum() for ch in text) / len(text)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
+from typing import Sequence
 
 from .sources import Source
 
@@ -37,3 +39,47 @@ def split_of(source: Source, path: str, tree_fraction: float = DEFAULT_TREE_FRAC
         return "train"
     unit = holdout_unit(path[len(root) :])
     return "heldout" if unit_is_heldout(unit, tree_fraction) else "train"
+
+
+# -- The large preset: whole Debian source packages held out by a hash of their project ----------
+PROJECT_HELDOUT_FRACTION = 0.03
+_PROJECT_PREFIXES = ("python3-", "python-", "node-", "golang-", "rust-", "librust-", "lib")
+_VERSION_SUFFIX = re.compile(r"(-v?\d+(\.\d+)*)+$")
+
+
+def project_of(name: str) -> str:
+    """The project a Debian source or binary package belongs to, the same for all its versions
+    and packagings: python-django, python3-django and python-django-doc -> django; rust-nom-4 ->
+    nom; golang-github-foo-bar-v2 -> github-foo-bar."""
+    name = name.removesuffix("-doc").removesuffix("-dev")
+    for prefix in _PROJECT_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            name = name[len(prefix) :]
+            break
+    return _VERSION_SUFFIX.sub("", name) or name
+
+
+def catalogue_projects(catalogue: Sequence[Source], split: str) -> set[str]:
+    """Projects of the catalogue's Debian packages and npm packages in `split` ('tree' counts as train)."""
+    projects = set()
+    for source in catalogue:
+        if (source.split == "heldout") != (split == "heldout"):
+            continue
+        for package in source.packages:
+            name = package.rpartition("@")[0] if source.origin == "npm" else package
+            projects.add(project_of(name.split("/")[-1]))
+    return projects
+
+
+def project_split(
+    source_package: str, catalogue: Sequence[Source], fraction: float = PROJECT_HELDOUT_FRACTION
+) -> tuple[str, str]:
+    """('train' | 'heldout', project) for a discovered package, decided by its source package's
+    project: a project the catalogue holds out stays held out (in every version and packaging), a
+    project the catalogue trains on stays in train, any other is held out by a hash of its name."""
+    project = project_of(source_package)
+    if project in catalogue_projects(catalogue, "heldout"):
+        return "heldout", project
+    if project in catalogue_projects(catalogue, "train"):
+        return "train", project
+    return ("heldout" if unit_is_heldout("project:" + project, fraction) else "train"), project

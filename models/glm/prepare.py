@@ -9,6 +9,7 @@ development documents only (`user_cases.split_of`): the test cases' documents ne
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -59,28 +60,59 @@ def tokenize_split(tok: BPETokenizer, src: str, prefix: str, keep=lambda doc: Tr
     return buckets
 
 
+def heldout_by_bucket(path: str, max_bytes_per_bucket: int) -> dict:
+    """Up to max_bytes_per_bucket of each bucket's held-out documents, taken in the order of a hash
+    of their path so that every source of the bucket is represented (the file is sorted by source)."""
+    by_bucket: dict = {}
+    for doc in read_documents(path):
+        key = hashlib.sha256(doc.get("path", "").encode("utf-8")).digest()
+        by_bucket.setdefault(doc.get("bucket", "?"), []).append((key, doc["text"]))
+    texts: dict = {}
+    for bucket, docs in by_bucket.items():
+        size = 0
+        for _key, text in sorted(docs):
+            if size >= max_bytes_per_bucket:
+                break
+            texts.setdefault(bucket, []).append(text)
+            size += len(text.encode("utf-8"))
+    return texts
+
+
 def vocab_study(args) -> None:
-    """Compression (bytes/token) on held-out text and encode speed for several vocabulary sizes."""
+    """Compression (bytes/token) on held-out text, overall and per bucket, and encode speed for
+    several vocabulary sizes (with --isolate-brackets: brackets as tokens of their own)."""
     sample = tokenizer_sample(os.path.join(args.corpus, "train.jsonl"), int(args.sample_mb * 1e6), args.sample_every)
-    heldout = tokenizer_sample(os.path.join(args.corpus, "heldout.jsonl"), 3_000_000, 3)
-    size = sum(len(t.encode("utf-8")) for t in heldout)
+    heldout = heldout_by_bucket(os.path.join(args.corpus, "heldout.jsonl"), int(args.study_heldout_mb * 1e6))
+    rows = []
     for vocab in args.study:
         t0 = time.time()
-        tok = train_bpe(sample, vocab)
+        if vocab == 0:  # the tokenizer given with --tokenizer, as the baseline
+            tok = BPETokenizer.load(args.tokenizer)
+        else:
+            tok = train_bpe(sample, vocab, isolate_brackets=args.isolate_brackets)
         trained = time.time() - t0
         t0 = time.time()
-        tokens = sum(len(tok.encode_plain(t)) for t in heldout)
-        print(
-            json.dumps(
-                {
-                    "vocab": vocab,
-                    "heldout_bytes_per_token": round(size / tokens, 3),
-                    "train_s": round(trained),
-                    "encode_MB_per_s": round(size / 1e6 / (time.time() - t0), 2),
-                }
-            ),
-            flush=True,
-        )
+        per_bucket, total_bytes, total_tokens = {}, 0, 0
+        for bucket, texts in sorted(heldout.items()):
+            nbytes = sum(len(t.encode("utf-8")) for t in texts)
+            ntokens = sum(len(tok.encode_plain(t)) for t in texts)
+            per_bucket[bucket] = round(nbytes / max(ntokens, 1), 3)
+            total_bytes, total_tokens = total_bytes + nbytes, total_tokens + ntokens
+        row = {
+            "vocab": tok.size if vocab == 0 else vocab,
+            "tokenizer": args.tokenizer if vocab == 0 else "trained",
+            "isolate_brackets": tok.isolate_brackets if vocab == 0 else args.isolate_brackets,
+            "sample_mb": round(sum(len(t.encode("utf-8")) for t in sample) / 1e6, 1),
+            "heldout_bytes_per_token": round(total_bytes / max(total_tokens, 1), 3),
+            "per_bucket": per_bucket,
+            "train_s": round(trained),
+            "encode_MB_per_s": round(total_bytes / 1e6 / (time.time() - t0), 2),
+        }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if args.study_out:
+        with open(args.study_out, "w", encoding="utf-8") as f:
+            json.dump(rows, f, indent=1)
 
 
 def main() -> None:
@@ -96,7 +128,14 @@ def main() -> None:
         action="store_true",
         help="every bracket a token of its own (with --tokenizer: re-tokenize with its merges)",
     )
-    ap.add_argument("--study", type=int, nargs="+", help="only compare these vocabulary sizes, write nothing")
+    ap.add_argument(
+        "--study",
+        type=int,
+        nargs="+",
+        help="only compare these vocabulary sizes, write nothing (0: the --tokenizer file, as a baseline)",
+    )
+    ap.add_argument("--study-heldout-mb", type=float, default=0.5, help="held-out text per bucket for --study")
+    ap.add_argument("--study-out", help="with --study: also write the rows as JSON here")
     args = ap.parse_args()
     if args.study:
         return vocab_study(args)
