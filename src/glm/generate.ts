@@ -104,6 +104,8 @@ export interface Candidate {
   stopReason: StopReason;
   /** Decode state after this candidate (its last token may still be pending). */
   state: DecodeState;
+  /** Its place in generation order: 0 is the greedy fill (or the first draw), what a single-candidate request gives. */
+  draw: number;
 }
 
 /** Everything fixed for one request: the model, the logit rules and the sampler. */
@@ -191,7 +193,11 @@ export async function fillBlank(
       await continueSpan(gen, first.state, first.logits, { ...req, candidate: c, forcedFirst: firstTokens[c] }),
     );
   }
-  return ranked(candidates, options.select);
+  // A later candidate cut short by a cancel is a fragment, not an alternative; the first is kept, whatever it has.
+  return ranked(
+    candidates.filter((c) => c.draw === 0 || c.stopReason !== 'cancelled'),
+    options.select,
+  );
 }
 
 /** Candidates best first. Stable: among equal scores the first generated (greedy / first draw) stays first. */
@@ -251,7 +257,7 @@ async function continueSpan(
     const stop = nextToken(gen, req, span, step, rules, stream);
     if (stop) {
       reportDraft(gen, run);
-      return candidateAt(span, rules.settle(span, stop));
+      return candidateAt(span, rules.settle(span, stop), req.candidate);
     }
     let ran = run?.follow(span.tokens[span.tokens.length - 1] as number);
     if (ran === undefined) {
@@ -353,8 +359,8 @@ function maxTokensOf(gen: Generator, req: SpanRequest): number {
   return gen.options.maxTokens + (req.heal ? 1 : 0);
 }
 
-function candidateAt(span: Span, stop: Stop): Candidate {
-  return { ...span.until(stop.at), logProb: stop.at.logProb, stopReason: stop.reason, state: stop.at.state };
+function candidateAt(span: Span, stop: Stop, draw: number): Candidate {
+  return { ...span.until(stop.at), logProb: stop.at.logProb, stopReason: stop.reason, state: stop.at.state, draw };
 }
 
 /**
@@ -397,5 +403,5 @@ function tokenStream(onToken: DecodingOptions['onToken'], req: CandidateRequest)
 }
 
 function emptyCandidate(state: DecodeState, stopReason: StopReason): Candidate {
-  return { tokens: [], text: '', logProb: 0, stopReason, state };
+  return { tokens: [], text: '', logProb: 0, stopReason, state, draw: 0 };
 }
