@@ -8,6 +8,7 @@ import { uncachedNextLogits } from '../glm/reference.js';
 import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
+import { inlineCandidatesReport } from './benchInlineCandidates.js';
 import { packageRoot } from './defaults.js';
 
 interface BenchOptions {
@@ -17,6 +18,7 @@ interface BenchOptions {
   repeat: number;
   decodeTokens: number;
   drafting: boolean;
+  inlineCandidates: boolean;
 }
 
 const PREFILL_SIZES = [128, 256, 512];
@@ -264,8 +266,9 @@ async function withModel<T>(opts: BenchOptions, work: (model: GlmModel) => Promi
   }
 }
 
-async function main(): Promise<void> {
-  const opts = new Command('glm-infill-bench')
+/** The command line: what to measure, on which model and runtime. */
+function benchOptions(): BenchOptions & { compare: boolean } {
+  return new Command('glm-infill-bench')
     .description(
       'Measure session creation, prefill, decode, the K/V cache and multi-blank filling. ' +
         'With --device wasm it then measures prefill and decode on WebAssembly and on the native CPU runtime, ' +
@@ -282,8 +285,23 @@ async function main(): Promise<void> {
       'only this: greedy fills of a code and a prose text with lookup drafting off and on, alternating (ms/token)',
       false,
     )
+    .option(
+      '--inline-candidates',
+      'only this: inline requests with 1, 3 and 5 ghost-text candidates at prose cursors, alternating (p50/p95 ms)',
+      false,
+    )
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
+}
+
+async function main(): Promise<void> {
+  const opts = benchOptions();
+  if (opts.inlineCandidates) {
+    const report = (model: GlmModel): Promise<string> =>
+      inlineCandidatesReport(model, DRAFTING_SOURCES.prose, opts.repeat);
+    process.stdout.write(await withModel(opts, report));
+    return;
+  }
   if (opts.drafting) {
     process.stdout.write(await withModel(opts, (model) => draftingReport(model, DRAFTING_SOURCES, opts.repeat)));
     return;

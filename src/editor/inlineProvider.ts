@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { type PlacedBlank, blankKindFor, errorText, fillEdit, infill, placeBlanks } from '../glm/index.js';
 import type { ContextSources } from './contextSources.js';
@@ -28,6 +29,8 @@ interface InlineJob {
   at: CursorText;
   token: vscode.CancellationToken;
   signal: AbortSignal;
+  /** When the time budget ends (performance.now()): alternatives that would not finish by then are not started. */
+  deadline: number;
   timedOut: () => boolean;
 }
 
@@ -90,6 +93,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     this.latest = controller;
     const onCancel = token.onCancellationRequested(() => controller.abort());
     let timedOut = false;
+    const deadline = performance.now() + settings.inline.timeBudgetMs;
     const budget = setTimeout(() => {
       timedOut = true;
       controller.abort();
@@ -103,6 +107,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
         at,
         token,
         signal: controller.signal,
+        deadline,
         timedOut: () => timedOut,
       });
     } catch (error) {
@@ -130,6 +135,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
         ...inlineDecoding(settings),
         contextTexts: this.context.textsFor(document, settings.context),
         signal: job.signal,
+        deadline: job.deadline,
         // What the first candidate has so far: shown when the budget runs out before it ends.
         onToken: (event) => void (event.candidate === 0 && (partial += event.text)),
       }),

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { BlankKind } from './blank.js';
 import { type CacheWeights, cacheWeight, mixCache } from './cacheMixture.js';
 import { type CachePredictor, MAX_ORDER } from './contextCache.js';
@@ -58,6 +59,11 @@ export interface DecodingOptions {
    */
   lookupDrafting: boolean;
   signal?: AbortSignal;
+  /**
+   * A time budget's end (a performance.now() time): a candidate after the first starts only while the time left
+   * covers what the first took, since one cut short by the budget is dropped (inline suggestions).
+   */
+  deadline?: number;
   onToken?: (event: TokenEvent) => void;
   /** Every drafted pass: how many tokens were drafted and how many of them the span took. */
   onDraft?: (event: DraftEvent) => void;
@@ -187,11 +193,14 @@ export async function fillBlank(
       ? topIndices(applyRules(gen.rules, first.logits, opening), options.candidates)
       : [];
   const candidates: Candidate[] = [];
+  const started = performance.now();
+  let firstMs = 0;
   for (let c = 0; c < options.candidates; c++) {
-    if (c > 0 && options.signal?.aborted) break;
+    if (c > 0 && (options.signal?.aborted || performance.now() + firstMs > (options.deadline ?? Infinity))) break;
     candidates.push(
       await continueSpan(gen, first.state, first.logits, { ...req, candidate: c, forcedFirst: firstTokens[c] }),
     );
+    if (c === 0) firstMs = performance.now() - started;
   }
   // A later candidate cut short by a cancel is a fragment, not an alternative; the first is kept, whatever it has.
   return ranked(

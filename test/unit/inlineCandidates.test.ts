@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import { ghostFills } from '../../src/fill/ghostCandidates.js';
 import { infill, type InfillOptions } from '../../src/glm/infill.js';
@@ -47,4 +48,16 @@ test('a cancel during an alternative keeps the whole first candidate and drops t
     [[0, false]],
   );
   assert.equal(span.text, single);
+});
+
+test('alternatives start only while the time left before the deadline covers what the first took', async () => {
+  const text = atEnd(TEXTS[1] as string);
+  const spent = await infill(model, text, { ...INLINE, candidates: 3, deadline: performance.now() });
+  assert.deepEqual(
+    spent.spans[0]?.candidates.map((c) => [c.draw, c.stopReason === 'cancelled']),
+    [[0, false]],
+  );
+  assert.equal(spent.cancelled, false, 'nothing was cut: the alternatives were never started');
+  const ample = await infill(model, text, { ...INLINE, candidates: 3, deadline: performance.now() + 60_000 });
+  assert.equal(ample.spans[0]?.candidates.length, 3);
 });
