@@ -41,6 +41,8 @@ interface InlineJob {
  */
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
   private readonly cache = new TypeThroughCache();
+  /** The settings the cached suggestions were made with (JSON). */
+  private cachedWith = '';
   private latest: AbortController | undefined;
 
   constructor(
@@ -67,7 +69,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const offset = document.offsetAt(position);
     const before = text.slice(0, offset);
     const after = text.slice(offset);
-    const cached = this.cache.lookup(document.uri.toString(), before, after);
+    const cached = this.cacheFor(settings).lookup(document.uri.toString(), before, after);
     if (cached !== undefined)
       return this.show('typed through the last suggestion (cache)', itemsAt(document, position, cached));
     if (before.trim() === '')
@@ -79,6 +81,14 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.silent('you kept typing: the request was superseded during the debounce');
     }
     return this.generate(document, position, settings, { text, offset, before, after }, token);
+  }
+
+  /** The type-through cache, emptied when the settings changed since it was filled (another count, mode, model…). */
+  private cacheFor(settings: Settings): TypeThroughCache {
+    const now = JSON.stringify(settings);
+    if (now !== this.cachedWith) this.cache.clear();
+    this.cachedWith = now;
+    return this.cache;
   }
 
   private async generate(
