@@ -113,7 +113,7 @@ describe('inline suggestions', () => {
       assert.ok(three.every((text) => text.trim() !== ''));
       assert.match(glm.journal.lastOutcome?.reason ?? '', /2 candidates/);
     } finally {
-      await configure({ 'inline.candidates': undefined });
+      await configure({ 'inline.candidates': BASE_SETTINGS['inline.candidates'] });
     }
   });
 
@@ -130,10 +130,15 @@ describe('inline suggestions', () => {
           new vscode.CancellationTokenSource().token,
         )) ?? []
       ).map((item) => [item.insertText, item.range?.start.character, item.range?.end.character]);
-    const first = await ask();
-    assert.ok(first.length > 1, JSON.stringify(first));
-    assert.deepEqual(await ask(), first);
-    assert.match(glm.journal.lastOutcome?.reason ?? '', /cache/);
+    await configure({ 'inline.candidates': 3 });
+    try {
+      const first = await ask();
+      assert.ok(first.length > 1, JSON.stringify(first));
+      assert.deepEqual(await ask(), first);
+      assert.match(glm.journal.lastOutcome?.reason ?? '', /cache/);
+    } finally {
+      await configure({ 'inline.candidates': BASE_SETTINGS['inline.candidates'] });
+    }
   });
 
   it('gives nothing for a request cancelled during the debounce, and explains why', async () => {
