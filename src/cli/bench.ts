@@ -10,6 +10,7 @@ import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
 import { arenaReport } from './benchArena.js';
 import { compareModels, modelsReport } from './benchModels.js';
+import { inlineCandidatesReport } from './benchInlineCandidates.js';
 import { packageRoot } from './defaults.js';
 
 interface BenchOptions {
@@ -21,6 +22,7 @@ interface BenchOptions {
   drafting: boolean;
   memoryArena: boolean;
   versus?: string[];
+  inlineCandidates: boolean;
 }
 
 const PREFILL_SIZES = [128, 256, 512];
@@ -296,6 +298,11 @@ function parseOptions(): BenchOptions & { compare: boolean } {
       "only this: greedy fills on two sessions, onnxruntime's CPU memory arena on and off, alternating (ms/fill)",
       false,
     )
+    .option(
+      '--inline-candidates',
+      'only this: inline requests with 1, 3 and 5 ghost-text candidates at prose cursors, alternating (p50/p95 ms)',
+      false,
+    )
     .parse()
     .opts<BenchOptions & { compare: boolean }>();
 }
@@ -303,6 +310,8 @@ function parseOptions(): BenchOptions & { compare: boolean } {
 /** The report of a mode that measures only one thing, or undefined for the whole bench. */
 async function singleModeReport(opts: BenchOptions): Promise<string | undefined> {
   if (opts.versus !== undefined) return modelsReport(await compareModels([opts.model, ...opts.versus], opts));
+  if (opts.inlineCandidates)
+    return withModel(opts, (model) => inlineCandidatesReport(model, DRAFTING_SOURCES.prose, opts.repeat));
   if (opts.drafting) return withModel(opts, (model) => draftingReport(model, DRAFTING_SOURCES, opts.repeat));
   if (opts.memoryArena)
     return arenaReport(opts.model, opts, [DRAFTING_SOURCES.code, DRAFTING_SOURCES.prose], opts.repeat);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { type PlacedBlank, blankKindFor, errorText, fillEdit, infill, placeBlanks } from '../glm/index.js';
 import type { ContextSources } from './contextSources.js';
@@ -9,7 +10,8 @@ import { inlineRefusal } from '../fill/inlineSwitches.js';
 import { inlineSwitchesFor } from './inlineSwitches.js';
 import type { StatusBar } from './statusBar.js';
 import { textKindOf } from './textKind.js';
-import { TypeThroughCache } from '../fill/typeThroughCache.js';
+import { type CachedItem, TypeThroughCache } from '../fill/typeThroughCache.js';
+import { ghostFills, inlineDecoding } from '../fill/ghostCandidates.js';
 
 /** The document's text, the cursor's offset in it, and the text on each side. */
 interface CursorText {
@@ -27,6 +29,8 @@ interface InlineJob {
   at: CursorText;
   token: vscode.CancellationToken;
   signal: AbortSignal;
+  /** When the time budget ends (performance.now()): alternatives that would not finish by then are not started. */
+  deadline: number;
   timedOut: () => boolean;
 }
 
@@ -37,6 +41,8 @@ interface InlineJob {
  */
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
   private readonly cache = new TypeThroughCache();
+  /** The settings the cached suggestions were made with (JSON). */
+  private cachedWith = '';
   private latest: AbortController | undefined;
 
   constructor(
@@ -63,11 +69,9 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const offset = document.offsetAt(position);
     const before = text.slice(0, offset);
     const after = text.slice(offset);
-    const cached = this.cache.lookup(document.uri.toString(), before, after);
+    const cached = this.cacheFor(settings).lookup(document.uri.toString(), before, after);
     if (cached !== undefined)
-      return this.show('typed through the last suggestion (cache)', [
-        new vscode.InlineCompletionItem(cached, new vscode.Range(position, position)),
-      ]);
+      return this.show('typed through the last suggestion (cache)', itemsAt(document, position, cached));
     if (before.trim() === '')
       return this.silent('there is no text before the cursor to continue', 'Type a few words first.');
     if (
@@ -77,6 +81,14 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.silent('you kept typing: the request was superseded during the debounce');
     }
     return this.generate(document, position, settings, { text, offset, before, after }, token);
+  }
+
+  /** The type-through cache, emptied when the settings changed since it was filled (another count, mode, model…). */
+  private cacheFor(settings: Settings): TypeThroughCache {
+    const now = JSON.stringify(settings);
+    if (now !== this.cachedWith) this.cache.clear();
+    this.cachedWith = now;
+    return this.cache;
   }
 
   private async generate(
@@ -91,6 +103,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     this.latest = controller;
     const onCancel = token.onCancellationRequested(() => controller.abort());
     let timedOut = false;
+    const deadline = performance.now() + settings.inline.timeBudgetMs;
     const budget = setTimeout(() => {
       timedOut = true;
       controller.abort();
@@ -104,6 +117,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
         at,
         token,
         signal: controller.signal,
+        deadline,
         timedOut: () => timedOut,
       });
     } catch (error) {
@@ -116,7 +130,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     }
   }
 
-  /** One model run for a suggestion at the cursor, and what it shows (or why it shows nothing). */
+  /** One model run for the suggestions at the cursor, and what it shows (or why it shows nothing). */
   private async suggest(job: InlineJob): Promise<vscode.InlineCompletionItem[] | undefined> {
     const { document, settings, at } = job;
     let partial = '';
@@ -128,15 +142,12 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const request = { text: at.text, blanks: [blank] };
     const result = await this.models.useIfReady((model) =>
       infill(model, request, {
-        maxTokens: settings.inline.maxTokens,
-        minTokens: Math.min(settings.minTokens, settings.inline.maxTokens),
-        tokenHealing: true, // the cursor is often inside a word being typed (see DecodingOptions.tokenHealing)
-        contextCache: settings.context.enabled,
+        ...inlineDecoding(settings),
         contextTexts: this.context.textsFor(document, settings.context),
-        temperature: settings.temperature,
-        topP: settings.topP,
         signal: job.signal,
-        onToken: (event) => (partial += event.text),
+        deadline: job.deadline,
+        // What the first candidate has so far: shown when the budget runs out before it ends.
+        onToken: (event) => void (event.candidate === 0 && (partial += event.text)),
       }),
     );
     if (result === undefined) return this.notReady();
@@ -144,9 +155,10 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       return this.silent('the document or cursor changed before the suggestion was ready');
     if (job.signal.aborted && !job.timedOut()) return this.silent('a newer request replaced this one');
     if (result.timings.tokensPerSecond > 0) this.status.setSpeed(result.timings.tokensPerSecond);
-    const fill = result.spans[0]?.text ?? (job.timedOut() ? partial : '');
+    const span = result.spans[0];
+    const fills = span ? ghostFills(span.candidates, settings.inline.candidates) : job.timedOut() ? [partial] : [];
     const budget = job.timedOut() ? settings.inline.timeBudgetMs : undefined;
-    return this.item(document, job.position, at, placeBlanks(request)[0] as PlacedBlank, fill, budget);
+    return this.items(document, job.position, at, placeBlanks(request)[0] as PlacedBlank, fills, budget);
   }
 
   private notReady(): undefined {
@@ -158,16 +170,18 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     );
   }
 
-  private item(
+  /** The fills as ghost-text items, first the one shown at once, the others for Alt+] / Alt+[. */
+  private items(
     document: vscode.TextDocument,
     position: vscode.Position,
-    at: { text: string; before: string; after: string },
+    at: { text: string; before: string; after: string; offset: number },
     blank: PlacedBlank,
-    fill: string,
+    fills: readonly string[],
     timedOutAfterMs: number | undefined,
   ): vscode.InlineCompletionItem[] | undefined {
     const timedOut = timedOutAfterMs !== undefined;
-    if (fill.trim() === '') {
+    const shown = fills.filter((fill) => fill.trim() !== '');
+    if (shown.length === 0) {
       return this.silent(
         timedOut
           ? `nothing was generated within the ${timedOutAfterMs} ms budget`
@@ -175,17 +189,16 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
         timedOut ? 'Raise glmInfill.inline.timeBudgetMs, or pick a faster device.' : undefined,
       );
     }
-    const edit = fillEdit(at.text, blank, fill);
-    const range = new vscode.Range(document.positionAt(edit.start), position);
-    this.cache.remember(
-      document.uri.toString(),
-      at.before,
-      at.after,
-      edit.start === document.offsetAt(position) ? edit.text : '',
+    const cached = shown.map((fill) => {
+      const edit = fillEdit(at.text, blank, fill);
+      return { text: edit.text, replaces: at.offset - edit.start };
+    });
+    this.cache.remember(document.uri.toString(), at.before, at.after, cached);
+    const count = shown.length > 1 ? ` (${shown.length} candidates)` : '';
+    return this.show(
+      timedOut ? `shown what was ready at the time budget${count}` : `shown${count}`,
+      itemsAt(document, position, cached),
     );
-    return this.show(timedOut ? 'shown what was ready at the time budget' : 'shown', [
-      new vscode.InlineCompletionItem(edit.text, range),
-    ]);
   }
 
   private show(reason: string, items: vscode.InlineCompletionItem[]): vscode.InlineCompletionItem[] {
@@ -197,6 +210,19 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     this.journal.record(false, reason, remedy);
     return undefined;
   }
+}
+
+/** Ghost-text items at the cursor, each replacing the characters before it that its fill takes over. */
+function itemsAt(
+  document: vscode.TextDocument,
+  position: vscode.Position,
+  items: readonly CachedItem[],
+): vscode.InlineCompletionItem[] {
+  const offset = document.offsetAt(position);
+  return items.map(
+    ({ text, replaces }) =>
+      new vscode.InlineCompletionItem(text, new vscode.Range(document.positionAt(offset - replaces), position)),
+  );
 }
 
 /** Waits `ms`; false when the request was cancelled meanwhile (the user typed on). */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { BlankKind } from './blank.js';
 import { type CacheWeights, cacheWeight, mixCache } from './cacheMixture.js';
 import { type CachePredictor, MAX_ORDER } from './contextCache.js';
@@ -58,6 +59,11 @@ export interface DecodingOptions {
    */
   lookupDrafting: boolean;
   signal?: AbortSignal;
+  /**
+   * A time budget's end (a performance.now() time): a candidate after the first starts only while the time left
+   * covers what the first took, since one cut short by the budget is dropped (inline suggestions).
+   */
+  deadline?: number;
   onToken?: (event: TokenEvent) => void;
   /** Every drafted pass: how many tokens were drafted and how many of them the span took. */
   onDraft?: (event: DraftEvent) => void;
@@ -104,6 +110,8 @@ export interface Candidate {
   stopReason: StopReason;
   /** Decode state after this candidate (its last token may still be pending). */
   state: DecodeState;
+  /** Its place in generation order: 0 is the greedy fill (or the first draw), what a single-candidate request gives. */
+  draw: number;
 }
 
 /** Everything fixed for one request: the model, the logit rules and the sampler. */
@@ -185,13 +193,20 @@ export async function fillBlank(
       ? topIndices(applyRules(gen.rules, first.logits, opening), options.candidates)
       : [];
   const candidates: Candidate[] = [];
+  const started = performance.now();
+  let firstMs = 0;
   for (let c = 0; c < options.candidates; c++) {
-    if (c > 0 && options.signal?.aborted) break;
+    if (c > 0 && (options.signal?.aborted || performance.now() + firstMs > (options.deadline ?? Infinity))) break;
     candidates.push(
       await continueSpan(gen, first.state, first.logits, { ...req, candidate: c, forcedFirst: firstTokens[c] }),
     );
+    if (c === 0) firstMs = performance.now() - started;
   }
-  return ranked(candidates, options.select);
+  // A later candidate cut short by a cancel is a fragment, not an alternative; the first is kept, whatever it has.
+  return ranked(
+    candidates.filter((c) => c.draw === 0 || c.stopReason !== 'cancelled'),
+    options.select,
+  );
 }
 
 /** Candidates best first. Stable: among equal scores the first generated (greedy / first draw) stays first. */
@@ -251,7 +266,7 @@ async function continueSpan(
     const stop = nextToken(gen, req, span, step, rules, stream);
     if (stop) {
       reportDraft(gen, run);
-      return candidateAt(span, rules.settle(span, stop));
+      return candidateAt(span, rules.settle(span, stop), req.candidate);
     }
     let ran = run?.follow(span.tokens[span.tokens.length - 1] as number);
     if (ran === undefined) {
@@ -353,8 +368,8 @@ function maxTokensOf(gen: Generator, req: SpanRequest): number {
   return gen.options.maxTokens + (req.heal ? 1 : 0);
 }
 
-function candidateAt(span: Span, stop: Stop): Candidate {
-  return { ...span.until(stop.at), logProb: stop.at.logProb, stopReason: stop.reason, state: stop.at.state };
+function candidateAt(span: Span, stop: Stop, draw: number): Candidate {
+  return { ...span.until(stop.at), logProb: stop.at.logProb, stopReason: stop.reason, state: stop.at.state, draw };
 }
 
 /**
@@ -397,5 +412,5 @@ function tokenStream(onToken: DecodingOptions['onToken'], req: CandidateRequest)
 }
 
 function emptyCandidate(state: DecodeState, stopReason: StopReason): Candidate {
-  return { tokens: [], text: '', logProb: 0, stopReason, state };
+  return { tokens: [], text: '', logProb: 0, stopReason, state, draw: 0 };
 }

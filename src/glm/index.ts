@@ -8,7 +8,14 @@ export { type Device, type DeviceReport, DEVICES, isDevice } from './device.js';
 export { MAX_THREADS, defaultThreads, resolveThreads } from './engine.js';
 export { GlmError, type GlmErrorCode, errorText } from './errors.js';
 export { type DecodingOptions, DEFAULT_DECODING, type TokenEvent } from './generate.js';
-export { type FilledSpan, type InfillOptions, type InfillResult, decodingOptions, infill } from './infill.js';
+export {
+  type FilledSpan,
+  type InfillOptions,
+  type InfillResult,
+  type SpanCandidate,
+  decodingOptions,
+  infill,
+} from './infill.js';
 export { type MarkedText, inMarkedText, parseMarkers } from './markers.js';
 export { type GlmModel, type LoadOptions, loadModel } from './model.js';
 export { type PlacedBlank, type TextEdit, fillEdit, optionFill, placeBlanks } from './placement.js';

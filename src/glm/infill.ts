@@ -26,6 +26,8 @@ export interface SpanCandidate {
   tokens: number[];
   logProb: number;
   stopReason: StopReason;
+  /** Generation order: 0 is the greedy fill (or the first draw), the one a single-candidate request gives. */
+  draw: number;
 }
 
 export interface FilledSpan extends SpanCandidate {
@@ -196,5 +198,5 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 }
 
 function publicCandidate(c: Candidate): SpanCandidate {
-  return { text: c.text, tokens: c.tokens, logProb: c.logProb, stopReason: c.stopReason };
+  return { text: c.text, tokens: c.tokens, logProb: c.logProb, stopReason: c.stopReason, draw: c.draw };
 }

@@ -32,6 +32,7 @@ const FILES = {
   'draft.md': '# Draft\n\nThe weather was fine today. We went out for a walk\n',
   'mode.md': 'went fine The and sum def for We\nthis line becomes a sentence\na sum home. today.\n',
   'cancel.md': '# Cancel\n\nThis line would be filled.\nThe end.\n',
+  'ghost.md': '# Ghost\n\nThen we went home\n',
 };
 const SETTINGS = {
   'glmInfill.modelPath': '/nonexistent/glm-infill-model', // flow 5 starts here; it fixes the path in the panel
@@ -71,7 +72,7 @@ const FILLED = {
   'counter.py': SHIPPED_FILES['counter.py'].replace('self. +=', 'self.count +='),
   'install.md': SHIPPED_FILES['install.md'].replace('npm ci', 'npm install'),
 };
-const EXPECTED_FLOWS = 9;
+const EXPECTED_FLOWS = 10;
 
 mkdirSync(outputDir, { recursive: true });
 for (const name of readdirSync(outputDir)) if (/^flow\d.*\.png$/.test(name)) rmSync(join(outputDir, name));
@@ -87,6 +88,7 @@ await inWindow('fixture', { settings: SETTINGS, files: FILES }, async () => {
   await flow('flow1-fill-two-blanks', flowFillTwoBlanks);
   await flow('flow3-inline-ghost-text', flowInline);
   await flow('flow9-status-menu-pause', flowPause);
+  await flow('flow10-ghost-candidates', flowGhostCandidates);
   await flow('flow4-settings-panel-sentence', flowSettingsPanel);
   await flow('flow2-cancel', flowCancel);
 });
@@ -270,6 +272,28 @@ async function flowPause() {
   await expectEditorText(file, lines.join('\n'));
 }
 
+/** 10. Several ghost-text candidates: Alt+] shows the second in place of the first, and Tab accepts that one. */
+async function flowGhostCandidates() {
+  const file = 'ghost.md';
+  const [first, second] = expected.ghost;
+  if (second === undefined) throw new Error(`the fixture gives one ghost-text candidate here: ${expected.ghost}`);
+  await openFile(file);
+  await cursorAtEndOfLine(file, 3);
+  await page.keyboard.insertText(' and'); // one edit, one automatic request: glmInfill.inline.candidates (3) items
+  const ghost = editor(file).locator('.ghost-text-decoration');
+  await ghost.first().waitFor();
+  await expectText(ghost.first(), exactly(shown(first.split('\n')[0])));
+  await page.keyboard.press('Alt+BracketRight');
+  await expectText(ghost.first(), exactly(shown(second.split('\n')[0])));
+  await shoot('flow10-ghost-candidates');
+  await page.keyboard.press('Tab');
+  await ghost.first().waitFor({ state: 'detached' });
+  const accepted = FILES[file].replace(/home\n$/, `home and${second}\n`);
+  await expectEditorText(file, accepted);
+  await save(file);
+  assertEqual(readDisk(file), accepted, `${file} on disk after Alt+] and Tab`);
+}
+
 /** 4. The settings webview: sentence mode shows in the status bar, and the next fill is a sentence fill. */
 async function flowSettingsPanel() {
   const file = 'mode.md';
@@ -402,6 +426,7 @@ function expectations() {
     span: cli(asKind('[MASK]')),
     // Inline: a zero-width blank of the mode at the cursor, glmInfill.inline.maxTokens (16) at most, token healing on.
     inline: cli(`${draft.slice(0, -1)}[MASK]\n`, ['-n', '16', '--token-healing']), // inline suggestions heal
+    ghost: ghostItems(`${FILES['ghost.md'].slice(0, -1)} and[MASK]\n`),
   };
   if (out.sentence === out.span) {
     throw new Error(
@@ -415,7 +440,21 @@ function typedDraft() {
   return FILES['draft.md'].replace(/walk\n$/, 'walk and\n');
 }
 
+/**
+ * The ghost-text items of a request with 3 candidates (glmInfill.inline.candidates' default), in the order the
+ * extension offers them: the greedy fill first, then the others best first; none twice, none without visible text.
+ */
+function ghostItems(text) {
+  const { candidates } = cliJson(text, ['-n', '16', '--token-healing', '-c', '3']).spans[0];
+  const ordered = [...candidates.filter((c) => c.draw === 0), ...candidates.filter((c) => c.draw !== 0)];
+  return [...new Set(ordered.map((c) => c.text).filter((t) => t.trim() !== ''))];
+}
+
 function cli(text, args = []) {
+  return cliJson(text, args).text;
+}
+
+function cliJson(text, args) {
   // The CLI's default threads are the extension's (half the cores, at most 4).
   const json = execFileSync(
     process.execPath,
@@ -431,7 +470,7 @@ function cli(text, args = []) {
     ],
     { encoding: 'utf8' },
   );
-  return JSON.parse(json).text;
+  return JSON.parse(json);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -71,14 +71,35 @@ test("one event's changes map the same whatever their order", () => {
 
 test('the cache serves the rest of a suggestion while it is typed through', () => {
   const cache = new TypeThroughCache();
-  cache.remember('u', 'Hello', '', ' world');
-  assert.equal(cache.lookup('u', 'Hello', ''), ' world');
-  assert.equal(cache.lookup('u', 'Hello wo', ''), 'rld');
+  const at = (text: string): { text: string; replaces: number } => ({ text, replaces: 0 });
+  cache.remember('u', 'Hello', '', [at(' world')]);
+  assert.deepEqual(cache.lookup('u', 'Hello', ''), [at(' world')]);
+  assert.deepEqual(cache.lookup('u', 'Hello wo', ''), [at('rld')]);
   assert.equal(cache.lookup('u', 'Hello x', ''), undefined);
   assert.equal(cache.lookup('v', 'Hello', ''), undefined);
   assert.equal(cache.lookup('u', 'Hello', 'changed'), undefined);
   cache.clear();
   assert.equal(cache.lookup('u', 'Hello', ''), undefined);
+});
+
+test('the cache keeps, in their order, the suggestions that still match what was typed', () => {
+  const cache = new TypeThroughCache();
+  const items = [
+    { text: ' world', replaces: 0 },
+    { text: ' there', replaces: 0 },
+    { text: ' wonder', replaces: 0 },
+    { text: ', you', replaces: 1 }, // replaces the space before the cursor
+  ];
+  cache.remember('u', 'Hello ', '', items);
+  assert.deepEqual(cache.lookup('u', 'Hello ', ''), items, 'asked again in place (Alt+]): all of them, as they were');
+  assert.deepEqual(cache.lookup('u', 'Hello  wo', ''), [
+    { text: 'rld', replaces: 0 },
+    { text: 'nder', replaces: 0 },
+  ]);
+  assert.deepEqual(cache.lookup('u', 'Hello  t', ''), [{ text: 'here', replaces: 0 }]);
+  assert.equal(cache.lookup('u', 'Hello  x', ''), undefined);
+  cache.remember('u', 'Other', '', [{ text: '', replaces: 0 }]);
+  assert.equal(cache.lookup('u', 'Hello ', ''), undefined, 'a request with nothing to show forgets the last one');
 });
 
 test('the inline journal keeps the last outcome, stamped by its clock', () => {

@@ -66,6 +66,9 @@ export const BASE_SETTINGS: Partial<Record<SettingKey, unknown>> = {
   'inline.debounceMs': 0,
   'inline.timeBudgetMs': 20_000,
   'inline.maxTokens': 5,
+  // One candidate per background suggestion: with three, the other suites' untitled documents raced (inline.test.ts
+  // asks for more where it tests them).
+  'inline.candidates': 1,
   // Only the document itself feeds the context cache, as in the core calls the tests compare with.
   'context.files': 'documentOnly',
 };

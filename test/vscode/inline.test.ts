@@ -86,6 +86,61 @@ describe('inline suggestions', () => {
     assert.match(glm.journal.lastOutcome?.reason ?? '', /cache/);
   });
 
+  it('offers several candidates, the first being the single suggestion, as many as the setting asks', async () => {
+    const glm = await api();
+    // A new untitled document per request: the type-through cache, keyed by document, cannot answer.
+    const ask = async (candidates: number): Promise<string[]> => {
+      await configure({ 'inline.candidates': candidates });
+      const editor = await openDocument(TEXT);
+      const items = await glm.inline.provideInlineCompletionItems(
+        editor.document,
+        editor.document.positionAt(TEXT.length),
+        context(),
+        new vscode.CancellationTokenSource().token,
+      );
+      return (items ?? []).map((item) => (typeof item.insertText === 'string' ? item.insertText : ''));
+    };
+    try {
+      const single = await ask(1);
+      const three = await ask(3);
+      const two = await ask(2);
+      assert.equal(single.length, 1);
+      assert.ok(three.length > 1 && three.length <= 3, JSON.stringify(three));
+      assert.ok(two.length > 1 && two.length <= 2, JSON.stringify(two));
+      assert.equal(three[0], single[0], 'the first candidate is the greedy fill, byte for byte');
+      assert.equal(two[0], single[0]);
+      assert.equal(new Set(three).size, three.length, 'no candidate twice');
+      assert.ok(three.every((text) => text.trim() !== ''));
+      assert.match(glm.journal.lastOutcome?.reason ?? '', /2 candidates/);
+    } finally {
+      await configure({ 'inline.candidates': BASE_SETTINGS['inline.candidates'] });
+    }
+  });
+
+  it('gives every candidate back when asked again in place (VS Code does so when Alt+] cycles)', async () => {
+    const glm = await api();
+    const editor = await openDocument(`${TEXT} bus`);
+    const at = editor.document.positionAt(TEXT.length + 4);
+    const ask = async (): Promise<unknown[]> =>
+      (
+        (await glm.inline.provideInlineCompletionItems(
+          editor.document,
+          at,
+          context(),
+          new vscode.CancellationTokenSource().token,
+        )) ?? []
+      ).map((item) => [item.insertText, item.range?.start.character, item.range?.end.character]);
+    await configure({ 'inline.candidates': 3 });
+    try {
+      const first = await ask();
+      assert.ok(first.length > 1, JSON.stringify(first));
+      assert.deepEqual(await ask(), first);
+      assert.match(glm.journal.lastOutcome?.reason ?? '', /cache/);
+    } finally {
+      await configure({ 'inline.candidates': BASE_SETTINGS['inline.candidates'] });
+    }
+  });
+
   it('gives nothing for a request cancelled during the debounce, and explains why', async () => {
     const glm = await api();
     await configure({ 'inline.debounceMs': 300 });
