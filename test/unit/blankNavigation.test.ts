@@ -4,31 +4,30 @@ import { stepBlank } from '../../src/fill/blankNavigation.js';
 import { fillAnnouncement, quoted, stepAnnouncement } from '../../src/fill/fillAnnouncement.js';
 import { rangesAfterEdits } from '../../src/fill/editedRanges.js';
 
-const BLANKS = [
-  { start: 10, end: 14 },
-  { start: 30, end: 30 },
-  { start: 50, end: 60 },
-];
+const FIRST = { start: 10, end: 14 };
+const EMPTY = { start: 30, end: 30 };
+const LAST = { start: 50, end: 60 };
+const BLANKS = [FIRST, EMPTY, LAST];
 const cursor = (at: number) => ({ start: at, end: at });
 
 test('next goes to the first blank after the cursor and wraps from the last to the first', () => {
   assert.deepEqual(stepBlank(BLANKS, cursor(0), 'next'), { index: 0, wrapped: false });
   assert.deepEqual(stepBlank(BLANKS, cursor(20), 'next'), { index: 1, wrapped: false });
-  assert.deepEqual(stepBlank(BLANKS, BLANKS[2]!, 'next'), { index: 0, wrapped: true });
+  assert.deepEqual(stepBlank(BLANKS, LAST, 'next'), { index: 0, wrapped: true });
   assert.deepEqual(stepBlank(BLANKS, cursor(70), 'next'), { index: 0, wrapped: true });
 });
 
 test('next from a selected blank goes to the one after it, also from an empty blank', () => {
-  assert.deepEqual(stepBlank(BLANKS, BLANKS[0]!, 'next'), { index: 1, wrapped: false });
-  assert.deepEqual(stepBlank(BLANKS, BLANKS[1]!, 'next'), { index: 2, wrapped: false });
+  assert.deepEqual(stepBlank(BLANKS, FIRST, 'next'), { index: 1, wrapped: false });
+  assert.deepEqual(stepBlank(BLANKS, EMPTY, 'next'), { index: 2, wrapped: false });
   // A cursor at a non-empty blank's start: next selects that blank.
   assert.deepEqual(stepBlank(BLANKS, cursor(50), 'next'), { index: 2, wrapped: false });
 });
 
 test('previous goes back, to the start of the blank the cursor is in, and wraps from the first to the last', () => {
-  assert.deepEqual(stepBlank(BLANKS, BLANKS[2]!, 'previous'), { index: 1, wrapped: false });
+  assert.deepEqual(stepBlank(BLANKS, LAST, 'previous'), { index: 1, wrapped: false });
   assert.deepEqual(stepBlank(BLANKS, cursor(55), 'previous'), { index: 2, wrapped: false });
-  assert.deepEqual(stepBlank(BLANKS, BLANKS[0]!, 'previous'), { index: 2, wrapped: true });
+  assert.deepEqual(stepBlank(BLANKS, FIRST, 'previous'), { index: 2, wrapped: true });
   assert.deepEqual(stepBlank(BLANKS, cursor(5), 'previous'), { index: 2, wrapped: true });
 });
 

@@ -137,7 +137,9 @@ test('a snapshot survives JSON (workspace state) and a broken one is refused fie
 
 test('a snapshot whose offsets lie past the end of its own text places nothing there', () => {
   const snapshot = snapshotOf(TEXT, [blankAt(TEXT, 'word')], 1);
-  const lying = { ...snapshot, blanks: [{ ...snapshot.blanks[0]!, start: TEXT.length + 10, end: TEXT.length + 14 }] };
+  const [saved] = snapshot.blanks;
+  assert.ok(saved);
+  const lying = { ...snapshot, blanks: [{ ...saved, start: TEXT.length + 10, end: TEXT.length + 14 }] };
   assert.deepEqual(restoreSnapshot(lying, TEXT).blanks, [blankAt(TEXT, 'word')]);
 });
 
