@@ -37,8 +37,9 @@ export class BlankPersistence implements vscode.Disposable {
   ) {
     this.subscriptions = [
       store.onDidChange((uri) => this.schedule(uri.toString())),
-      // Closing: the blanks leave memory now, so save them now (a pending save would find them gone).
-      store.onWillForget(({ document, blanks }) => this.save(document, blanks)),
+      // Closing: the blanks leave memory now, so save them now (a pending save would find them gone). A closed
+      // untitled document is gone for good, and its name comes back for the next new one: forget its blanks.
+      store.onWillForget(({ document, blanks }) => this.save(document, document.isUntitled ? [] : blanks)),
       vscode.workspace.onDidOpenTextDocument((document) => this.restore(document)),
     ];
     vscode.workspace.textDocuments.forEach((document) => this.restore(document));
