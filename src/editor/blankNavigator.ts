@@ -35,10 +35,13 @@ export function registerBlankNavigation(store: BlankStore, fills: LastFills): vs
       ? { what: 'Blank', ranges: marked }
       : { what: 'Filled blank', ranges: fills.list(document) };
   };
+  let shown: boolean | undefined;
   const updateKey = (): void => {
     const editor = vscode.window.activeTextEditor;
     const has = editor !== undefined && blanksOf(editor.document).ranges.length > 0;
-    void vscode.commands.executeCommand('setContext', HAS_BLANKS, has);
+    // The store changes on every edit of a document with blanks: tell VS Code only when the answer changes.
+    if (has !== shown) void vscode.commands.executeCommand('setContext', HAS_BLANKS, has);
+    shown = has;
   };
   updateKey();
   return [
