@@ -144,7 +144,7 @@ async function inWindow(name, { settings, files, breakNativeBinding = false }, r
     const browser = await session.launchBrowser();
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(UI_MS);
-    await page.goto(session.url());
+    await page.goto(session.url(), { timeout: LOAD_MS }); // the first load on busy cores, like the workbench below
     await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
     await explorerRow(Object.keys(files)[0]).waitFor({ timeout: LOAD_MS });
     await run();
@@ -418,7 +418,7 @@ async function flowBlanksSurviveReload() {
   const lines = FILES[file].split('\n');
   await markLines(file, [3, 5]);
   await expectClean(file); // marking changes no text: nothing to save, nothing to lose
-  await runCommand('File: Save All'); // other flows' unsaved edits would hold up the reload
+  await runCommand('File: Save All Files'); // other flows' unsaved edits would hold up the reload
   const reloaded = page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame());
   await runCommand('Developer: Reload Window');
   await reloaded;
