@@ -2,6 +2,10 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { BlankDecorations } from './editor/blankDecorations.js';
 import { BlankStore } from './editor/blankStore.js';
+import { BlankPersistence } from './editor/blankPersistence.js';
+import { registerBlankNavigation } from './editor/blankNavigator.js';
+import { FillAnnouncer } from './editor/fillAnnouncer.js';
+import { LastFills } from './editor/lastFills.js';
 import { registerCommands } from './editor/commands.js';
 import { ContextSources } from './editor/contextSources.js';
 import { Filler } from './editor/filler.js';
@@ -28,6 +32,12 @@ export interface ExtensionParts {
   activationMs: number;
   models: ModelManager;
   blanks: BlankStore;
+  /** Saves and restores `blanks` in the workspace state. */
+  persistence: BlankPersistence;
+  /** The workspace state it uses, for a test that builds a second store over it (a simulated reload). */
+  workspaceState: vscode.Memento;
+  lastFills: LastFills;
+  announcer: FillAnnouncer;
   filler: Filler;
   inline: InlineProvider;
   journal: InlineJournal;
@@ -81,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
   const store = new BlankStore();
   const sources = new ContextSources((line) => log.info(line));
   const filler = new Filler(models, store, notifier, status, sources);
+  const blankParts = blankNavigationParts(context, store, filler, notifier);
   const journal = new InlineJournal();
   const inline = new InlineProvider(models, journal, status, sources, pause, readSettings);
   const panel = new SettingsPanel(context.extensionUri, models, notifier, status, readSettings, () =>
@@ -96,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
     sources,
     status.attach(models),
     new BlankDecorations(store),
+    ...blankParts.disposables,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, inline),
     ...registerCommands({
       models,
@@ -116,7 +128,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
   const activationMs = performance.now() - start;
   log.info(`Activated in ${activationMs.toFixed(1)} ms (the model loads on first use).`);
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
-  return { activationMs, models, blanks: store, filler, inline, journal, notifier, status };
+  return { activationMs, models, blanks: store, filler, inline, journal, notifier, status, ...blankParts.parts };
+}
+
+/** What marked blanks have besides the store: saved across reloads, the fills announced, the navigation commands. */
+function blankNavigationParts(context: vscode.ExtensionContext, store: BlankStore, filler: Filler, notifier: Notifier) {
+  const persistence = new BlankPersistence(store, context.workspaceState, notifier);
+  const lastFills = new LastFills(filler.onDidFill);
+  const announcer = new FillAnnouncer(filler.onDidFill, readSettings);
+  const disposables = [persistence, lastFills, announcer, ...registerBlankNavigation(store, lastFills)];
+  return { parts: { persistence, lastFills, announcer, workspaceState: context.workspaceState }, disposables };
 }
 
 function reportLoadFailure(notifier: Notifier, error: unknown, kept: string | undefined): void {

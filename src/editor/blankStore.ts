@@ -14,6 +14,9 @@ export class BlankStore implements vscode.Disposable {
   private readonly byDocument = new Map<string, MarkedBlank[]>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
+  private readonly forgetting = new vscode.EventEmitter<{ document: vscode.TextDocument; blanks: MarkedBlank[] }>();
+  /** A document with blanks is closing: its blanks leave memory right after (blankPersistence.ts saves them). */
+  readonly onWillForget = this.forgetting.event;
   private readonly subscriptions: vscode.Disposable[];
   private nextId = 1;
 
@@ -21,8 +24,9 @@ export class BlankStore implements vscode.Disposable {
     this.subscriptions = [
       vscode.workspace.onDidChangeTextDocument((event) => this.follow(event)),
       // Offsets mean nothing once the text is gone from memory (it may change on disk before it is reopened).
-      vscode.workspace.onDidCloseTextDocument((document) => this.clear(document)),
+      vscode.workspace.onDidCloseTextDocument((document) => this.forget(document)),
       this.changed,
+      this.forgetting,
     ];
   }
 
@@ -31,7 +35,6 @@ export class BlankStore implements vscode.Disposable {
     return [...(this.byDocument.get(key(document)) ?? [])].sort((a, b) => a.start - b.start || a.end - b.end);
   }
 
-  /** Marks ranges as blanks of `kind`; an existing blank that overlaps a new one gives way to it. */
   /** Marks each range as a blank; its kind is `kind`, or in 'auto' mode the one its shape asks for. */
   mark(document: vscode.TextDocument, ranges: readonly vscode.Range[], kind: FillMode): MarkedBlank[] {
     const text = document.getText();
@@ -45,6 +48,13 @@ export class BlankStore implements vscode.Disposable {
     return added;
   }
 
+  /** Puts back blanks saved earlier (a window reload), replacing any the document has; they get new ids. */
+  restore(document: vscode.TextDocument, blanks: readonly Blank[]): MarkedBlank[] {
+    const restored = blanks.map(({ start, end, kind }) => ({ id: this.nextId++, kind, start, end }));
+    this.set(document, restored);
+    return restored;
+  }
+
   remove(document: vscode.TextDocument, ids: readonly number[]): void {
     this.set(
       document,
@@ -54,6 +64,13 @@ export class BlankStore implements vscode.Disposable {
 
   clear(document: vscode.TextDocument): void {
     if (this.byDocument.delete(key(document))) this.changed.fire(document.uri);
+  }
+
+  private forget(document: vscode.TextDocument): void {
+    const blanks = this.byDocument.get(key(document));
+    if (!blanks) return;
+    this.forgetting.fire({ document, blanks: [...blanks] });
+    this.clear(document);
   }
 
   private set(document: vscode.TextDocument, blanks: MarkedBlank[]): void {

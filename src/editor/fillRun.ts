@@ -12,6 +12,8 @@ import {
 import { FillPreview } from './fillPreview.js';
 import type { ModelManager } from './modelManager.js';
 import { RangeTracker } from './rangeTracker.js';
+import type { OffsetRange } from '../fill/offsetRange.js';
+import { rangesAfterEdits } from '../fill/editedRanges.js';
 import type { Settings } from './settings.js';
 
 /** One generated fill of a blank (the core keeps the type to itself). */
@@ -31,6 +33,8 @@ export interface ApplyReport {
   applied: number;
   /** Indices of blanks left alone because the user changed their text during the fill. */
   skipped: number[];
+  /** Where the text written into blank i stands in the document now (undefined where nothing was written). */
+  written: (OffsetRange | undefined)[];
 }
 
 /**
@@ -91,25 +95,29 @@ export class FillRun implements vscode.Disposable {
    */
   async apply(fills: readonly (string | undefined)[]): Promise<ApplyReport> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const { edits, skipped } = this.edits(fills);
-      if (edits.length === 0) return { applied: 0, skipped };
-      if (await this.write(edits)) return { applied: edits.length, skipped };
+      const { edits, skipped, indices } = this.edits(fills);
+      if (edits.length === 0) return { applied: 0, skipped, written: [] };
+      if (await this.write(edits)) return { applied: edits.length, skipped, written: writtenRanges(edits, indices) };
       await new Promise((resolve) => setTimeout(resolve, 10)); // let the tracker see the change that won the race
     }
     throw new Error('The document kept changing while the fill was being applied; nothing was changed. Try again.');
   }
 
-  private edits(fills: readonly (string | undefined)[]): { edits: TextEdit[]; skipped: number[] } {
+  private edits(fills: readonly (string | undefined)[]): { edits: TextEdit[]; skipped: number[]; indices: number[] } {
     const text = this.document.getText();
     const edits: TextEdit[] = [];
     const skipped: number[] = [];
+    const indices: number[] = []; // the blank each edit writes
     fills.forEach((fill, i) => {
       // No text is never written: it would delete the blank's selected text (the filler tells the user why).
       if (fill === undefined || fill.trim() === '') return;
       if (this.tracker.touched(i)) skipped.push(i);
-      else edits.push(fillEdit(text, { ...(this.placed[i] as PlacedBlank), ...this.tracker.range(i) }, fill));
+      else {
+        edits.push(fillEdit(text, { ...(this.placed[i] as PlacedBlank), ...this.tracker.range(i) }, fill));
+        indices.push(i);
+      }
     });
-    return { edits, skipped };
+    return { edits, skipped, indices };
   }
 
   private async write(edits: readonly TextEdit[]): Promise<boolean> {
@@ -132,4 +140,11 @@ export class FillRun implements vscode.Disposable {
     this.tracker.dispose();
     this.preview.dispose();
   }
+}
+
+/** Each blank's written range, by blank index, from the edits (in blank order) that wrote them. */
+function writtenRanges(edits: readonly TextEdit[], indices: readonly number[]): (OffsetRange | undefined)[] {
+  const written: (OffsetRange | undefined)[] = [];
+  rangesAfterEdits(edits).forEach((range, k) => (written[indices[k] as number] = range));
+  return written;
 }

@@ -9,6 +9,7 @@ import type { Notifier } from './notifier.js';
 import type { Settings } from './settings.js';
 import type { StatusBar } from './statusBar.js';
 import { withoutEmptyFills } from '../fill/emptyFills.js';
+import type { OffsetRange } from '../fill/offsetRange.js';
 
 export interface FillOutcome {
   status: 'applied' | 'cancelled' | 'failed' | 'unchanged';
@@ -37,6 +38,15 @@ export interface FillObserver {
   beforeApply?: () => Promise<void>;
 }
 
+/** A fill that wrote text: what each blank (document order) now holds and where, for the announcement and "List Blanks". */
+export interface FillDone {
+  document: vscode.TextDocument;
+  /** The text written into blank i, undefined where nothing was written. */
+  fills: (string | undefined)[];
+  /** Where that text stands now, undefined where nothing was written. */
+  ranges: (OffsetRange | undefined)[];
+}
+
 /** Each blank's chosen text (undefined: the blank keeps its text), or undefined to cancel the whole fill. */
 type Decide = (result: InfillResult, run: FillRun) => Promise<(string | undefined)[] | undefined>;
 
@@ -55,6 +65,9 @@ interface FillJob {
 /** Runs fills with progress, cancellation, preview and one-step apply; remembers the running ones for "Cancel". */
 export class Filler {
   private readonly running = new Set<AbortController>();
+  private readonly done = new vscode.EventEmitter<FillDone>();
+  /** Fires after each fill that wrote text (fillAnnouncer.ts tells the user what; lastFills.ts keeps where). */
+  readonly onDidFill = this.done.event;
 
   constructor(
     private readonly models: ModelManager,
@@ -170,6 +183,7 @@ export class Filler {
     const report = await run.apply(fills);
     this.afterApply(run, target, report.skipped);
     const written = fills.map((f, i) => (report.skipped.includes(i) ? undefined : f));
+    if (report.applied > 0) this.done.fire({ document: run.document, fills: written, ranges: report.written });
     return { status: report.applied > 0 ? 'applied' : 'unchanged', fills: written, skipped: report.skipped, result };
   }
 

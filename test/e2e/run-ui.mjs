@@ -33,6 +33,10 @@ const FILES = {
   'mode.md': 'went fine The and sum def for We\nthis line becomes a sentence\na sum home. today.\n',
   'cancel.md': '# Cancel\n\nThis line would be filled.\nThe end.\n',
   'ghost.md': '# Ghost\n\nThen we went home\n',
+  'blanks.md':
+    '# Blanks\n\nThe first blank is this line.\nThis line stays.\nThe second blank is this longer line.\nThe end.\n',
+  'reload.md':
+    '# Reload\n\nThis line becomes a blank.\nThis line stays.\nSo does this one, after a reload.\nThe end.\n',
 };
 const SETTINGS = {
   'glmInfill.modelPath': '/nonexistent/glm-infill-model', // flow 5 starts here; it fixes the path in the panel
@@ -72,7 +76,7 @@ const FILLED = {
   'counter.py': SHIPPED_FILES['counter.py'].replace('self. +=', 'self.count +='),
   'install.md': SHIPPED_FILES['install.md'].replace('npm ci', 'npm install'),
 };
-const EXPECTED_FLOWS = 10;
+const EXPECTED_FLOWS = 12;
 
 mkdirSync(outputDir, { recursive: true });
 for (const name of readdirSync(outputDir)) if (/^flow\d.*\.png$/.test(name)) rmSync(join(outputDir, name));
@@ -91,6 +95,8 @@ await inWindow('fixture', { settings: SETTINGS, files: FILES }, async () => {
   await flow('flow10-ghost-candidates', flowGhostCandidates);
   await flow('flow4-settings-panel-sentence', flowSettingsPanel);
   await flow('flow2-cancel', flowCancel);
+  await flow('flow11-next-blank', flowNextBlank);
+  await flow('flow12-blanks-survive-reload', flowBlanksSurviveReload); // reloads the window: the last of it
 });
 await inWindow('shipped model', { settings: SHIPPED_SETTINGS, files: SHIPPED_FILES }, async () => {
   await flow('flow6-shipped-model-python-attribute', flowShippedPython);
@@ -140,7 +146,7 @@ async function inWindow(name, { settings, files, breakNativeBinding = false }, r
     const browser = await session.launchBrowser();
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(UI_MS);
-    await page.goto(session.url());
+    await page.goto(session.url(), { timeout: LOAD_MS }); // the first load on busy cores, like the workbench below
     await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
     await explorerRow(Object.keys(files)[0]).waitFor({ timeout: LOAD_MS });
     await run();
@@ -408,6 +414,68 @@ async function flowNoNativeBinary() {
   await expectStatus(/^\s*GLM span · wasm · /, { warning: false, loading: false });
   await save(file);
   assertEqual(readDisk(file), FILLED[file], `${file} on disk`);
+}
+
+/** 11. Two marked blanks; "Next Blank" from the palette selects one after the other, wrapping, and says which. */
+async function flowNextBlank() {
+  const file = 'blanks.md';
+  const lines = FILES[file].split('\n');
+  await markLines(file, [3, 5]);
+  await cursorAtEndOfLine(file, 1);
+  await runCommand('GLM Infill: Next Blank');
+  // The selection is the blank (VS Code's own status item says where the cursor is and what is selected).
+  await expectText(cursorPosition(), exactly(`Ln 3, Col ${lines[2].length + 1} (${lines[2].length} selected)`));
+  await statusMessage(exactly(`GLM Infill: Blank 1 of 2, line 3: "${lines[2]}"`)).waitFor();
+  await shoot('flow11-next-blank');
+  await runCommand('GLM Infill: Next Blank');
+  await expectText(cursorPosition(), exactly(`Ln 5, Col ${lines[4].length + 1} (${lines[4].length} selected)`));
+  await statusMessage(exactly(`GLM Infill: Blank 2 of 2, line 5: "${lines[4]}"`)).waitFor();
+  await runCommand('GLM Infill: Next Blank');
+  await statusMessage(exactly(`GLM Infill: Blank 1 of 2, line 3: "${lines[2]}" (wrapped around)`)).waitFor();
+  await expectText(cursorPosition(), exactly(`Ln 3, Col ${lines[2].length + 1} (${lines[2].length} selected)`));
+  await expectEditorText(file, FILES[file]);
+}
+
+/** 12. Blanks marked, the window reloaded ("Developer: Reload Window"): "List Blanks" shows both again. */
+async function flowBlanksSurviveReload() {
+  const file = 'reload.md';
+  const lines = FILES[file].split('\n');
+  await markLines(file, [3, 5]);
+  await expectClean(file); // marking changes no text: nothing to save, nothing to lose
+  await runCommand('File: Save All Files'); // other flows' unsaved edits would hold up the reload
+  const reloaded = page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame());
+  await runCommand('Developer: Reload Window');
+  await reloaded;
+  await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
+  await explorerRow(file).waitFor({ timeout: LOAD_MS });
+  await openFile(file);
+  await focusEditor(file);
+  await runCommand('GLM Infill: List Blanks'); // offered only where the document has blanks
+  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+  const row = (n, line) =>
+    rows.filter({ hasText: `Blank ${n}: "${lines[line - 1]}"` }).filter({ hasText: `line ${line}` });
+  await row(1, 3).waitFor();
+  await row(2, 5).waitFor();
+  await shoot('flow12-blanks-survive-reload');
+  await row(2, 5).click();
+  await expectText(cursorPosition(), exactly(`Ln 5, Col ${lines[4].length + 1} (${lines[4].length} selected)`));
+  await expectEditorText(file, FILES[file]);
+  await expectClean(file);
+}
+
+/** Marks each line (1-based) of `file` as a blank, one "Mark Selection as Blank" each. */
+async function markLines(file, lineNumbers) {
+  await openFile(file);
+  for (const [k, n] of lineNumbers.entries()) {
+    await selectLine(file, n);
+    await runCommand('GLM Infill: Mark Selection as Blank');
+    await statusMessage(new RegExp(`GLM Infill: ${k + 1} blanks? marked`)).waitFor();
+  }
+}
+
+/** VS Code's "Ln 3, Col 5 (4 selected)" status item. */
+function cursorPosition() {
+  return page.locator('[id="status.editor.selection"]');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
