@@ -20,12 +20,11 @@ const COUNTER =
   '        self.count += 1\n\n    def reset(self):\n        self.count = 0\n';
 const DRAFT = '# Notes\n\nThe weather was fine today, so we went out for a';
 
-/** Every occurrence of `word` in `text` after the first `skip`, as a selection. */
+/** Every occurrence of the whole word `word` (letters only) in `text` after the first `skip`, as a selection. */
 function occurrences(text: string, word: string, skip = 0): [number, number][] {
-  const found: [number, number][] = [];
-  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + word.length))
-    found.push([at, at + word.length]);
-  return found.slice(skip);
+  return [...text.matchAll(new RegExp(`\\b${word}\\b`, 'g'))]
+    .map((m): [number, number] => [m.index, m.index + word.length])
+    .slice(skip);
 }
 
 export const SAMPLES: Record<SampleKind, Sample> = {
