@@ -408,7 +408,9 @@ async function flowWalkthrough() {
   await panel.locator('#mode vscode-radio[value="sentence"][checked]').waitFor({ state: 'attached' }); // flow 4's
   await shoot('flow13-walkthrough-settings');
 
+  const reloaded = page.waitForEvent('load', { timeout: LOAD_MS }); // the old workbench's tabs are not the answer
   await runCommand('Developer: Reload Window');
+  await reloaded;
   await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
   await tab('GLM Infill Settings').waitFor({ timeout: LOAD_MS });
   await tab('GLM Infill Settings').click(); // a restored webview comes back when it is shown
