@@ -399,11 +399,11 @@ async function flowWalkthrough() {
   await expectText(walkthrough, /Get Started with GLM Infill/);
   for (const step of ['Fill a blank', 'Mark several blanks', 'Ghost text in Markdown', 'Choose a mode', 'Bring a'])
     await expectText(walkthrough, new RegExp(step));
-  await walkthrough.locator('button.button-link', { hasText: /^Open a sample$/ }).waitFor(); // the first step is open
+  await walkthrough.locator('.monaco-button', { hasText: /^Open a sample$/ }).waitFor(); // the first step is open
   await shoot('flow13-walkthrough');
 
   await walkthrough.locator('button.getting-started-step', { hasText: 'Choose a mode' }).click();
-  await walkthrough.locator('button.button-link', { hasText: /^Open the settings page$/ }).click();
+  await walkthrough.locator('.monaco-button', { hasText: /^Open the settings page$/ }).click();
   let panel = await settingsPanel();
   await panel.locator('#mode vscode-radio[value="sentence"][checked]').waitFor({ state: 'attached' }); // flow 4's
   await shoot('flow13-walkthrough-settings');
@@ -414,9 +414,8 @@ async function flowWalkthrough() {
   await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
   await tab('GLM Infill Settings').waitFor({ timeout: LOAD_MS });
   await tab('GLM Infill Settings').click(); // a restored webview comes back when it is shown
-  panel = await settingsPanel();
-  await panel.locator('#mode vscode-radio[value="sentence"][checked]').waitFor({ state: 'attached' });
-  await expectStatus(/^\s*GLM sentence · /);
+  panel = await settingsPanel({ timeout: LOAD_MS }); // once the extension host is up again
+  await panel.locator('#mode vscode-radio[value="sentence"][checked]').waitFor({ state: 'attached' }); // state again
   await shoot('flow13-settings-restored');
 }
 
@@ -638,13 +637,13 @@ async function expectStatus(text, { loading, warning } = {}) {
  * The settings webview's page: an iframe (the webview; the extension's, as the walkthrough's Markdown is a webview
  * too) holding another (the page itself). Its controls are web components: CSS locators pierce their shadow roots.
  */
-async function settingsPanel() {
-  await tab('GLM Infill Settings').waitFor();
+async function settingsPanel({ timeout = UI_MS } = {}) {
+  await tab('GLM Infill Settings').waitFor({ timeout });
   const frame = page
     .frameLocator('iframe.webview.ready[src*="extensionId=glm-infill.glm-infill"]')
     .frameLocator('#active-frame');
-  await frame.locator('main#app:not([aria-busy])').waitFor();
-  await frame.locator('#device vscode-option').first().waitFor({ state: 'attached' }); // the first state has arrived
+  await frame.locator('main#app:not([aria-busy])').waitFor({ timeout });
+  await frame.locator('#device vscode-option').first().waitFor({ state: 'attached', timeout }); // the first state
   return frame;
 }
 
