@@ -139,7 +139,7 @@ async function inWindow(name, { settings, files, breakNativeBinding = false }, r
     const browser = await session.launchBrowser();
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(UI_MS);
-    await page.goto(session.url());
+    await page.goto(session.url(), { timeout: LOAD_MS }); // on a loaded machine the first page takes more than UI_MS
     await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
     await explorerRow(Object.keys(files)[0]).waitFor({ timeout: LOAD_MS });
     await run();
@@ -400,6 +400,9 @@ async function flowWalkthrough() {
   for (const step of ['Fill a blank', 'Mark several blanks', 'Ghost text in Markdown', 'Choose a mode', 'Bring a'])
     await expectText(walkthrough, new RegExp(step));
   await walkthrough.locator('.monaco-button', { hasText: /^Open a sample$/ }).waitFor(); // the first step is open
+  // Its Markdown (media/walkthrough/fill.md, from the VSIX) in VS Code's own webview beside the steps.
+  const media = page.frameLocator('iframe.webview.ready[src*="extensionId=&"]').frameLocator('#active-frame');
+  await expectText(media.locator('h1'), /^Fill a blank$/);
   await shoot('flow13-walkthrough');
 
   await walkthrough.locator('button.getting-started-step', { hasText: 'Choose a mode' }).click();
