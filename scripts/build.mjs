@@ -36,6 +36,26 @@ async function buildApp() {
   await build({ ...common, entryPoints: ['src/cli/tuneCache.ts'], outfile: 'dist/tune-cache.js' });
   await build({ ...common, entryPoints: ['src/fuzz/main.ts'], outfile: 'dist/fuzz.js' });
   await build({ ...common, entryPoints: ['src/fuzz/soak.ts'], outfile: 'dist/soak.js' });
+  await buildWebview();
+}
+
+/**
+ * The settings page's script (src/webview/settings.js) with the @vscode-elements components it imports, and only
+ * those, for the webview: a browser script, the one its Content-Security-Policy lets run (src/editor/settingsPage.ts).
+ */
+async function buildWebview() {
+  await build({
+    entryPoints: ['src/webview/settings.js'],
+    outfile: 'dist/webview/settings.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    minify: production,
+    sourcemap: !production,
+    legalComments: 'eof', // the licences of lit and @vscode-elements travel with the code they cover
+    logLevel: 'warning',
+  });
 }
 
 async function buildTests() {

@@ -14,13 +14,14 @@ import { ModelManager } from './editor/modelManager.js';
 import { Notifier } from './editor/notifier.js';
 import { passLoadGate } from './editor/loadGate.js';
 import { SECTION, readSettings, updateSetting } from './editor/settings.js';
-import { openWebviewPage } from './editor/settingsPage.js';
+import { openWebviewPage, registerSettingsRestore } from './editor/settingsPage.js';
 import { SettingsPanel } from './editor/settingsPanel.js';
 import { InlineJournal } from './fill/inlineJournal.js';
 import { InlinePause } from './fill/inlinePause.js';
 import { registerInlineSwitches } from './editor/inlineSwitches.js';
 import { registerStatusMenu } from './editor/statusMenu.js';
 import { StatusBar } from './editor/statusBar.js';
+import { registerWalkthrough } from './editor/walkthrough.js';
 import { errorText } from './glm/index.js';
 
 /**
@@ -123,6 +124,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
     }),
     ...registerInlineSwitches({ pause, status, settings: readSettings }),
     registerStatusMenu({ pause, models, settings: readSettings }),
+    registerSettingsRestore(context.extensionUri, (page) => panel.restore(page)),
+    ...registerWalkthrough(),
     ...watchModelAndSettings(models, notifier, status, log),
   );
   const activationMs = performance.now() - start;

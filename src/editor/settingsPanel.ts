@@ -49,9 +49,24 @@ export class SettingsPanel implements vscode.Disposable {
       this.page.reveal();
       return;
     }
-    const page = this.openPage();
+    this.attach(this.openPage());
+  }
+
+  /** A page VS Code restored after a window reload: the panel takes it over as if it had opened it. */
+  restore(page: SettingsPage): void {
+    if (this.page) {
+      page.dispose(); // one settings page per window
+      this.page.reveal();
+      return;
+    }
+    this.attach(page);
+  }
+
+  private attach(page: SettingsPage): void {
     page.onMessage((m) => this.handle(parsePanelRequest(m)));
-    page.onClose(() => (this.page = undefined));
+    page.onClose(() => {
+      if (this.page === page) this.page = undefined;
+    });
     this.page = page;
   }
 

@@ -76,7 +76,7 @@ const FILLED = {
   'counter.py': SHIPPED_FILES['counter.py'].replace('self. +=', 'self.count +='),
   'install.md': SHIPPED_FILES['install.md'].replace('npm ci', 'npm install'),
 };
-const EXPECTED_FLOWS = 12;
+const EXPECTED_FLOWS = 13;
 
 mkdirSync(outputDir, { recursive: true });
 for (const name of readdirSync(outputDir)) if (/^flow\d.*\.png$/.test(name)) rmSync(join(outputDir, name));
@@ -95,6 +95,7 @@ await inWindow('fixture', { settings: SETTINGS, files: FILES }, async () => {
   await flow('flow10-ghost-candidates', flowGhostCandidates);
   await flow('flow4-settings-panel-sentence', flowSettingsPanel);
   await flow('flow2-cancel', flowCancel);
+  await flow('flow13-walkthrough', flowWalkthrough);
   await flow('flow11-next-blank', flowNextBlank);
   await flow('flow12-blanks-survive-reload', flowBlanksSurviveReload); // reloads the window: the last of it
 });
@@ -184,8 +185,8 @@ async function flowMissingModel() {
   await openSettings.click();
   const panel = await settingsPanel();
   await expectText(panel.locator('#error'), /Last load failed: .*does not exist/);
-  await panel.locator('#modelPath').fill(fixture);
-  await panel.locator('#modelPath').press('Tab'); // the page sends the path on change (blur)
+  await panel.locator('#modelPath input').fill(fixture); // the text field's input, inside its shadow root
+  await panel.locator('#modelPath input').press('Tab'); // the page sends the path on change (blur)
   await panel.locator('#error:empty').waitFor({ state: 'attached' });
   await expectStatus(/^\s*GLM span · /, { warning: false });
   await closeTab('GLM Infill Settings');
@@ -306,9 +307,9 @@ async function flowSettingsPanel() {
   await openFile(file);
   await fromStatusMenu('Open Settings'); // the status bar item's menu opens the panel
   const panel = await settingsPanel();
-  const mode = panel.locator('#mode');
-  await mode.locator('option[value="span"]:checked').waitFor({ state: 'attached' });
-  await mode.selectOption('sentence');
+  const mode = panel.locator('#mode'); // radio buttons (vscode-radio-group)
+  await mode.locator('vscode-radio[value="span"][checked]').waitFor({ state: 'attached' });
+  await mode.locator('vscode-radio[value="sentence"]').click();
   await expectStatus(/^\s*GLM sentence · /);
   await shoot('flow4-settings-panel-sentence');
 
@@ -335,8 +336,8 @@ async function flowCancel() {
 
   await fromStatusMenu('Open Settings');
   const panel = await settingsPanel();
-  await panel.locator('#modelPath').fill(slow);
-  await panel.locator('#modelPath').press('Tab');
+  await panel.locator('#modelPath input').fill(slow);
+  await panel.locator('#modelPath input').press('Tab');
   await expectStatus(/^\s*GLM sentence · /, { loading: true }); // the reload has started and waits on the pipe
 
   await openFile(file);
@@ -476,6 +477,40 @@ async function markLines(file, lineNumbers) {
 /** VS Code's "Ln 3, Col 5 (4 selected)" status item. */
 function cursorPosition() {
   return page.locator('[id="status.editor.selection"]');
+
+/**
+ * 13. "GLM Infill: Open Walkthrough" from the palette shows the walkthrough; its mode step's button opens the
+ * settings page beside it, and after a window reload the page is back (the extension's webview serializer), showing
+ * the settings again.
+ */
+async function flowWalkthrough() {
+  if (await tab('GLM Infill Settings').count()) await closeTab('GLM Infill Settings'); // flow 2 left it open
+  await runCommand('GLM Infill: Open Walkthrough');
+  const walkthrough = page.locator('.gettingStartedContainer');
+  await expectText(walkthrough, /Get Started with GLM Infill/);
+  for (const step of ['Fill a blank', 'Mark several blanks', 'Ghost text in Markdown', 'Choose a mode', 'Bring a'])
+    await expectText(walkthrough, new RegExp(step));
+  await walkthrough.locator('.monaco-button', { hasText: /^Open a sample$/ }).waitFor(); // the first step is open
+  // Its Markdown (media/walkthrough/fill.md, from the VSIX) in VS Code's own webview beside the steps.
+  const media = page.frameLocator('iframe.webview.ready[src*="extensionId=&"]').frameLocator('#active-frame');
+  await expectText(media.locator('h1'), /^Fill a blank$/);
+  await shoot('flow13-walkthrough');
+
+  await walkthrough.locator('button.getting-started-step', { hasText: 'Choose a mode' }).click();
+  await walkthrough.locator('.monaco-button', { hasText: /^Open the settings page$/ }).click();
+  let panel = await settingsPanel();
+  await panel.locator('#mode vscode-radio[value="sentence"][checked]').waitFor({ state: 'attached' }); // flow 4's
+  await shoot('flow13-walkthrough-settings');
+
+  const reloaded = page.waitForEvent('load', { timeout: LOAD_MS }); // the old workbench's tabs are not the answer
+  await runCommand('Developer: Reload Window');
+  await reloaded;
+  await page.locator('.monaco-workbench').waitFor({ timeout: LOAD_MS });
+  await tab('GLM Infill Settings').waitFor({ timeout: LOAD_MS });
+  await tab('GLM Infill Settings').click(); // a restored webview comes back when it is shown
+  panel = await settingsPanel({ timeout: LOAD_MS }); // once the extension host is up again
+  await panel.locator('#mode vscode-radio[value="sentence"][checked]').waitFor({ state: 'attached' }); // state again
+  await shoot('flow13-settings-restored');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -707,12 +742,17 @@ async function expectStatus(text, { loading, warning } = {}) {
     await item.locator('.codicon-warning').waitFor({ state: warning ? 'attached' : 'detached' });
 }
 
-/** The settings webview's page: an iframe (the webview) holding another (the page itself). */
-async function settingsPanel() {
-  await tab('GLM Infill Settings').waitFor();
-  const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-  await frame.locator('main#app:not([aria-busy])').waitFor();
-  await frame.locator('#device option').first().waitFor({ state: 'attached' }); // the first state has arrived
+/**
+ * The settings webview's page: an iframe (the webview; the extension's, as the walkthrough's Markdown is a webview
+ * too) holding another (the page itself). Its controls are web components: CSS locators pierce their shadow roots.
+ */
+async function settingsPanel({ timeout = UI_MS } = {}) {
+  await tab('GLM Infill Settings').waitFor({ timeout });
+  const frame = page
+    .frameLocator('iframe.webview.ready[src*="extensionId=glm-infill.glm-infill"]')
+    .frameLocator('#active-frame');
+  await frame.locator('main#app:not([aria-busy])').waitFor({ timeout });
+  await frame.locator('#device vscode-option').first().waitFor({ state: 'attached', timeout }); // the first state
   return frame;
 }
 
