@@ -477,6 +477,7 @@ async function markLines(file, lineNumbers) {
 /** VS Code's "Ln 3, Col 5 (4 selected)" status item. */
 function cursorPosition() {
   return page.locator('[id="status.editor.selection"]');
+}
 
 /**
  * 13. "GLM Infill: Open Walkthrough" from the palette shows the walkthrough; its mode step's button opens the
