@@ -104,7 +104,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
     models,
     status,
     store,
-    panel,
     sources,
     status.attach(models),
     new BlankDecorations(store),
@@ -124,14 +123,22 @@ export function activate(context: vscode.ExtensionContext): ExtensionParts | und
     }),
     ...registerInlineSwitches({ pause, status, settings: readSettings }),
     registerStatusMenu({ pause, models, settings: readSettings }),
-    registerSettingsRestore(context.extensionUri, (page) => panel.restore(page)),
-    ...registerWalkthrough(),
+    ...pageRegistrations(context, panel),
     ...watchModelAndSettings(models, notifier, status, log),
   );
   const activationMs = performance.now() - start;
   log.info(`Activated in ${activationMs.toFixed(1)} ms (the model loads on first use).`);
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
   return { activationMs, models, blanks: store, filler, inline, journal, notifier, status, ...blankParts.parts };
+}
+
+/** The settings page (also when a reload restores it) and the walkthrough. */
+function pageRegistrations(context: vscode.ExtensionContext, panel: SettingsPanel): vscode.Disposable[] {
+  return [
+    panel,
+    registerSettingsRestore(context.extensionUri, (page) => panel.restore(page)),
+    ...registerWalkthrough(),
+  ];
 }
 
 /** What marked blanks have besides the store: saved across reloads, the fills announced, the navigation commands. */
