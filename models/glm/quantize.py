@@ -89,13 +89,7 @@ def quantize_model(model: onnx.ModelProto) -> onnx.ModelProto:
             ]
         )
         drop.add(EMBEDDING)
-    kept = [i for i in graph.initializer if i.name not in drop]
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
-    del graph.node[:]
-    graph.node.extend(new_nodes)
-    if not any(o.domain == "com.microsoft" for o in model.opset_import):
-        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    replace_graph(model, new_nodes, drop, [])
     return model
 
 
@@ -225,6 +219,7 @@ def blocked_initializers(name: str, w: np.ndarray, bits: int, block_size: int) -
 
 
 def replace_graph(model: onnx.ModelProto, nodes, drop: set, added: List[onnx.TensorProto]) -> None:
+    """The graph's nodes become `nodes`, its weights lose `drop` and gain `added`; the contrib opset is declared."""
     graph = model.graph
     kept = [i for i in graph.initializer if i.name not in drop] + added
     del graph.initializer[:]
