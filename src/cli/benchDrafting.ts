@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { draftsExactly } from '../glm/drafting.js';
 import { type GlmModel, infill, parseMarkers } from '../glm/index.js';
-
-/** Blanks per text, and the characters of the document around each (an editor window). */
-const BLANKS = 12;
-const BEFORE = 3000;
-const AFTER = 1000;
+import { cursorCases } from './benchCursors.js';
 
 export interface DraftingSide {
   msPerToken: number;
@@ -25,21 +21,9 @@ export interface DraftingBench {
   sameFills: number;
 }
 
-/**
- * Blanks cut into `text` as a user's would be: the rest of a line after its first third, in the window around it.
- * Lines are taken evenly from the whole text; short ones are skipped.
- */
+/** Blanks cut into `text` as a user's would be: at each bench cursor, the rest of its line (benchCursors.ts). */
 export function blanksOf(text: string): string[] {
-  const lines = [...text.matchAll(/^.*\S.*$/gmu)].filter((m) => m[0].trim().length >= 24);
-  const step = Math.max(1, Math.floor(lines.length / BLANKS));
-  return lines
-    .filter((_, i) => i % step === 0)
-    .slice(0, BLANKS)
-    .map((m) => {
-      const at = (m.index as number) + Math.floor(m[0].length / 3);
-      const lineEnd = (m.index as number) + m[0].length;
-      return `${text.slice(Math.max(0, at - BEFORE), at)}[MASK]${text.slice(lineEnd, lineEnd + AFTER)}`;
-    });
+  return cursorCases(text).map((c) => `${c.text.slice(0, c.offset)}[MASK]${c.text.slice(c.offset)}`);
 }
 
 /**

@@ -11,6 +11,7 @@ import { buildPartA } from '../../src/glm/layout.js';
 import { parseMarkers } from '../../src/glm/markers.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import type { GraphNode } from '../../src/glm/graphNodes.js';
+import { oneByOneAndDrafted } from './draftRows.js';
 import { FIXTURES, TINY, loadTiny, maxAbsDiff, tinyCopy } from './helpers.js';
 
 const NEVER = new Set([99]);
@@ -50,17 +51,7 @@ test('a drafted run gives each position the logits and K/V of one-token runs; a 
   const text = model.tokenizer.encode('for i in range(10): print(i)');
   const partA = buildPartA([text, []], ['document'], special);
   const tokens = [special.sop, ...model.tokenizer.encode(' x = 1; y = 2')].slice(0, 6);
-  let sequential = await DecodeState.prefill(model.engine, partA);
-  const oneByOne: Float32Array[] = [];
-  for (const [j, id] of tokens.entries()) {
-    const run = await sequential.push(0, j, id).run(model.engine);
-    oneByOne.push(Float32Array.from(run.logits));
-    sequential = run.state;
-  }
-  const start = await DecodeState.prefill(model.engine, partA);
-  const drafted = await tokens
-    .reduce((s, id, j) => s.push(0, j, id), start)
-    .runDrafted(model.engine, tokens.length - 1);
+  const { oneByOne, start, drafted } = await oneByOneAndDrafted(model, partA, tokens);
   drafted.logits.forEach((row, i) => assert.ok(maxAbsDiff(row, oneByOne[i] as Float32Array) < 1e-4, `row ${i}`));
   // Keep two tokens, then go on with another third token: as if the rest of the draft had never run.
   const kept = drafted.after(1);

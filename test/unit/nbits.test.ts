@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DecodeState } from '../../src/glm/decoder.js';
-import { buildPartA, partBStepMask } from '../../src/glm/layout.js';
+import { buildPartA } from '../../src/glm/layout.js';
 import { loadModel } from '../../src/glm/model.js';
 import type { GlmModel } from '../../src/glm/model.js';
 import { argmax } from '../../src/glm/processors.js';
+import { oneByOneAndDrafted } from './draftRows.js';
 import { FIXTURES, fixture, loadTiny, maxAbsDiff } from './helpers.js';
-import { type ReferenceLogits, prefillReference } from './reference.js';
+import { type ReferenceLogits, cachedDecodeRows } from './reference.js';
 
 // test/fixtures/tiny-nbits4: the tiny fixture's weights as int4 blocks of 32 with fp32 products (MatMulNBits), made by
 // python3 -m models.glm.quantize --folder test/fixtures/tiny test/fixtures/tiny-nbits4 --scheme nbits4 --block-size 32
@@ -24,23 +24,8 @@ after(() => model.dispose());
 
 /** The reference's prefill rows, then each cached decode step's row, from `m`. */
 async function referenceRows(m: GlmModel): Promise<Float32Array[]> {
-  const prefill = await prefillReference(m, reference);
-  let cache = prefill.cache;
-  const rows = [...prefill.logits];
-  for (const step of reference.decode) {
-    const out = await m.engine.forward(
-      {
-        ids: [step.inputId],
-        positions: [[step.positionIds[0]], [step.positionIds[1]]],
-        mask: partBStepMask(cache.length, 1),
-        logitPositions: [0],
-      },
-      cache,
-    );
-    rows.push(out.logits[0] as Float32Array);
-    cache = out.cache;
-  }
-  return rows;
+  const { prefill, decode } = await cachedDecodeRows(m, reference);
+  return [...prefill, ...decode];
 }
 
 test(`nbits4 logits stay within ${INT4_TOLERANCE} of PyTorch fp32 (prefill and cached decode), argmax mostly kept`, async () => {
@@ -62,15 +47,7 @@ test('a 4-token pass gives each token the logits of four 1-token passes within 1
   const partA = buildPartA([model.tokenizer.encode('for i in range(10): print(i)'), []], ['document'], special);
   const tokens = [special.sop, ...model.tokenizer.encode(' x = 1; y')].slice(0, 4);
   assert.equal(tokens.length, 4);
-  let state = await DecodeState.prefill(model.engine, partA);
-  const single: Float32Array[] = [];
-  for (const [j, id] of tokens.entries()) {
-    const run = await state.push(0, j, id).run(model.engine);
-    single.push(Float32Array.from(run.logits));
-    state = run.state;
-  }
-  const start = await DecodeState.prefill(model.engine, partA);
-  const wide = await tokens.reduce((s, id, j) => s.push(0, j, id), start).runDrafted(model.engine, tokens.length - 1);
+  const { oneByOne: single, drafted: wide } = await oneByOneAndDrafted(model, partA, tokens);
   wide.logits.forEach((row, i) => {
     const diff = maxAbsDiff(row, single[i] as Float32Array);
     assert.ok(diff < 1e-5, `token ${i}: max |Δ| = ${diff}`);

@@ -40,10 +40,15 @@ export async function assertPrefillMatches(model: GlmModel, reference: Reference
   });
 }
 
-/** Feeds the reference's decode inputs one at a time through the cache; every step's logits must match. */
-export async function assertCachedDecodeMatches(model: GlmModel, reference: ReferenceLogits): Promise<KvCache> {
-  let { cache } = await prefillReference(model, reference);
-  for (const [i, step] of reference.decode.entries()) {
+/** The reference's decode inputs fed one at a time through the cache after its prefill: each step's logit row. */
+export async function cachedDecodeRows(
+  model: GlmModel,
+  reference: ReferenceLogits,
+): Promise<{ prefill: Float32Array[]; decode: Float32Array[]; cache: KvCache }> {
+  const prefill = await prefillReference(model, reference);
+  let cache = prefill.cache;
+  const decode: Float32Array[] = [];
+  for (const step of reference.decode) {
     const out = await model.engine.forward(
       {
         ids: [step.inputId],
@@ -53,9 +58,18 @@ export async function assertCachedDecodeMatches(model: GlmModel, reference: Refe
       },
       cache,
     );
-    const diff = maxAbsDiff(out.logits[0] as Float32Array, step.logits);
-    assert.ok(diff < TOLERANCE, `decode step ${i}: max |Δ| = ${diff}`);
+    decode.push(out.logits[0] as Float32Array);
     cache = out.cache;
   }
+  return { prefill: prefill.logits, decode, cache };
+}
+
+/** Every cached decode step's logits must match the reference's. */
+export async function assertCachedDecodeMatches(model: GlmModel, reference: ReferenceLogits): Promise<KvCache> {
+  const { decode, cache } = await cachedDecodeRows(model, reference);
+  reference.decode.forEach((step, i) => {
+    const diff = maxAbsDiff(decode[i] as Float32Array, step.logits);
+    assert.ok(diff < TOLERANCE, `decode step ${i}: max |Δ| = ${diff}`);
+  });
   return cache;
 }
