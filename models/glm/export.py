@@ -1,4 +1,5 @@
 """ONNX export (opset 17) per docs/model-contract.md: one graph for prefill and decode, and the glm.json manifest.
+Attention is fused into MultiHeadAttention with the appended K/V layout (fuse.py) unless `--unfused`.
 
     /usr/bin/python3 -m models.glm.export --checkpoint runs/x/ckpt.pt --tokenizer tok.json --out models/default \
         [--int8 [--scheme dynamic|nbits8|nbits4]]
@@ -14,6 +15,7 @@ import onnx
 import torch
 import torch.nn as nn
 
+from .fuse import fuse_attention
 from .model import GLM, GLMConfig
 from .layout import SpecialTokens
 
@@ -46,18 +48,22 @@ class OnnxGLM(nn.Module):
         return (logits.reshape(b, k, vocab), *flat)
 
 
-def io_names(num_layers: int):
+def io_names(num_layers: int, fused: bool = False):
+    """Graph inputs and outputs: torch's export passes the whole K/V cache in and out (`past_*`/`present_*`); the
+    fused graph takes the cache (`cache_*`) and returns only the new rows (`new_*`)."""
+    given, returned = ("cache", "new") if fused else ("past", "present")
     inputs = ["input_ids", "position_ids", "attention_mask", "logit_positions"]
     outputs = ["logits"]
     for i in range(num_layers):
-        inputs += [f"past_key_{i}", f"past_value_{i}"]
-        outputs += [f"present_key_{i}", f"present_value_{i}"]
+        inputs += [f"{given}_key_{i}", f"{given}_value_{i}"]
+        outputs += [f"{returned}_key_{i}", f"{returned}_value_{i}"]
     return inputs, outputs
 
 
-def export_onnx(model: GLM, path: str, external_data: Optional[str] = None) -> None:
+def export_onnx(model: GLM, path: str, external_data: Optional[str] = None, fused: bool = True) -> None:
     """Writes `path`; with `external_data` (a file name beside it) the weights go to that file instead, which
-    models above protobuf's 2 GB limit need (glm-2b, glm-10b)."""
+    models above protobuf's 2 GB limit need (glm-2b, glm-10b). `fused`: attention as MultiHeadAttention over an
+    appended K/V cache (fuse.py), 2-3x faster decode; without, torch's own graph."""
     cfg = model.config
     model = model.eval().float()
     wrapper = OnnxGLM(model).eval()
@@ -96,6 +102,8 @@ def export_onnx(model: GLM, path: str, external_data: Optional[str] = None) -> N
     graph_model = onnx.load(path)
     name_initializers(graph_model, model.state_dict())
     allow_zero_logit_rows(graph_model)
+    if fused:
+        fuse_attention(graph_model)
     if external_data is not None:
         save_with_external_data(graph_model, path, external_data)
         return
@@ -206,14 +214,15 @@ def write_model_folder(
     mask_kinds=("span", "sentence", "document"),
     provenance: Optional[dict] = None,
     scheme: str = "dynamic",
+    fused: bool = True,
 ) -> dict:
     """`int8`: quantize the weights by `scheme` (quantize.py: dynamic = DynamicQuantizeMatMul, nbits8 / nbits4 =
-    MatMulNBits blocks of 128 inputs)."""
+    MatMulNBits blocks of 128 inputs). `fused`: see export_onnx."""
     from .quantize import WEIGHTS_LABEL, quantize_file
 
     os.makedirs(out_dir, exist_ok=True)
     onnx_path = os.path.join(out_dir, "model.onnx")
-    export_onnx(model, onnx_path)
+    export_onnx(model, onnx_path, fused=fused)
     if int8:
         quantize_file(onnx_path, onnx_path, scheme)
     tokenizer.save(os.path.join(out_dir, "tokenizer.json"))
@@ -245,12 +254,24 @@ def main() -> None:
         default="dynamic",
         help="with --int8: dynamic (DynamicQuantizeMatMul), nbits8 or nbits4 (MatMulNBits; see quantize.py)",
     )
+    ap.add_argument(
+        "--unfused",
+        action="store_true",
+        help="keep torch's attention graph and the past/present K/V layout (slower; for comparisons)",
+    )
     args = ap.parse_args()
     model, extra = load_model(args.checkpoint)
     tokenizer = BPETokenizer.load(args.tokenizer)
     provenance = extra.get("provenance")
     data = write_model_folder(
-        model, tokenizer, args.out, args.name, args.int8, provenance=provenance, scheme=args.scheme
+        model,
+        tokenizer,
+        args.out,
+        args.name,
+        args.int8,
+        provenance=provenance,
+        scheme=args.scheme,
+        fused=not args.unfused,
     )
     size = os.path.getsize(os.path.join(args.out, "model.onnx"))
     print(f"wrote {args.out}: {data['weights']} model.onnx {size / 1e6:.2f} MB")

@@ -25,13 +25,26 @@ def test_graph_contract(tmp_path, tiny_tokenizer):
     graph = onnx.load(str(folder / "model.onnx"))
     onnx.checker.check_model(graph)
     assert graph.opset_import[0].version == 17
-    inputs, outputs = io_names(CONFIG.num_layers)
+    inputs, outputs = io_names(CONFIG.num_layers, fused=True)
     assert [i.name for i in graph.graph.input] == inputs
     assert [o.name for o in graph.graph.output] == outputs
     dims = [d.dim_param or d.dim_value for d in graph.graph.input[4].type.tensor_type.shape.dim]
-    assert dims == ["batch", CONFIG.num_heads, "past", CONFIG.head_dim]
+    assert dims == ["batch", "past", CONFIG.hidden_size]
+    attention = [n for n in graph.graph.node if n.op_type == "MultiHeadAttention"]
+    assert len(attention) == CONFIG.num_layers and all(n.domain == "com.microsoft" for n in attention)
     assert manifest["specialTokens"]["mask"] == tiny_tokenizer.special().mask
     assert manifest["architecture"]["maxSequenceLength"] == 128
+
+
+def test_unfused_graph_keeps_torch_layout(tmp_path, tiny_tokenizer):
+    torch.manual_seed(0)
+    folder = tmp_path / "unfused"
+    write_model_folder(GLM(CONFIG).eval(), tiny_tokenizer, str(folder), "test", fused=False)
+    graph = onnx.load(str(folder / "model.onnx"))
+    inputs, outputs = io_names(CONFIG.num_layers)
+    assert [i.name for i in graph.graph.input] == inputs and [o.name for o in graph.graph.output] == outputs
+    dims = [d.dim_param or d.dim_value for d in graph.graph.input[4].type.tensor_type.shape.dim]
+    assert dims == ["batch", CONFIG.num_heads, "past", CONFIG.head_dim]
 
 
 def test_embedding_stored_once(tmp_path, tiny_tokenizer):
@@ -56,7 +69,7 @@ def test_int8_is_smaller_and_close(tmp_path, tiny_tokenizer):
     graph = onnx.load(str(int8 / "model.onnx"))
     onnx.checker.check_model(graph)
     ops = {n.op_type for n in graph.graph.node}
-    assert "DynamicQuantizeMatMul" in ops and "MatMul" in ops  # attention products stay float
+    assert "DynamicQuantizeMatMul" in ops and "MultiHeadAttention" in ops  # attention stays float
     assert os.path.getsize(int8 / "model.onnx") < 0.5 * os.path.getsize(fp32 / "model.onnx")
     again, _ = load_model(str(int8))  # dequantized weights: within half a quantization step
     for key, value in model.state_dict().items():

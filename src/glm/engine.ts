@@ -5,7 +5,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { type Device, type DeviceReport, autoCandidates } from './device.js';
 import { GlmError, errorText } from './errors.js';
 import { type GraphNode, readGraphNodes } from './graphNodes.js';
-import { KvCache } from './kvcache.js';
+import { type CacheLayout, KvCache, cacheLayoutOf } from './kvcache.js';
 import { type Architecture, type GraphValue, type Manifest, checkGraph } from './manifest.js';
 import { type Ort, RuntimeUnavailable, loadRuntime } from './runtime.js';
 
@@ -73,6 +73,8 @@ export class GlmEngine {
     readonly device: DeviceReport,
     /** The graph's operators, read from the file at load (graphNodes.ts); undefined where they could not be read. */
     readonly graphNodes: readonly GraphNode[] | undefined,
+    /** How the graph passes keys and values (kvcache.ts): fused exports append, older ones concatenate. */
+    readonly cacheLayout: CacheLayout,
   ) {}
 
   /**
@@ -84,25 +86,25 @@ export class GlmEngine {
     const threads = resolveThreads(options.threads);
     const settings = { threads, memoryArena: options.memoryArena ?? true };
     const { session, device, ort } = await openSession(file, requested, settings, manifest.externalData);
+    // onnxruntime took the file, so a graph this reader cannot follow only turns off what depends on its operators.
+    const nodes = await readGraphNodes(file).catch(() => undefined);
     try {
-      checkGraph(manifest, graphValues(session, 'input'), graphValues(session, 'output'), file);
+      checkGraph(manifest, graphValues(session, 'input'), graphValues(session, 'output'), file, nodes);
     } catch (error) {
       await session.release();
       throw error;
     }
-    // onnxruntime took the file, so a graph this reader cannot follow only turns off what depends on its operators.
-    const nodes = await readGraphNodes(file).catch(() => undefined);
-    return new GlmEngine(session, ort, manifest.architecture, device, nodes);
+    return new GlmEngine(session, ort, manifest.architecture, device, nodes, cacheLayoutOf(session.inputNames));
   }
 
   /** The zero-length cache of a prefill, in this runtime's tensors. */
   emptyCache(): KvCache {
-    return KvCache.empty(this.arch, this.ort.Tensor);
+    return KvCache.empty(this.cacheLayout, this.arch, this.ort.Tensor);
   }
 
   /** The cache of its first `length` tokens (a rejected draft undone; kvcache.ts). */
   cachePrefix(cache: KvCache, length: number): KvCache {
-    return cache.prefix(length, this.ort.Tensor);
+    return cache.prefix(length);
   }
 
   /** `quiet`: a run expected to fail (a probe) must not print onnxruntime's own error line on stderr. */
@@ -134,7 +136,7 @@ export class GlmEngine {
     }
     return {
       logits: logitRows(logits, input.logitPositions.length, this.arch.vocabSize),
-      cache: KvCache.fromOutputs(outputs as Record<string, Tensor>, this.arch.numLayers, cache.length + t),
+      cache: cache.extend(outputs as Record<string, Tensor>, t),
     };
   }
 

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { type BlankKind, isBlankKind } from './blank.js';
 import { GlmError, errorText } from './errors.js';
 import { MAX_BYTES, fileNameProblem, parseModelJson, readModelText } from './modelFiles.js';
+import type { GraphNode } from './graphNodes.js';
+import { type CacheLayout, cacheLayoutOf } from './kvcache.js';
 
 /** `glm.json`: the description of a model folder (docs/model-contract.md). */
 export interface Manifest {
@@ -151,12 +153,13 @@ function specialTokenProblems(tokens: unknown, arch: unknown): string[] {
 }
 
 /** The I/O names the contract requires of `model.onnx` for a model with `numLayers` layers. */
-export function expectedGraphNames(numLayers: number): { inputs: string[]; outputs: string[] } {
+export function expectedGraphNames(numLayers: number, layout: CacheLayout): { inputs: string[]; outputs: string[] } {
   const inputs = ['input_ids', 'position_ids', 'attention_mask', 'logit_positions'];
   const outputs = ['logits'];
+  const [given, returned] = layout === 'appended' ? ['cache', 'new'] : ['past', 'present'];
   for (let i = 0; i < numLayers; i++) {
-    inputs.push(`past_key_${i}`, `past_value_${i}`);
-    outputs.push(`present_key_${i}`, `present_value_${i}`);
+    inputs.push(`${given}_key_${i}`, `${given}_value_${i}`);
+    outputs.push(`${returned}_key_${i}`, `${returned}_value_${i}`);
   }
   return { inputs, outputs };
 }
@@ -174,8 +177,10 @@ export function checkGraph(
   inputs: readonly GraphValue[],
   outputs: readonly GraphValue[],
   file: string,
+  nodes: readonly GraphNode[] = [],
 ): void {
-  const expected = expectedGraphNames(manifest.architecture.numLayers);
+  const layout = cacheLayoutOf(inputs.map((v) => v.name));
+  const expected = expectedGraphNames(manifest.architecture.numLayers, layout);
   const problems = [
     ...nameProblems(
       'input',
@@ -188,6 +193,7 @@ export function checkGraph(
       outputs.map((v) => v.name),
     ),
     ...shapeProblems(manifest.architecture, [...inputs, ...outputs]),
+    ...headProblems(manifest.architecture, nodes),
   ];
   if (problems.length > 0) {
     throw new GlmError('model-invalid', `${file} does not match its manifest (glm.json): ${problems.join('; ')}`);
@@ -201,6 +207,14 @@ function nameProblems(role: string, expected: readonly string[], actual: readonl
   if (missing.length > 0) problems.push(`missing ${role}s ${missing.join(', ')}`);
   if (extra.length > 0) problems.push(`unexpected ${role}s ${extra.join(', ')}`);
   return problems;
+}
+
+/** A fused graph's inputs show only H·D; its attention nodes carry the head count itself. */
+function headProblems(arch: Architecture, nodes: readonly GraphNode[]): string[] {
+  const heads = new Set(nodes.filter((n) => n.opType === 'MultiHeadAttention').map((n) => n.ints.num_heads));
+  return [...heads]
+    .filter((h) => h !== arch.numHeads)
+    .map((h) => `attention has ${h} heads, the manifest says ${arch.numHeads}`);
 }
 
 const INT64_VALUES = new Set(['input_ids', 'position_ids', 'logit_positions']);
@@ -226,6 +240,7 @@ function shapeProblems(arch: Architecture, values: readonly GraphValue[]): strin
 function expectedFixedDims(arch: Architecture, name: string): (number | null)[] {
   if (name === 'logits') return [null, null, arch.vocabSize];
   if (/^(past|present)_(key|value)_\d+$/.test(name)) return [null, arch.numHeads, null, arch.headDim];
+  if (/^(cache|new)_(key|value)_\d+$/.test(name)) return [null, null, arch.numHeads * arch.headDim];
   if (name === 'position_ids') return [null, 2, null];
   return [];
 }

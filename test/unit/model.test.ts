@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { GlmError } from '../../src/glm/errors.js';
 import { MAX_THREADS, defaultThreads, resolveThreads } from '../../src/glm/engine.js';
 import { loadModel } from '../../src/glm/model.js';
-import { TINY, loadTiny, tinyCopy } from './helpers.js';
+import { FIXTURES, TINY, loadTiny, tinyCopy } from './helpers.js';
 
 function expectError(code: string, ...patterns: RegExp[]) {
   return (error: unknown): boolean => {
@@ -80,17 +80,40 @@ test('manifest that does not match the graph: layer count', async () => {
     (f) => editManifest(f, (j) => (j.architecture.numLayers = 3)),
     'model-invalid',
     /model\.onnx does not match its manifest \(glm\.json\)/,
-    /missing inputs past_key_2, past_value_2/,
-    /missing outputs present_key_2/,
+    /missing inputs cache_key_2, cache_value_2/,
+    /missing outputs new_key_2/,
   );
+});
+
+test('manifest that does not match a graph from before fusion: layer count, heads', async () => {
+  const nbits4 = join(FIXTURES, 'tiny-nbits4');
+  for (const [edit, patterns] of [
+    [
+      (j: Record<string, unknown>) => (j.numLayers = 3),
+      [/missing inputs past_key_2, past_value_2/, /missing outputs present_key_2/],
+    ],
+    [
+      (j: Record<string, unknown>) => Object.assign(j, { numHeads: 8, hiddenSize: 128 }),
+      [/past_key_0 axis 1 is 4, the manifest implies 8/],
+    ],
+  ] as const) {
+    const { folder, cleanup } = await tinyCopy(nbits4);
+    try {
+      await editManifest(folder, (j) => edit(j.architecture));
+      await assert.rejects(loadTiny(folder), expectError('model-invalid', ...patterns));
+    } finally {
+      await cleanup();
+    }
+  }
 });
 
 test('manifest that does not match the graph: heads', async () => {
   await withBrokenCopy(
     (f) => editManifest(f, (j) => Object.assign(j.architecture, { numHeads: 8, hiddenSize: 128 })),
     'model-invalid',
-    /past_key_0 axis 1 is 4, the manifest implies 8/,
-    /present_value_1 axis 1 is 4/,
+    /cache_key_0 axis 2 is 64, the manifest implies 128/,
+    /new_value_1 axis 2 is 64/,
+    /attention has 4 heads, the manifest says 8/,
   );
 });
 

@@ -11,6 +11,7 @@ import { type ReferenceLogits, cachedDecodeRows } from './reference.js';
 
 // test/fixtures/tiny-nbits4: the tiny fixture's weights as int4 blocks of 32 with fp32 products (MatMulNBits), made by
 // python3 -m models.glm.quantize --folder test/fixtures/tiny test/fixtures/tiny-nbits4 --scheme nbits4 --block-size 32
+// before attention was fused (models.glm.fuse): it is also the fixture of a graph with the old past/present layout.
 const NBITS4 = join(FIXTURES, 'tiny-nbits4');
 /** Max |logit - PyTorch fp32|: int4 weights move the tiny model's logits by 0.04–0.05 (measured); twice that allowed. */
 const INT4_TOLERANCE = 0.1;
