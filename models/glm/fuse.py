@@ -234,12 +234,44 @@ def drop_unused_initializers(graph: onnx.GraphProto, candidates: Set[str]) -> No
     graph.initializer.extend(kept)
 
 
-def fuse_file(src: str, dst: str) -> int:
-    """Fuses `src` into `dst` (they may be the same file); weights stay where they were (inline or external)."""
+def fold_biases(model: onnx.ModelProto) -> int:
+    """`DynamicQuantizeMatMul` then `Add(bias)` becomes one DynamicQuantizeMatMul with its bias input: one kernel
+    less per projection (24 of a decode step's ~130 in the shipped model). Returns how many were folded."""
+    graph = model.graph
+    vectors = {i.name for i in graph.initializer if len(i.dims) == 1}
+    # torch stores equal weights once (fresh zero biases) and reads the copies through Identity nodes.
+    same = {n.output[0]: n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in vectors}
+    users: Dict[str, List[onnx.NodeProto]] = defaultdict(list)
+    for node in graph.node:
+        for name in node.input:
+            users[name].append(node)
+    outputs = {o.name for o in graph.output}
+    folded: List[onnx.NodeProto] = []
+    for node in graph.node:
+        if node.op_type != "DynamicQuantizeMatMul" or len(node.input) > 3 or node.output[0] in outputs:
+            continue
+        add = users[node.output[0]]
+        if len(add) != 1 or add[0].op_type != "Add":
+            continue
+        bias = [same.get(name, name) for name in add[0].input if name != node.output[0]]
+        if len(bias) != 1 or bias[0] not in vectors:
+            continue
+        node.input.extend(["", bias[0]])
+        node.output[0] = add[0].output[0]
+        folded.append(add[0])
+    for add in folded:
+        graph.node.remove(add)
+    return len(folded)
+
+
+def fuse_file(src: str, dst: str) -> Tuple[int, int]:
+    """Fuses `src` into `dst` (they may be the same file); weights stay where they were (inline or external).
+    Returns the attention layers fused (0 if it already was) and the biases folded."""
     model = onnx.load(src, load_external_data=False)
-    count = fuse_attention(model)
+    layers = fuse_attention(model)
+    biases = fold_biases(model)
     onnx.save(model, dst)
-    return count
+    return layers, biases
 
 
 def main() -> None:
@@ -248,10 +280,10 @@ def main() -> None:
     ap.add_argument("--out", help="where to write the fused graph (default: in place)")
     args = ap.parse_args()
     try:
-        count = fuse_file(args.model, args.out or args.model)
+        layers, biases = fuse_file(args.model, args.out or args.model)
     except NotFusable as error:
         raise SystemExit(f"{args.model}: not fused: {error}")
-    print(f"{args.out or args.model}: {count} attention layers fused" if count else f"{args.model}: already fused")
+    print(f"{args.out or args.model}: {layers} attention layers fused, {biases} biases folded into their MatMuls")
 
 
 if __name__ == "__main__":

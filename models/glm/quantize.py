@@ -37,6 +37,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from .fuse import fold_biases
+
 EMBEDDING = "word_embeddings.weight"
 SCHEMES = ("dynamic", "nbits8", "nbits4")
 NBITS = (4, 8)
@@ -90,6 +92,7 @@ def quantize_model(model: onnx.ModelProto) -> onnx.ModelProto:
         )
         drop.add(EMBEDDING)
     replace_graph(model, new_nodes, drop, [])
+    fold_biases(model)
     return model
 
 

@@ -22,7 +22,7 @@ def unfused(tmp_path, tiny_tokenizer):
 def test_fusing_an_old_export_keeps_weights_and_changes_the_cache_layout(unfused, tmp_path):
     _, folder = unfused
     before = onnx.load(str(folder / "model.onnx"))
-    assert fuse_file(str(folder / "model.onnx"), str(folder / "model.onnx")) == CONFIG.num_layers
+    assert fuse_file(str(folder / "model.onnx"), str(folder / "model.onnx")) == (CONFIG.num_layers, 0)
     after = onnx.load(str(folder / "model.onnx"))
     onnx.checker.check_model(after)
     inputs, outputs = io_names(CONFIG.num_layers, fused=True)
@@ -49,3 +49,14 @@ def test_a_graph_it_does_not_know_is_refused_with_the_reason(unfused):
     graph.graph.node.remove(equal)
     with pytest.raises(NotFusable, match="no Equal node on attention_mask"):
         fuse_attention(graph)
+
+
+def test_int8_projections_carry_their_bias(unfused):
+    _, folder = unfused
+    graph = onnx.load(str(folder / "model.onnx"))
+    projections = [n for n in graph.graph.node if n.op_type == "DynamicQuantizeMatMul"]
+    assert len(projections) == 4 * CONFIG.num_layers + 1
+    assert all(len(n.input) == 5 and n.input[4] for n in projections)
+    vectors = {i.name for i in graph.graph.initializer if len(i.dims) == 1}
+    vectors |= {n.output[0] for n in graph.graph.node if n.op_type == "Identity" and n.input[0] in vectors}
+    assert not any(n.op_type == "Add" and vectors & set(n.input) for n in graph.graph.node)
