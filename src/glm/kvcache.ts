@@ -83,8 +83,11 @@ class RowStore {
   }
 }
 
-/** Room for half as many tokens again (at least 64), so a span grows its store a few times, not every step. */
-const capacityFor = (tokens: number): number => tokens + Math.max(64, Math.ceil(tokens / 2));
+/**
+ * Room for a quarter as many tokens again (at least 64): a span grows its store every 64+ tokens, not every step, and
+ * a large model's cache (glm-large: 192 KB a token) is not held twice over.
+ */
+const capacityFor = (tokens: number): number => tokens + Math.max(64, Math.ceil(tokens / 4));
 
 class AppendedCache extends KvCache {
   private constructor(
