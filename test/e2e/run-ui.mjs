@@ -627,8 +627,21 @@ function explorerRow(file) {
   return page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: exactly(file) });
 }
 
+// The user works in the active editor group: a reload can restore the same file in another group too (flow 12 after
+// flow 13 left the settings page beside the editor), and both copies then match a file-only locator. (A function, not
+// a constant: the flows run from top-level code above this line.)
+function activeGroup() {
+  return '.editor-group-container.active';
+}
+
 function editor(file) {
-  return page.locator(`.monaco-editor[data-uri$="/${file}"]`);
+  return page.locator(`${activeGroup()} .monaco-editor[data-uri$="/${file}"]`);
+}
+
+function activeGroupTab(file) {
+  return page.locator(`${activeGroup()} .tabs-container .tab`).filter({
+    has: page.locator('.label-name', { hasText: exactly(file) }),
+  });
 }
 
 function tab(label) {
@@ -638,7 +651,7 @@ function tab(label) {
 async function openFile(file) {
   await explorerRow(file).click();
   await editor(file).waitFor();
-  await tab(file).and(page.locator('.tab.active')).waitFor();
+  await activeGroupTab(file).and(page.locator('.tab.active')).waitFor();
 }
 
 async function focusEditor(file) {
@@ -695,11 +708,11 @@ async function save(file) {
 }
 
 async function expectDirty(file) {
-  await tab(file).and(page.locator('.tab.dirty')).waitFor();
+  await activeGroupTab(file).and(page.locator('.tab.dirty')).waitFor();
 }
 
 async function expectClean(file) {
-  await tab(file).and(page.locator('.tab:not(.dirty)')).waitFor();
+  await activeGroupTab(file).and(page.locator('.tab:not(.dirty)')).waitFor();
 }
 
 async function closeTab(label) {
