@@ -9,6 +9,7 @@ import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
 import { arenaReport } from './benchArena.js';
+import { type MemoryBound, boundRow, decodeBound } from './benchBound.js';
 import { compareModels, modelsReport } from './benchModels.js';
 import { inlineCandidatesReport } from './benchInlineCandidates.js';
 import { packageRoot } from './defaults.js';
@@ -148,6 +149,7 @@ interface Measured {
   multiBlank: { oneFillMs: number; fourFillsMs: number; speedup: number };
   contextCache: CacheBench & { stepRatio: number };
   rssMiB: number;
+  memoryBound: MemoryBound | string;
 }
 
 async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
@@ -175,6 +177,8 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
       multiBlank: { ...multi, speedup: multi.fourFillsMs / multi.oneFillMs },
       contextCache: { ...cache, stepRatio: (decode.cachedMsPerToken + cache.stepMs) / decode.cachedMsPerToken },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
+      // After the RSS: the bandwidth measurement allocates 512 MiB of its own.
+      memoryBound: decodeBound(model.manifest, Math.floor(model.manifest.architecture.maxSequenceLength / 2), decode),
     };
   } finally {
     await model.dispose();
@@ -209,6 +213,10 @@ function report(result: Measured): string {
       `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${cache.stepRatio.toFixed(3)}x`,
     ],
     ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
+    [
+      'decode vs memory bound',
+      typeof result.memoryBound === 'string' ? result.memoryBound : boundRow(result.memoryBound),
+    ],
   ]);
 }
 

@@ -1,0 +1,103 @@
+import { performance } from 'node:perf_hooks';
+import type { Architecture } from '../glm/manifest.js';
+
+/** Bytes of one stored weight by glm.json's `weights` (models/glm/quantize.py's schemes). */
+const CODE_BYTES: Readonly<Record<string, number>> = { fp32: 4, int8: 1, nbits8: 1, nbits4: 0.5 };
+// quantize.py's default MatMulNBits block: one fp32 scale per block of this many inputs.
+const NBITS_BLOCK = 128;
+const FLOAT_BYTES = 4;
+
+export interface TokenBytes {
+  /** Weights one decode step reads: every layer's matrices, the whole tied embedding (the logits), biases, norms. */
+  weights: number;
+  /** The fp32 K/V cache one step reads at `cacheLength`: layers × 2 × T × hidden × 4 B. */
+  kvCache: number;
+  total: number;
+}
+
+/** Bytes read by one cached decode step, from the shapes alone; undefined for a weights label it does not know. */
+export function bytesPerToken(arch: Architecture, weights: string, cacheLength: number): TokenBytes | undefined {
+  const code = CODE_BYTES[weights];
+  if (code === undefined) return undefined;
+  const h = arch.hiddenSize;
+  const matrices = arch.numLayers * 12 * h * h + arch.vocabSize * h; // QKV 3h², dense h², MLP 8h²; logits V·h
+  const columns = arch.numLayers * 9 * h + arch.vocabSize; // output features: 3h + h + 4h + h per layer, V
+  const scales = weights === 'int8' ? columns : weights.startsWith('nbits') ? Math.ceil(matrices / NBITS_BLOCK) : 0;
+  const vectors = arch.numLayers * 13 * h + 2 * h; // biases (9h) and two LayerNorms (4h) a layer, the final norm
+  const weightBytes = matrices * code + (scales + vectors) * FLOAT_BYTES;
+  const kvCache = arch.numLayers * 2 * cacheLength * h * FLOAT_BYTES;
+  return { weights: weightBytes, kvCache, total: weightBytes + kvCache };
+}
+
+export interface MemoryBound {
+  bytesPerToken: TokenBytes;
+  cacheLength: number;
+  /** Bytes read per second by a large buffer copy on this machine. */
+  readBytesPerSecond: number;
+  /** The fastest a decode step could be if it only had to read its bytes once. */
+  boundMsPerToken: number;
+  measuredMsPerToken: number;
+  /** bound / measured: 1 is decode at the memory bound, 0.2 is five times slower than it. */
+  ratio: number;
+}
+
+export function memoryBound(
+  bytes: TokenBytes,
+  cacheLength: number,
+  readBytesPerSecond: number,
+  measuredMsPerToken: number,
+): MemoryBound {
+  const boundMsPerToken = (bytes.total / readBytesPerSecond) * 1000;
+  return {
+    bytesPerToken: bytes,
+    cacheLength,
+    readBytesPerSecond,
+    boundMsPerToken,
+    measuredMsPerToken,
+    ratio: boundMsPerToken / measuredMsPerToken,
+  };
+}
+
+/**
+ * This machine's read bandwidth: a `Buffer.copy` of `bytes` (256 MiB, far above any cache), median of `repeat`,
+ * counted as bytes read per second (the copy also writes as many: the figure is a floor of a pure read's speed).
+ */
+export function readBandwidth(bytes = 256 * 2 ** 20, repeat = 5): number {
+  const source = Buffer.alloc(bytes, 1); // filled, so every page is mapped before the first timed copy
+  const target = Buffer.alloc(bytes);
+  source.copy(target);
+  const seconds: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const start = performance.now();
+    source.copy(target);
+    seconds.push((performance.now() - start) / 1000);
+  }
+  seconds.sort((a, b) => a - b);
+  return bytes / (seconds[Math.floor(repeat / 2)] as number);
+}
+
+/** The bench's row: cached decode against the memory bound of this model on this machine. */
+export function boundRow(b: MemoryBound): string {
+  const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
+  const { weights, kvCache, total } = b.bytesPerToken;
+  return (
+    `${mb(total)}/token (weights ${mb(weights)} + K/V ${mb(kvCache)} at T = ${b.cacheLength}) / ` +
+    `${(b.readBytesPerSecond / 1e9).toFixed(1)} GB/s read = ${b.boundMsPerToken.toFixed(3)} ms/token; ` +
+    `bound / measured = ${b.ratio.toFixed(2)}`
+  );
+}
+
+/**
+ * The bound of a cached decode measured after a Part A of `partALength` tokens over `tokens` steps (step j reads
+ * the K/V of partALength + j + 1 positions: their mean is the length), or why there is none.
+ */
+export function decodeBound(
+  manifest: { architecture: Architecture; weights: string },
+  partALength: number,
+  decode: { cachedMsPerToken: number; tokens: number },
+): MemoryBound | string {
+  const cacheLength = partALength + (decode.tokens + 1) / 2;
+  const bytes = bytesPerToken(manifest.architecture, manifest.weights, cacheLength);
+  if (bytes === undefined) return `skipped: weights ${JSON.stringify(manifest.weights)} of unknown size`;
+  return memoryBound(bytes, cacheLength, readBandwidth(), decode.cachedMsPerToken);
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { bytesPerToken, decodeBound, memoryBound, readBandwidth } from '../../src/cli/benchBound.js';
+import type { Architecture } from '../../src/glm/manifest.js';
+import { ROOT } from './helpers.js';
+
+const DEFAULT = join(ROOT, 'models', 'default');
+const defaultArch = (JSON.parse(readFileSync(join(DEFAULT, 'glm.json'), 'utf8')) as { architecture: Architecture })
+  .architecture;
+const GLM_LARGE: Architecture = { ...defaultArch, vocabSize: 30592, hiddenSize: 1024, numLayers: 24, numHeads: 16 };
+
+test('bytes per token of the default shape: int8 matrices, their scales, fp32 vectors, and the K/V at T', () => {
+  const b = bytesPerToken(defaultArch, 'int8', 256);
+  assert.ok(b);
+  // 6 × 12 × 384² + 8192 × 384 int8 codes; (6 × 9 × 384 + 8192) scales and (6 × 13 × 384 + 2 × 384) fp32 vectors.
+  assert.equal(b.weights, 13_762_560 + 4 * 28_928 + 4 * 30_720);
+  assert.equal(b.kvCache, 6 * 2 * 256 * 384 * 4); // the issue's 4.7 MB at T = 256
+  assert.equal(b.total, b.weights + b.kvCache);
+  const fp32 = bytesPerToken(defaultArch, 'fp32', 256);
+  assert.equal(fp32?.weights, 4 * (13_762_560 + 30_720));
+  assert.ok(
+    (bytesPerToken(defaultArch, 'nbits4', 0)?.weights ?? 0) < (bytesPerToken(defaultArch, 'nbits8', 0)?.weights ?? 0),
+  );
+  assert.equal(bytesPerToken(defaultArch, 'bf16', 256), undefined);
+});
+
+test('the int8 weights a step reads are the shipped model file less its position tables (within 2 %)', () => {
+  const { weights } = bytesPerToken(defaultArch, 'int8', 0) ?? { weights: 0 };
+  const positionTables = 2 * (defaultArch.maxSequenceLength + 1) * defaultArch.hiddenSize * 4;
+  const file = statSync(join(DEFAULT, 'model.onnx')).size;
+  assert.ok(Math.abs(weights + positionTables - file) / file < 0.02, `${weights + positionTables} vs ${file}`);
+});
+
+test('glm-large: 334.7 M parameters less its position tables, one byte each at int8', () => {
+  const b = bytesPerToken(GLM_LARGE, 'int8', 0);
+  const matrices = 24 * 12 * 1024 ** 2 + 30592 * 1024;
+  assert.equal(matrices + 24 * 13 * 1024 + 2 * 1024 + 2 * 513 * 1024, 334_688_256); // docs/glm.md's count
+  assert.ok(b && b.weights > matrices && b.weights < matrices * 1.01);
+});
+
+test('the bound is bytes over bandwidth, and the ratio bound over measured', () => {
+  const bytes = { weights: 15e6, kvCache: 5e6, total: 20e6 };
+  const b = memoryBound(bytes, 256, 10e9, 4);
+  assert.equal(b.boundMsPerToken, 2);
+  assert.equal(b.ratio, 0.5);
+});
+
+test('decodeBound: the mean K/V length over the steps, and a reason instead of a bound for unknown weights', () => {
+  const b = decodeBound({ architecture: defaultArch, weights: 'int8' }, 256, { cachedMsPerToken: 5, tokens: 48 });
+  assert.ok(typeof b !== 'string');
+  assert.equal(b.cacheLength, 256 + 24.5);
+  assert.ok(b.readBytesPerSecond > 1e8 && b.boundMsPerToken > 0 && b.ratio > 0);
+  const none = decodeBound({ architecture: defaultArch, weights: 'bf16' }, 256, { cachedMsPerToken: 5, tokens: 48 });
+  assert.match(String(none), /skipped: weights "bf16"/);
+});
+
+test('readBandwidth measures a copy: bytes over a positive time', () => {
+  const bytesPerSecond = readBandwidth(8 * 2 ** 20, 3);
+  assert.ok(Number.isFinite(bytesPerSecond) && bytesPerSecond > 1e8, String(bytesPerSecond));
+});
