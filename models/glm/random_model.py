@@ -82,9 +82,7 @@ def provenance(name: str, seed: int, int8: bool) -> dict:
     }
 
 
-def build(
-    name: str, out_dir: str, int8: bool = False, seed: int = 0, tokenizer_path: Optional[str] = None
-) -> dict:
+def build(name: str, out_dir: str, int8: bool = False, seed: int = 0, tokenizer_path: Optional[str] = None) -> dict:
     """Writes the model folder `out_dir` for shape `name`; returns its glm.json."""
     from .export import write_model_folder
 
