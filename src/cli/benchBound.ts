@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { execFileSync } from 'node:child_process';
 import type { Architecture } from '../glm/manifest.js';
 
 /** Bytes of one stored weight by glm.json's `weights` (models/glm/quantize.py's schemes). */
@@ -32,8 +32,10 @@ export function bytesPerToken(arch: Architecture, weights: string, cacheLength: 
 export interface MemoryBound {
   bytesPerToken: TokenBytes;
   cacheLength: number;
-  /** Bytes read per second by a large buffer copy on this machine. */
+  /** Bytes read per second by a large buffer copy on this machine: the mean of `readings`. */
   readBytesPerSecond: number;
+  /** The readings, taken right before and right after the decode measurement (the machine's load changes). */
+  readings: number[];
   /** The fastest a decode step could be if it only had to read its bytes once. */
   boundMsPerToken: number;
   measuredMsPerToken: number;
@@ -44,45 +46,59 @@ export interface MemoryBound {
 export function memoryBound(
   bytes: TokenBytes,
   cacheLength: number,
-  readBytesPerSecond: number,
+  readings: number[],
   measuredMsPerToken: number,
 ): MemoryBound {
+  const readBytesPerSecond = readings.reduce((a, b) => a + b, 0) / readings.length;
   const boundMsPerToken = (bytes.total / readBytesPerSecond) * 1000;
   return {
     bytesPerToken: bytes,
     cacheLength,
     readBytesPerSecond,
+    readings,
     boundMsPerToken,
     measuredMsPerToken,
     ratio: boundMsPerToken / measuredMsPerToken,
   };
 }
 
+// The copy runs in a node process of its own, so that its two buffers never count in the bench's RSS.
+const COPY_SCRIPT = `
+const [bytes, repeat] = process.argv.slice(1).map(Number);
+const source = Buffer.alloc(bytes, 1); // filled: every page mapped before the first timed copy
+const target = Buffer.alloc(bytes);
+source.copy(target);
+const ms = [];
+for (let i = 0; i < repeat; i++) {
+  const start = performance.now();
+  source.copy(target);
+  ms.push(performance.now() - start);
+}
+ms.sort((a, b) => a - b);
+process.stdout.write(String(ms[Math.floor(repeat / 2)]));
+`;
+
 /**
- * This machine's read bandwidth: a `Buffer.copy` of `bytes` (256 MiB, far above any cache), median of `repeat`,
+ * This machine's read bandwidth now: a `Buffer.copy` of `bytes` (256 MiB, far above any cache), median of `repeat`,
  * counted as bytes read per second (the copy also writes as many: the figure is a floor of a pure read's speed).
  */
 export function readBandwidth(bytes = 256 * 2 ** 20, repeat = 5): number {
-  const source = Buffer.alloc(bytes, 1); // filled, so every page is mapped before the first timed copy
-  const target = Buffer.alloc(bytes);
-  source.copy(target);
-  const seconds: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const start = performance.now();
-    source.copy(target);
-    seconds.push((performance.now() - start) / 1000);
-  }
-  seconds.sort((a, b) => a - b);
-  return bytes / (seconds[Math.floor(repeat / 2)] as number);
+  const ms = Number(
+    execFileSync(process.execPath, ['-e', COPY_SCRIPT, String(bytes), String(repeat)], { encoding: 'utf8' }),
+  );
+  if (!(ms > 0)) throw new Error(`the bandwidth measurement printed no time (${ms})`);
+  return bytes / (ms / 1000);
 }
 
 /** The bench's row: cached decode against the memory bound of this model on this machine. */
 export function boundRow(b: MemoryBound): string {
   const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
+  const gbs = (n: number): string => (n / 1e9).toFixed(1);
   const { weights, kvCache, total } = b.bytesPerToken;
   return (
     `${mb(total)}/token (weights ${mb(weights)} + K/V ${mb(kvCache)} at T = ${b.cacheLength}) / ` +
-    `${(b.readBytesPerSecond / 1e9).toFixed(1)} GB/s read = ${b.boundMsPerToken.toFixed(3)} ms/token; ` +
+    `${gbs(b.readBytesPerSecond)} GB/s read (${b.readings.map(gbs).join(' before, ')} after) = ` +
+    `${b.boundMsPerToken.toFixed(3)} ms/token; ` +
     `bound / measured = ${b.ratio.toFixed(2)}`
   );
 }
@@ -95,9 +111,10 @@ export function decodeBound(
   manifest: { architecture: Architecture; weights: string },
   partALength: number,
   decode: { cachedMsPerToken: number; tokens: number },
+  readings: number[],
 ): MemoryBound | string {
   const cacheLength = partALength + (decode.tokens + 1) / 2;
   const bytes = bytesPerToken(manifest.architecture, manifest.weights, cacheLength);
   if (bytes === undefined) return `skipped: weights ${JSON.stringify(manifest.weights)} of unknown size`;
-  return memoryBound(bytes, cacheLength, readBandwidth(), decode.cachedMsPerToken);
+  return memoryBound(bytes, cacheLength, readings, decode.cachedMsPerToken);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bytesPerToken, decodeBound, memoryBound, readBandwidth } from '../../src/cli/benchBound.js';
+import { boundRow, bytesPerToken, decodeBound, memoryBound, readBandwidth } from '../../src/cli/benchBound.js';
 import type { Architecture } from '../../src/glm/manifest.js';
 import { ROOT } from './helpers.js';
 
@@ -42,21 +42,28 @@ test('glm-large: 334.7 M parameters less its position tables, one byte each at i
 
 test('the bound is bytes over bandwidth, and the ratio bound over measured', () => {
   const bytes = { weights: 15e6, kvCache: 5e6, total: 20e6 };
-  const b = memoryBound(bytes, 256, 10e9, 4);
+  const b = memoryBound(bytes, 256, [8e9, 12e9], 4); // the mean of the readings before and after the decode
+  assert.equal(b.readBytesPerSecond, 10e9);
   assert.equal(b.boundMsPerToken, 2);
   assert.equal(b.ratio, 0.5);
+  assert.match(boundRow(b), /^20\.0 MB\/token \(weights 15\.0 MB \+ K\/V 5\.0 MB at T = 256\) \/ 10\.0 GB\/s read /);
+  assert.match(boundRow(b), /\(8\.0 before, 12\.0 after\) = 2\.000 ms\/token; bound \/ measured = 0\.50$/);
 });
 
 test('decodeBound: the mean K/V length over the steps, and a reason instead of a bound for unknown weights', () => {
-  const b = decodeBound({ architecture: defaultArch, weights: 'int8' }, 256, { cachedMsPerToken: 5, tokens: 48 });
+  const decode = { cachedMsPerToken: 5, tokens: 48 };
+  const b = decodeBound({ architecture: defaultArch, weights: 'int8' }, 256, decode, [1e10, 1e10]);
   assert.ok(typeof b !== 'string');
-  assert.equal(b.cacheLength, 256 + 24.5);
-  assert.ok(b.readBytesPerSecond > 1e8 && b.boundMsPerToken > 0 && b.ratio > 0);
-  const none = decodeBound({ architecture: defaultArch, weights: 'bf16' }, 256, { cachedMsPerToken: 5, tokens: 48 });
+  assert.equal(b.cacheLength, 256 + 24.5); // steps read 257 … 304 positions
+  assert.equal(b.bytesPerToken.kvCache, 6 * 2 * 280.5 * 384 * 4);
+  assert.equal(b.ratio, b.bytesPerToken.total / 1e10 / 5e-3);
+  const none = decodeBound({ architecture: defaultArch, weights: 'bf16' }, 256, decode, [1e10]);
   assert.match(String(none), /skipped: weights "bf16"/);
 });
 
-test('readBandwidth measures a copy: bytes over a positive time', () => {
-  const bytesPerSecond = readBandwidth(8 * 2 ** 20, 3);
+test('readBandwidth times a copy in a process of its own: bytes over a positive time, no growth here', () => {
+  const rss = process.memoryUsage().rss;
+  const bytesPerSecond = readBandwidth(64 * 2 ** 20, 3);
   assert.ok(Number.isFinite(bytesPerSecond) && bytesPerSecond > 1e8, String(bytesPerSecond));
+  assert.ok(process.memoryUsage().rss - rss < 32 * 2 ** 20); // the 128 MiB of buffers lived in the child
 });
