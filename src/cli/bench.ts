@@ -9,7 +9,7 @@ import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
 import { arenaReport } from './benchArena.js';
-import { type MemoryBound, boundRow, decodeBound, readBandwidth } from './benchBound.js';
+import { type MemoryBound, boundRow, decodeBound } from './benchBound.js';
 import { compareModels, modelsReport } from './benchModels.js';
 import { inlineCandidatesReport } from './benchInlineCandidates.js';
 import { packageRoot } from './defaults.js';
@@ -158,11 +158,11 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
   try {
     const firstRunMs = (await timed(() => DecodeState.prefill(model.engine, partAOf(model, 16)))).ms;
     const prefill = await prefillTimes(model, opts.repeat);
-    const readings = [readBandwidth()]; // right before and after the decode, which the bound is compared with
     const decode = await decodeTimes(model, opts.decodeTokens);
-    readings.push(readBandwidth());
     const multi = await multiBlankTimes(model, opts.repeat);
     const cache = cacheTimes(model, __filename);
+    const s = model.manifest.architecture.maxSequenceLength;
+    const bound = await decodeBound(model, partAOf(model, Math.floor(s / 2)), decode.tokens, opts.repeat);
     return {
       model: model.manifest.name,
       device: model.device,
@@ -179,12 +179,7 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
       multiBlank: { ...multi, speedup: multi.fourFillsMs / multi.oneFillMs },
       contextCache: { ...cache, stepRatio: (decode.cachedMsPerToken + cache.stepMs) / decode.cachedMsPerToken },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
-      memoryBound: decodeBound(
-        model.manifest,
-        Math.floor(model.manifest.architecture.maxSequenceLength / 2),
-        decode,
-        readings,
-      ),
+      memoryBound: bound,
     };
   } finally {
     await model.dispose();

@@ -1,4 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { DecodeState } from '../glm/decoder.js';
+import type { GlmModel } from '../glm/index.js';
+import type { PartA } from '../glm/layout.js';
 import type { Architecture } from '../glm/manifest.js';
 
 /** Bytes of one stored weight by glm.json's `weights` (models/glm/quantize.py's schemes). */
@@ -38,16 +42,25 @@ export interface MemoryBound {
   readings: number[];
   /** The fastest a decode step could be if it only had to read its bytes once. */
   boundMsPerToken: number;
-  measuredMsPerToken: number;
-  /** bound / measured: 1 is decode at the memory bound, 0.2 is five times slower than it. */
+  measured: DecodeSpeed;
+  /** bound / measured wall time: 1 is decode at the memory bound, 0.2 is five times slower than it. */
   ratio: number;
+  /** bound / measured CPU time: the steadier figure where other processes share the cores. */
+  cpuRatio: number;
+}
+
+export interface DecodeSpeed {
+  /** Medians over the runs, per decoded token: wall time, and the process's CPU time (all its threads). */
+  wallMsPerToken: number;
+  cpuMsPerToken: number;
+  runs: number;
 }
 
 export function memoryBound(
   bytes: TokenBytes,
   cacheLength: number,
   readings: number[],
-  measuredMsPerToken: number,
+  measured: DecodeSpeed,
 ): MemoryBound {
   const readBytesPerSecond = readings.reduce((a, b) => a + b, 0) / readings.length;
   const boundMsPerToken = (bytes.total / readBytesPerSecond) * 1000;
@@ -57,8 +70,9 @@ export function memoryBound(
     readBytesPerSecond,
     readings,
     boundMsPerToken,
-    measuredMsPerToken,
-    ratio: boundMsPerToken / measuredMsPerToken,
+    measured,
+    ratio: boundMsPerToken / measured.wallMsPerToken,
+    cpuRatio: boundMsPerToken / measured.cpuMsPerToken,
   };
 }
 
@@ -98,23 +112,50 @@ export function boundRow(b: MemoryBound): string {
   return (
     `${mb(total)}/token (weights ${mb(weights)} + K/V ${mb(kvCache)} at T = ${b.cacheLength}) / ` +
     `${gbs(b.readBytesPerSecond)} GB/s read (${b.readings.map(gbs).join(' before, ')} after) = ` +
-    `${b.boundMsPerToken.toFixed(3)} ms/token; ` +
-    `bound / measured = ${b.ratio.toFixed(2)}`
+    `${b.boundMsPerToken.toFixed(3)} ms/token; measured ${b.measured.wallMsPerToken.toFixed(3)} ms/token ` +
+    `(CPU ${b.measured.cpuMsPerToken.toFixed(3)}, median of ${b.measured.runs}): ` +
+    `bound / measured = ${b.ratio.toFixed(2)} (CPU ${b.cpuRatio.toFixed(2)})`
   );
 }
 
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+const cpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** Cached greedy-style decode of `tokens` tokens after `partA` (sop, then one token repeated), `runs` times. */
+export async function decodeSpeed(model: GlmModel, partA: PartA, tokens: number, runs: number): Promise<DecodeSpeed> {
+  const x = model.tokenizer.encode(' x')[0] as number;
+  const span = [model.manifest.specialTokens.sop, ...Array<number>(tokens - 1).fill(x)];
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    let state = await DecodeState.prefill(model.engine, partA);
+    const [w, c] = [performance.now(), cpuMs()];
+    for (const [j, id] of span.entries()) state = (await state.push(0, j, id).run(model.engine)).state;
+    wall.push((performance.now() - w) / tokens);
+    cpu.push((cpuMs() - c) / tokens);
+  }
+  return { wallMsPerToken: median(wall), cpuMsPerToken: median(cpu), runs };
+}
+
 /**
- * The bound of a cached decode measured after a Part A of `partALength` tokens over `tokens` steps (step j reads
- * the K/V of partALength + j + 1 positions: their mean is the length), or why there is none.
+ * Cached decode against its memory bound: `runs` decodes of `tokens` after `partA` (step j reads the K/V of
+ * |partA| + j + 1 positions: their mean is the length), between two bandwidth readings; or why there is no bound.
  */
-export function decodeBound(
-  manifest: { architecture: Architecture; weights: string },
-  partALength: number,
-  decode: { cachedMsPerToken: number; tokens: number },
-  readings: number[],
-): MemoryBound | string {
-  const cacheLength = partALength + (decode.tokens + 1) / 2;
-  const bytes = bytesPerToken(manifest.architecture, manifest.weights, cacheLength);
-  if (bytes === undefined) return `skipped: weights ${JSON.stringify(manifest.weights)} of unknown size`;
-  return memoryBound(bytes, cacheLength, readings, decode.cachedMsPerToken);
+export async function decodeBound(
+  model: GlmModel,
+  partA: PartA,
+  tokens: number,
+  runs: number,
+): Promise<MemoryBound | string> {
+  const cacheLength = partA.ids.length + (tokens + 1) / 2;
+  const bytes = bytesPerToken(model.manifest.architecture, model.manifest.weights, cacheLength);
+  if (bytes === undefined) return `skipped: weights ${JSON.stringify(model.manifest.weights)} of unknown size`;
+  const readings = [readBandwidth()];
+  const speed = await decodeSpeed(model, partA, tokens, runs);
+  readings.push(readBandwidth());
+  return memoryBound(bytes, cacheLength, readings, speed);
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { boundRow, bytesPerToken, decodeBound, memoryBound, readBandwidth } from '../../src/cli/benchBound.js';
 import type { Architecture } from '../../src/glm/manifest.js';
-import { ROOT } from './helpers.js';
+import { buildPartA } from '../../src/glm/layout.js';
+import { ROOT, loadTiny } from './helpers.js';
 
 const DEFAULT = join(ROOT, 'models', 'default');
 const defaultArch = (JSON.parse(readFileSync(join(DEFAULT, 'glm.json'), 'utf8')) as { architecture: Architecture })
@@ -40,25 +41,38 @@ test('glm-large: 334.7 M parameters less its position tables, one byte each at i
   assert.ok(b && b.weights > matrices && b.weights < matrices * 1.01);
 });
 
-test('the bound is bytes over bandwidth, and the ratio bound over measured', () => {
+test('the bound is bytes over bandwidth, and the ratios bound over measured wall and CPU time', () => {
   const bytes = { weights: 15e6, kvCache: 5e6, total: 20e6 };
-  const b = memoryBound(bytes, 256, [8e9, 12e9], 4); // the mean of the readings before and after the decode
+  const speed = { wallMsPerToken: 4, cpuMsPerToken: 2.5, runs: 3 };
+  const b = memoryBound(bytes, 256, [8e9, 12e9], speed); // the mean of the readings before and after the decode
   assert.equal(b.readBytesPerSecond, 10e9);
   assert.equal(b.boundMsPerToken, 2);
   assert.equal(b.ratio, 0.5);
+  assert.equal(b.cpuRatio, 0.8);
   assert.match(boundRow(b), /^20\.0 MB\/token \(weights 15\.0 MB \+ K\/V 5\.0 MB at T = 256\) \/ 10\.0 GB\/s read /);
-  assert.match(boundRow(b), /\(8\.0 before, 12\.0 after\) = 2\.000 ms\/token; bound \/ measured = 0\.50$/);
+  assert.match(boundRow(b), /\(8\.0 before, 12\.0 after\) = 2\.000 ms\/token; measured 4\.000 ms\/token /);
+  assert.match(boundRow(b), /\(CPU 2\.500, median of 3\): bound \/ measured = 0\.50 \(CPU 0\.80\)$/);
 });
 
-test('decodeBound: the mean K/V length over the steps, and a reason instead of a bound for unknown weights', () => {
-  const decode = { cachedMsPerToken: 5, tokens: 48 };
-  const b = decodeBound({ architecture: defaultArch, weights: 'int8' }, 256, decode, [1e10, 1e10]);
-  assert.ok(typeof b !== 'string');
-  assert.equal(b.cacheLength, 256 + 24.5); // steps read 257 … 304 positions
-  assert.equal(b.bytesPerToken.kvCache, 6 * 2 * 280.5 * 384 * 4);
-  assert.equal(b.ratio, b.bytesPerToken.total / 1e10 / 5e-3);
-  const none = decodeBound({ architecture: defaultArch, weights: 'bf16' }, 256, decode, [1e10]);
-  assert.match(String(none), /skipped: weights "bf16"/);
+test('decodeBound on the tiny model: the mean K/V length over the steps, measured decode, a reason for unknown weights', async () => {
+  const model = await loadTiny();
+  try {
+    const special = model.manifest.specialTokens;
+    const partA = buildPartA([model.tokenizer.encode('one two three four five six'), []], ['document'], special);
+    const b = await decodeBound(model, partA, 8, 2);
+    assert.ok(typeof b !== 'string', String(b));
+    assert.equal(b.cacheLength, partA.ids.length + 4.5); // steps read |Part A| + 1 … |Part A| + 8 positions
+    assert.equal(b.bytesPerToken.kvCache, 2 * 2 * b.cacheLength * 64 * 4);
+    assert.equal(b.bytesPerToken.weights, 4 * (2 * 12 * 64 * 64 + 384 * 64 + 2 * 13 * 64 + 2 * 64)); // fp32
+    assert.equal(b.readings.length, 2);
+    assert.equal(b.measured.runs, 2);
+    assert.ok(b.measured.wallMsPerToken > 0 && b.measured.cpuMsPerToken > 0);
+    assert.equal(b.ratio, b.boundMsPerToken / b.measured.wallMsPerToken);
+    const relabelled = { ...model, manifest: { ...model.manifest, weights: 'bf16' } };
+    assert.equal(await decodeBound(relabelled, partA, 8, 2), 'skipped: weights "bf16" of unknown size');
+  } finally {
+    await model.dispose();
+  }
 });
 
 test('readBandwidth times a copy in a process of its own: bytes over a positive time, no growth here', () => {
