@@ -33,20 +33,10 @@ export function bytesPerToken(arch: Architecture, weights: string, cacheLength: 
   return { weights: weightBytes, kvCache, total: weightBytes + kvCache };
 }
 
-export interface MemoryBound {
-  bytesPerToken: TokenBytes;
-  cacheLength: number;
-  /** Bytes read per second by a large buffer copy on this machine: the mean of `readings`. */
-  readBytesPerSecond: number;
-  /** The readings, taken right before and right after the decode measurement (the machine's load changes). */
-  readings: number[];
-  /** The fastest a decode step could be if it only had to read its bytes once. */
-  boundMsPerToken: number;
-  measured: DecodeSpeed;
-  /** bound / measured wall time: 1 is decode at the memory bound, 0.2 is five times slower than it. */
-  ratio: number;
-  /** bound / measured CPU time: the steadier figure where other processes share the cores. */
-  cpuRatio: number;
+/** Bytes read per second: of wall time, and of the copying process's CPU time (steadier when cores are shared). */
+export interface Bandwidth {
+  wall: number;
+  cpu: number;
 }
 
 export interface DecodeSpeed {
@@ -56,23 +46,40 @@ export interface DecodeSpeed {
   runs: number;
 }
 
+export interface MemoryBound {
+  bytesPerToken: TokenBytes;
+  cacheLength: number;
+  /** The mean of `readings`, taken right before and right after the decode runs (the machine's load changes). */
+  bandwidth: Bandwidth;
+  readings: Bandwidth[];
+  /** bytes / bandwidth: the fastest a step could be if it only had to read its bytes once. */
+  boundMsPerToken: { wall: number; cpu: number };
+  measured: DecodeSpeed;
+  /** bound / measured, wall time: 1 is decode at the memory bound, 0.2 is five times slower than it. */
+  ratio: number;
+  /** The same in CPU time on both sides. */
+  cpuRatio: number;
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
 export function memoryBound(
   bytes: TokenBytes,
   cacheLength: number,
-  readings: number[],
+  readings: Bandwidth[],
   measured: DecodeSpeed,
 ): MemoryBound {
-  const readBytesPerSecond = readings.reduce((a, b) => a + b, 0) / readings.length;
-  const boundMsPerToken = (bytes.total / readBytesPerSecond) * 1000;
+  const bandwidth = { wall: mean(readings.map((r) => r.wall)), cpu: mean(readings.map((r) => r.cpu)) };
+  const boundMsPerToken = { wall: (bytes.total / bandwidth.wall) * 1000, cpu: (bytes.total / bandwidth.cpu) * 1000 };
   return {
     bytesPerToken: bytes,
     cacheLength,
-    readBytesPerSecond,
+    bandwidth,
     readings,
     boundMsPerToken,
     measured,
-    ratio: boundMsPerToken / measured.wallMsPerToken,
-    cpuRatio: boundMsPerToken / measured.cpuMsPerToken,
+    ratio: boundMsPerToken.wall / measured.wallMsPerToken,
+    cpuRatio: boundMsPerToken.cpu / measured.cpuMsPerToken,
   };
 }
 
@@ -82,38 +89,43 @@ const [bytes, repeat] = process.argv.slice(1).map(Number);
 const source = Buffer.alloc(bytes, 1); // filled: every page mapped before the first timed copy
 const target = Buffer.alloc(bytes);
 source.copy(target);
-const ms = [];
+const cpuMs = () => { const { user, system } = process.cpuUsage(); return (user + system) / 1000; };
+const wall = [], cpu = [];
 for (let i = 0; i < repeat; i++) {
-  const start = performance.now();
+  const [w, c] = [performance.now(), cpuMs()];
   source.copy(target);
-  ms.push(performance.now() - start);
+  wall.push(performance.now() - w);
+  cpu.push(cpuMs() - c);
 }
-ms.sort((a, b) => a - b);
-process.stdout.write(String(ms[Math.floor(repeat / 2)]));
+const median = (v) => v.sort((a, b) => a - b)[Math.floor(repeat / 2)];
+process.stdout.write(JSON.stringify([median(wall), median(cpu)]));
 `;
 
 /**
  * This machine's read bandwidth now: a `Buffer.copy` of `bytes` (256 MiB, far above any cache), median of `repeat`,
  * counted as bytes read per second (the copy also writes as many: the figure is a floor of a pure read's speed).
  */
-export function readBandwidth(bytes = 256 * 2 ** 20, repeat = 5): number {
-  const ms = Number(
-    execFileSync(process.execPath, ['-e', COPY_SCRIPT, String(bytes), String(repeat)], { encoding: 'utf8' }),
-  );
-  if (!(ms > 0)) throw new Error(`the bandwidth measurement printed no time (${ms})`);
-  return bytes / (ms / 1000);
+export function readBandwidth(bytes = 256 * 2 ** 20, repeat = 5): Bandwidth {
+  const args = ['-e', COPY_SCRIPT, String(bytes), String(repeat)];
+  const [wallMs = 0, cpuMs = 0] = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as number[];
+  if (!(wallMs > 0 && cpuMs > 0)) {
+    throw new Error(`the bandwidth measurement timed no copy (wall ${wallMs} ms, CPU ${cpuMs} ms)`);
+  }
+  return { wall: bytes / (wallMs / 1000), cpu: bytes / (cpuMs / 1000) };
 }
 
 /** The bench's row: cached decode against the memory bound of this model on this machine. */
 export function boundRow(b: MemoryBound): string {
   const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
   const gbs = (n: number): string => (n / 1e9).toFixed(1);
+  const ms = (n: number): string => n.toFixed(3);
   const { weights, kvCache, total } = b.bytesPerToken;
+  const { bandwidth, boundMsPerToken: bound, measured } = b;
   return (
     `${mb(total)}/token (weights ${mb(weights)} + K/V ${mb(kvCache)} at T = ${b.cacheLength}) / ` +
-    `${gbs(b.readBytesPerSecond)} GB/s read (${b.readings.map(gbs).join(' before, ')} after) = ` +
-    `${b.boundMsPerToken.toFixed(3)} ms/token; measured ${b.measured.wallMsPerToken.toFixed(3)} ms/token ` +
-    `(CPU ${b.measured.cpuMsPerToken.toFixed(3)}, median of ${b.measured.runs}): ` +
+    `${gbs(bandwidth.wall)} GB/s read (CPU time ${gbs(bandwidth.cpu)}; before, after: ` +
+    `${b.readings.map((r) => gbs(r.wall)).join(', ')}) = ${ms(bound.wall)} ms/token (CPU ${ms(bound.cpu)}); ` +
+    `decode ${ms(measured.wallMsPerToken)} ms/token (CPU ${ms(measured.cpuMsPerToken)}, median of ${measured.runs}): ` +
     `bound / measured = ${b.ratio.toFixed(2)} (CPU ${b.cpuRatio.toFixed(2)})`
   );
 }
