@@ -113,7 +113,7 @@ def main() -> None:
     start = time.perf_counter()
     try:
         data = build(args.shape, args.out, args.int8, args.seed, args.tokenizer)
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # a shape that cannot be built, a tokenizer that cannot be read
         ap.error(str(error))
     size = os.path.getsize(os.path.join(args.out, data["model"]))
     params = fp32_bytes(SHAPES[args.shape]) // 4
