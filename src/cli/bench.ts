@@ -9,6 +9,7 @@ import { type CacheBench, cacheTimes } from './benchCache.js';
 import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
 import { arenaReport } from './benchArena.js';
+import { type MemoryBound, boundRow, decodeBound } from './benchBound.js';
 import { compareModels, modelsReport } from './benchModels.js';
 import { inlineCandidatesReport } from './benchInlineCandidates.js';
 import { packageRoot } from './defaults.js';
@@ -148,6 +149,7 @@ interface Measured {
   multiBlank: { oneFillMs: number; fourFillsMs: number; speedup: number };
   contextCache: CacheBench & { stepRatio: number };
   rssMiB: number;
+  memoryBound: MemoryBound | string;
 }
 
 async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
@@ -159,6 +161,8 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
     const decode = await decodeTimes(model, opts.decodeTokens);
     const multi = await multiBlankTimes(model, opts.repeat);
     const cache = cacheTimes(model, __filename);
+    const s = model.manifest.architecture.maxSequenceLength;
+    const bound = await decodeBound(model, partAOf(model, Math.floor(s / 2)), decode.tokens, opts.repeat);
     return {
       model: model.manifest.name,
       device: model.device,
@@ -175,6 +179,7 @@ async function measure(opts: BenchOptions, device: Device): Promise<Measured> {
       multiBlank: { ...multi, speedup: multi.fourFillsMs / multi.oneFillMs },
       contextCache: { ...cache, stepRatio: (decode.cachedMsPerToken + cache.stepMs) / decode.cachedMsPerToken },
       rssMiB: process.memoryUsage().rss / 2 ** 20,
+      memoryBound: bound,
     };
   } finally {
     await model.dispose();
@@ -209,6 +214,10 @@ function report(result: Measured): string {
       `${cache.stepMs.toFixed(3)} ms, a step with it / without: ${cache.stepRatio.toFixed(3)}x`,
     ],
     ['RSS', `${result.rssMiB.toFixed(0)} MiB`],
+    [
+      'decode vs memory bound',
+      typeof result.memoryBound === 'string' ? result.memoryBound : boundRow(result.memoryBound),
+    ],
   ]);
 }
 
