@@ -2,7 +2,9 @@
 (`node dist/bench.js`), fp32 on both, the same thread count: prefill of 512 Part A tokens and cached decode ms/token
 after a 256-token Part A, and eager / ONNX ratios (above 1: the ONNX engine is faster). Issue 18's target: >= 3x.
 
-    npm run build && /usr/bin/python3 -m models.glm.eager_vs_onnx [--model models/default] [--threads 1]
+    npm run build && OMP_NUM_THREADS=1 /usr/bin/python3 -m models.glm.eager_vs_onnx [--model FOLDER] [--threads 1]
+
+(`OMP_NUM_THREADS=1`: Debian's OpenMP OpenBLAS keeps a second thread despite torch.set_num_threads(1).)
 
 The model folder's weights are read back (int8 dequantized) into model.py's GLM and exported again as fp32 through
 export.write_model_folder into runs/shapes/eager-vs-onnx/, so both sides run exactly these weights. The tokens are
