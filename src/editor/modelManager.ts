@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { modelFolder } from '../fill/modelFolder.js';
-import { type Device, type GlmModel, errorText, loadModel } from '../glm/index.js';
+import { type Device, type GlmModel, errorText, fuseAdvice, loadModel } from '../glm/index.js';
 import { type Settings, effectiveThreads } from './settings.js';
 
 /** What a model load is keyed by: any change among these means a new session. */
@@ -194,6 +194,8 @@ export class ModelManager implements vscode.Disposable {
     if (device.runtimeFailure)
       this.log.warn(`Running on WebAssembly instead of the native runtime: ${device.runtimeFailure}`);
     else if (device.fallbackReason) this.log.warn(`Device fallback to ${device.used}: ${device.fallbackReason}`);
+    const advice = fuseAdvice(model);
+    if (advice) this.log.info(advice);
   }
 
   /**

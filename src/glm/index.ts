@@ -7,6 +7,7 @@ export { type ClozeResult, type RankedOption, rankOptions } from './cloze.js';
 export { type Device, type DeviceReport, DEVICES, isDevice } from './device.js';
 export { MAX_THREADS, defaultThreads, resolveThreads } from './engine.js';
 export { GlmError, type GlmErrorCode, errorText } from './errors.js';
+export { fuseAdvice } from './fuseAdvice.js';
 export { type DecodingOptions, DEFAULT_DECODING, type TokenEvent } from './generate.js';
 export {
   type FilledSpan,

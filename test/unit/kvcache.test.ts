@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Tensor } from 'onnxruntime-common';
+import { fuseAdvice } from '../../src/glm/fuseAdvice.js';
 import { KvCache, cacheLayoutOf } from '../../src/glm/kvcache.js';
 import type { Architecture } from '../../src/glm/manifest.js';
 import { FIXTURES, TINY, loadTiny } from './helpers.js';
@@ -74,7 +75,7 @@ test('a run output with the wrong row count is an error, not a corrupt cache', (
   assert.throws(() => cache.extend(newRows(2, 1), 3), /new_key_0 has 8 values, expected 3 rows of 4/);
 });
 
-test('the tiny model (fused) runs on the appended layout, the nbits4 fixture on the concatenated one', async () => {
+test('the tiny model (fused) runs on the appended layout, the nbits4 fixture on the concatenated one, with advice', async () => {
   for (const [folder, layout] of [
     [TINY, 'appended'],
     [join(FIXTURES, 'tiny-nbits4'), 'concatenated'],
@@ -82,6 +83,9 @@ test('the tiny model (fused) runs on the appended layout, the nbits4 fixture on 
     const model = await loadTiny(folder);
     try {
       assert.equal(model.engine.cacheLayout, layout, folder);
+      const advice = fuseAdvice(model);
+      if (layout === 'appended') assert.equal(advice, undefined);
+      else assert.match(advice ?? '', /python3 -m models\.glm\.fuse .*tiny-nbits4\/model\.onnx.* about 2x faster/);
     } finally {
       await model.dispose();
     }
