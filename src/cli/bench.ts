@@ -10,6 +10,7 @@ import { defaultModelFolder } from '../fill/modelFolder.js';
 import { draftingReport } from './benchDrafting.js';
 import { arenaReport } from './benchArena.js';
 import { type MemoryBound, boundRow, decodeBound } from './benchBound.js';
+import { timeDecode } from './benchDecode.js';
 import { compareModels, modelsReport } from './benchModels.js';
 import { inlineCandidatesReport } from './benchInlineCandidates.js';
 import { packageRoot } from './defaults.js';
@@ -221,14 +222,6 @@ function report(result: Measured): string {
   ]);
 }
 
-/** Greedy-style decode steps after an untimed prefill: milliseconds per token, the K/V cache growing as in a fill. */
-async function decodeStepMs(model: GlmModel, partA: ReturnType<typeof buildPartA>, span: number[]): Promise<number> {
-  let state = await DecodeState.prefill(model.engine, partA);
-  const start = performance.now();
-  for (const [j, id] of span.entries()) state = (await state.push(0, j, id).run(model.engine)).state;
-  return (performance.now() - start) / span.length;
-}
-
 interface Comparison {
   threads: number;
   prefillMs: Record<string, { wasm: number; native: number; ratio: number }>;
@@ -263,7 +256,7 @@ async function compare(wasm: GlmModel, native: GlmModel, opts: BenchOptions): Pr
   const partA = partAOf(native, Math.floor(s / 2));
   const special = native.manifest.specialTokens;
   const span = [special.sop, ...Array<number>(tokens - 1).fill(native.tokenizer.encode(' x')[0] as number)];
-  const decode = await alternate((model) => decodeStepMs(model, partA, span));
+  const decode = await alternate(async (model) => (await timeDecode(model, partA, span)).wallMs);
   return { threads: opts.threads, prefillMs, decodeMsPerToken: { ...decode, tokens } };
 }
 

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
-import { DecodeState } from '../glm/decoder.js';
 import type { GlmModel } from '../glm/index.js';
 import type { PartA } from '../glm/layout.js';
 import type { Architecture } from '../glm/manifest.js';
+import { median, timeDecode } from './benchDecode.js';
 
 /** Bytes of one stored weight by glm.json's `weights` (models/glm/quantize.py's schemes). */
 const CODE_BYTES: Readonly<Record<string, number>> = { fp32: 4, int8: 1, nbits8: 1, nbits4: 0.5 };
@@ -130,13 +129,6 @@ export function boundRow(b: MemoryBound): string {
   );
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
-const cpuMs = (): number => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
-
 /** Cached greedy-style decode of `tokens` tokens after `partA` (sop, then one token repeated), `runs` times. */
 export async function decodeSpeed(model: GlmModel, partA: PartA, tokens: number, runs: number): Promise<DecodeSpeed> {
   const x = model.tokenizer.encode(' x')[0] as number;
@@ -144,11 +136,9 @@ export async function decodeSpeed(model: GlmModel, partA: PartA, tokens: number,
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < runs; r++) {
-    let state = await DecodeState.prefill(model.engine, partA);
-    const [w, c] = [performance.now(), cpuMs()];
-    for (const [j, id] of span.entries()) state = (await state.push(0, j, id).run(model.engine)).state;
-    wall.push((performance.now() - w) / tokens);
-    cpu.push((cpuMs() - c) / tokens);
+    const times = await timeDecode(model, partA, span);
+    wall.push(times.wallMs);
+    cpu.push(times.cpuMs);
   }
   return { wallMsPerToken: median(wall), cpuMsPerToken: median(cpu), runs };
 }

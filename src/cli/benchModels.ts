@@ -5,6 +5,7 @@ import { DecodeState } from '../glm/decoder.js';
 import { draftsExactly } from '../glm/drafting.js';
 import { type Device, type GlmModel, loadModel } from '../glm/index.js';
 import { buildPartA } from '../glm/layout.js';
+import { median, timeDecode } from './benchDecode.js';
 
 /** One model folder's side of the comparison (medians over the runs). */
 export interface ModelSide {
@@ -43,11 +44,6 @@ const PREFILL = 512;
 /** Decode runs after a Part A of this many tokens, as in the main bench (half the usual window). */
 const CONTEXT = 256;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
 /** Part A of `n` tokens ([CLS], filler, [gMASK]); the same ids for every model (they share a tokenizer). */
 function partAOf(model: GlmModel, n: number): ReturnType<typeof buildPartA> {
   const filler = model.tokenizer.encode('Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(n));
@@ -62,21 +58,14 @@ interface Times {
   decodeCpu: number[];
 }
 
-const cpuMs = (): number => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
-
 /** One run: a prefill of `long`; then, after an untimed prefill of `context`, `span` decoded a token at a time. */
 async function run(model: GlmModel, long: PartA, context: PartA, span: number[], times: Times): Promise<void> {
   const start = performance.now();
   await DecodeState.prefill(model.engine, long);
   times.prefill.push(performance.now() - start);
-  let state = await DecodeState.prefill(model.engine, context);
-  const [wall, cpu] = [performance.now(), cpuMs()];
-  for (const [j, id] of span.entries()) state = (await state.push(0, j, id).run(model.engine)).state;
-  times.decode.push((performance.now() - wall) / span.length);
-  times.decodeCpu.push((cpuMs() - cpu) / span.length);
+  const decode = await timeDecode(model, context, span);
+  times.decode.push(decode.wallMs);
+  times.decodeCpu.push(decode.cpuMs);
 }
 
 /**

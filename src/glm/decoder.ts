@@ -93,7 +93,7 @@ export class DecodeState {
     );
     const empty: Pending = { ids: [], positions: [[], []] };
     const after = (row: number): DecodeState =>
-      new DecodeState(this.partA, engine.cachePrefix(cache, this.cache.length + first + row + 1), empty);
+      new DecodeState(this.partA, cache.prefix(this.cache.length + first + row + 1), empty);
     return { logits, after };
   }
 

@@ -102,11 +102,6 @@ export class GlmEngine {
     return KvCache.empty(this.cacheLayout, this.arch, this.ort.Tensor);
   }
 
-  /** The cache of its first `length` tokens (a rejected draft undone; kvcache.ts). */
-  cachePrefix(cache: KvCache, length: number): KvCache {
-    return cache.prefix(length);
-  }
-
   /** `quiet`: a run expected to fail (a probe) must not print onnxruntime's own error line on stderr. */
   async forward(input: ForwardInput, cache: KvCache, options: { quiet?: boolean } = {}): Promise<ForwardOutput> {
     if (this.disposed) throw new GlmError('runtime', 'The model was disposed; load it again.');

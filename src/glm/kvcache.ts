@@ -140,6 +140,7 @@ class ConcatenatedCache extends KvCache {
   private constructor(
     override readonly length: number,
     private tensors: ReadonlyMap<string, Tensor> | (() => ReadonlyMap<string, Tensor>),
+    private readonly names: readonly string[],
     private readonly tensor: Ort['Tensor'],
   ) {
     super();
@@ -147,13 +148,11 @@ class ConcatenatedCache extends KvCache {
 
   static start(arch: Architecture, tensor: Ort['Tensor']): ConcatenatedCache {
     const empty = new Float32Array(0);
+    const names = tensorNames(arch.numLayers);
     const tensors = new Map<string, Tensor>(
-      tensorNames(arch.numLayers).map((name) => [
-        `past_${name}`,
-        new tensor('float32', empty, [1, arch.numHeads, 0, arch.headDim]),
-      ]),
+      names.map((name) => [`past_${name}`, new tensor('float32', empty, [1, arch.numHeads, 0, arch.headDim])]),
     );
-    return new ConcatenatedCache(0, tensors, tensor);
+    return new ConcatenatedCache(0, tensors, names, tensor);
   }
 
   override feeds(): Record<string, Tensor> {
@@ -161,9 +160,9 @@ class ConcatenatedCache extends KvCache {
   }
 
   override extend(outputs: Readonly<Record<string, Tensor>>, t: number): KvCache {
-    const tensors = new Map<string, Tensor>();
-    for (const name of this.resolved().keys()) tensors.set(name, output(outputs, name.replace('past_', 'present_')));
-    return new ConcatenatedCache(this.length + t, tensors, this.tensor);
+    // The names, not the tensors: a prefix that was never fed needs no copy to be replaced.
+    const tensors = new Map(this.names.map((name) => [`past_${name}`, output(outputs, `present_${name}`)]));
+    return new ConcatenatedCache(this.length + t, tensors, this.names, this.tensor);
   }
 
   /** The copy is made when the prefix is next fed: most prefixes of a verified draft are only recorded, never run. */
@@ -173,6 +172,7 @@ class ConcatenatedCache extends KvCache {
     return new ConcatenatedCache(
       length,
       () => new Map([...this.resolved()].map(([name, t]) => [name, prefixOf(t, length, this.tensor)])),
+      this.names,
       this.tensor,
     );
   }
